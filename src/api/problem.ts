@@ -1,0 +1,33 @@
+// A finding about user input: where it is (a dotted field path such as `spec.resources.requests.cpu`, or a YAML
+// path such as `performer_config.default_port`), what is wrong and how to fix it. Validators collect every
+// problem instead of stopping at the first, so that one run tells the user everything to fix.
+export type Severity = "error" | "warning";
+
+export interface Problem {
+  path: string;
+  message: string;
+  severity: Severity;
+  /** 1-based line in the source document, when the input came from YAML. */
+  line?: number;
+}
+
+export function error(path: string, message: string): Problem {
+  return { path, message, severity: "error" };
+}
+
+export function warning(path: string, message: string): Problem {
+  return { path, message, severity: "warning" };
+}
+
+export function errorsOf(problems: readonly Problem[]): Problem[] {
+  return problems.filter((p) => p.severity === "error");
+}
+
+export function warningsOf(problems: readonly Problem[]): Problem[] {
+  return problems.filter((p) => p.severity === "warning");
+}
+
+/** `path: message`, or `path (line N): message` when the line is known. */
+export function formatProblem(p: Problem): string {
+  return p.line === undefined ? `${p.path}: ${p.message}` : `${p.path} (line ${p.line}): ${p.message}`;
+}
