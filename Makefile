@@ -5,8 +5,15 @@ TEST_FLAGS ?= --test-reporter=spec
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .DEFAULT_GOAL := help
+IMG ?= hourglass-k8s:dev
+PERFORMER_IMG ?= hourglass-example-performer:dev
+KIND_CLUSTER ?= hourglass
+KUBECTL ?= kubectl
+CERT_MANAGER_VERSION ?= v1.21.1
+
 .PHONY: help install check lint typecheck format test test-unit test-integration test-e2e manifests \
-	controlplane controlplane-up controlplane-down dev dev-up dev-down bench
+	controlplane controlplane-up controlplane-down dev dev-up dev-down bench \
+	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -50,3 +57,26 @@ dev-down: install ## stop what dev-up started
 
 bench: install controlplane ## benchmarks; results in bench/results/
 	$(NODE) bench/run.ts
+
+# --- A real cluster (kind). These need a Docker engine and the kind CLI; the README's "Deploy to kind" has the order.
+docker-build: ## build the operator/executor image and the sample performer's image
+	docker build -t $(IMG) .
+	docker build -t $(PERFORMER_IMG) -f examples/performer/Dockerfile .
+kind-create: ## create the kind cluster $(KIND_CLUSTER) unless it exists
+	kind get clusters | grep -qx '$(KIND_CLUSTER)' || kind create cluster --name '$(KIND_CLUSTER)'
+kind-load: ## load both images into the kind cluster
+	kind load docker-image $(IMG) $(PERFORMER_IMG) --name '$(KIND_CLUSTER)'
+cert-manager-check: ## fail with the install command unless cert-manager serves its API
+	@$(KUBECTL) get crd certificates.cert-manager.io >/dev/null 2>&1 || { \
+	  echo "cert-manager is not installed. Install it, then run make deploy again:"; \
+	  echo "  kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/$(CERT_MANAGER_VERSION)/cert-manager.yaml"; \
+	  echo "  kubectl -n cert-manager rollout status deployment/cert-manager-webhook --timeout=180s"; exit 1; }
+deploy: cert-manager-check ## install CRD, RBAC, webhooks, certificates and the operator; wait for the rollout
+	$(KUBECTL) kustomize config/default | sed 's|image: hourglass-k8s:dev|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
+	$(KUBECTL) -n hourglass-system wait --for=condition=Ready certificate/hourglass-serving-cert --timeout=120s
+	$(KUBECTL) -n hourglass-system rollout status deployment/hourglass-operator --timeout=180s
+undeploy: ## remove what deploy installed (Performers go with their CRD)
+	$(KUBECTL) kustomize config/default | $(KUBECTL) delete --ignore-not-found -f -
+deploy-samples: ## the example AVS (executor sidecar + config) in my-avs-project, and a sample Performer
+	$(KUBECTL) apply -k config/executor
+	$(KUBECTL) apply -k config/samples

@@ -39,8 +39,6 @@ if [ ${#need_k8s[@]} -gt 0 ]; then
     # published version of the same release instead.
     sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/.*#replace \1 => \1 '"$staging"'#p' "$gomod"
   } >"$work/go.mod"
-  printf 'package tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n)\n' >"$work/tools.go"
-  (cd "$work" && go mod tidy >&2)
   ldflags="-s -w"
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=${minor%%.*}"
@@ -48,7 +46,8 @@ if [ ${#need_k8s[@]} -gt 0 ]; then
   done
   for cmd in "${need_k8s[@]}"; do
     log "go build k8s.io/kubernetes/cmd/$cmd"
-    (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd" >&2)
+    # -mod=mod lets go build complete go.sum for the commands it compiles.
+    (cd "$work" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "$ldflags" -o "$bin/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd" >&2)
     mv "$bin/$cmd.tmp" "$bin/$cmd"
   done
 fi
@@ -59,10 +58,8 @@ if [ ! -x "$etcd_bin/etcd" ]; then
   (
     cd "$ework"
     printf 'module hourglass.local/etcd\n\ngo 1.24\n' >go.mod
-    printf 'package tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' >tools.go
     go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
-    go mod tidy >&2
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$etcd_bin/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
+    CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$etcd_bin/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
   )
   rm -rf "$ework"
   mv "$etcd_bin/etcd.tmp" "$etcd_bin/etcd"

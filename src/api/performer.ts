@@ -1,0 +1,71 @@
+// The Performer resource as the rest of the project sees it: its TypeScript types (derived from the schema in
+// performer-schema.ts, so they cannot drift from the CRD or the validator) and the names that the webhooks, the
+// controller and the executor must agree on.
+import type { V1ObjectMeta } from "@kubernetes/client-node";
+import type { Static } from "@sinclair/typebox";
+import type {
+  PerformerConditionSchema,
+  PerformerSpecSchema,
+  PerformerStatusSchema,
+  ResourceRequirementsSchema,
+} from "./performer-schema.ts";
+
+export const PERFORMER_GROUP = "hourglass.eigenlayer.io";
+export const PERFORMER_VERSION = "v1alpha1";
+export const PERFORMER_KIND = "Performer";
+export const PERFORMER_PLURAL = "performers";
+export const PERFORMER_API_VERSION = `${PERFORMER_GROUP}/${PERFORMER_VERSION}`;
+
+/** On the Pod and Service of a Performer (their selector), and on the Performer itself: the Performer's name. */
+export const LABEL_PERFORMER = "hourglass.eigenlayer.io/performer";
+/** The AVS address, lowercased (see avsLabelValue). */
+export const LABEL_AVS = "hourglass.eigenlayer.io/avs";
+/** `"true"` on the ConfigMap that holds a namespace's executor config. */
+export const LABEL_EXECUTOR_CONFIG = "hourglass.eigenlayer.io/executor-config";
+
+export const PHASES = ["Pending", "Running", "Unhealthy", "Failed", "Terminating"] as const;
+export type PerformerPhase = (typeof PHASES)[number];
+
+export const HEALTH_CHECK_TYPES = ["http", "grpc", "tcp"] as const;
+export type HealthCheckType = (typeof HEALTH_CHECK_TYPES)[number];
+
+/** Performers run as Kubernetes Pods; docker mode exists only in the executor config, where it is refused. */
+export const DEPLOYMENT_MODES = ["kubernetes"] as const;
+export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
+
+export const IMAGE_PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
+
+export type PerformerSpec = Static<typeof PerformerSpecSchema>;
+export type PerformerStatus = Static<typeof PerformerStatusSchema>;
+/** `requests` and `limits` by resource name; quantities as written (`"500m"`, `2`). */
+export type ResourceRequirements = Static<typeof ResourceRequirementsSchema>;
+export type PerformerHealthCheck = NonNullable<PerformerSpec["healthCheck"]>;
+/** metav1.Condition, as it travels in JSON (lastTransitionTime is an RFC 3339 string). */
+export type PerformerCondition = Static<typeof PerformerConditionSchema>;
+
+export interface Performer {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta;
+  spec: PerformerSpec;
+  status?: PerformerStatus;
+}
+
+/** The name of the Pod and of the Service that the controller creates for a Performer. */
+export function performerChildName(name: string): string {
+  return `performer-${name}`;
+}
+
+/** Where the executor reaches a performer: Hourglass's `performer-{name}.{namespace}.svc.cluster.local:{port}`. */
+export function performerEndpoint(name: string, namespace: string, port: number): string {
+  return `${performerChildName(name)}.${namespace}.svc.cluster.local:${port}`;
+}
+
+/**
+ * The value of LABEL_AVS. An address (42 characters) fits the 63-character limit of label values; it is
+ * lowercased because addresses are case-insensitive (EIP-55 mixed case is only a checksum) and label selectors
+ * are not.
+ */
+export function avsLabelValue(avsAddress: string): string {
+  return avsAddress.toLowerCase();
+}

@@ -1,0 +1,60 @@
+// Where the control-plane binaries live: the cache that build.sh fills, keyed by the versions in versions.env.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const here = import.meta.dirname;
+
+export interface Binaries {
+  kubernetesVersion: string;
+  etcdVersion: string;
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubectl: string;
+  etcd: string;
+  /** Directory holding kubectl and the Kubernetes binaries, to put first on PATH. */
+  binDir: string;
+}
+
+/** The pinned versions, read from the same file build.sh sources. */
+export function pinnedVersions(): { kubernetes: string; etcd: string } {
+  const text = readFileSync(join(here, "versions.env"), "utf8");
+  const value = (name: string) => {
+    const found = new RegExp(`^${name}=(\\S+)$`, "m").exec(text)?.[1];
+    if (!found) throw new Error(`${join(here, "versions.env")}: ${name} is not set`);
+    return found;
+  };
+  return { kubernetes: value("KUBERNETES_VERSION"), etcd: value("ETCD_VERSION") };
+}
+
+function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HOURGLASS_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "hourglass");
+}
+
+export function binaries(): Binaries {
+  const pinned = pinnedVersions();
+  const binDir = join(cacheDir(), "k8s", pinned.kubernetes);
+  return {
+    kubernetesVersion: pinned.kubernetes,
+    etcdVersion: pinned.etcd,
+    kubeApiserver: join(binDir, "kube-apiserver"),
+    kubeControllerManager: join(binDir, "kube-controller-manager"),
+    kubectl: join(binDir, "kubectl"),
+    etcd: join(cacheDir(), "etcd", pinned.etcd, "etcd"),
+    binDir,
+  };
+}
+
+/** The binaries, building the missing ones first (a cold build takes minutes; a warm call returns at once). */
+export async function ensureBinaries(): Promise<Binaries> {
+  const bins = binaries();
+  const missing = [bins.kubeApiserver, bins.kubeControllerManager, bins.kubectl, bins.etcd].filter(
+    (p) => !existsSync(p),
+  );
+  if (missing.length > 0) {
+    await promisify(execFile)("bash", [join(here, "build.sh")], { maxBuffer: 64 * 1024 * 1024 });
+  }
+  return bins;
+}

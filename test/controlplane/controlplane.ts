@@ -1,0 +1,245 @@
+// Starts and stops a real control plane on loopback: etcd, kube-apiserver and kube-controller-manager, as envtest
+// runs them for Go operators, plus the garbage collector, namespace, endpointslice and service-account controllers
+// so that owner references, namespace deletion and Service endpoints behave as in a cluster. No kubelet and no
+// scheduler run: Pods stay Pending unless a test writes their status. Everything lives under one state directory:
+// data, certificates, logs, pid files and the kubeconfig, so `down` can find what `up` started.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, openSync, readFileSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:https";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Binaries, ensureBinaries } from "./binaries.ts";
+import { ensurePki, type Pki } from "./pki.ts";
+
+export interface ControlPlane {
+  dir: string;
+  server: string;
+  kubeconfigPath: string;
+  pki: Pki;
+  binaries: Binaries;
+}
+
+interface State {
+  server: string;
+  pids: Record<string, number>;
+}
+
+const READY_TIMEOUT_MS = 120_000;
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("could not allocate a port");
+  return address.port;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readState(dir: string): State | undefined {
+  const file = join(dir, "state.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as State) : undefined;
+}
+
+/** Spawns a component detached (its own process group), with its output in `<dir>/logs/<name>.log`. */
+function startProcess(dir: string, name: string, command: string, args: string[]): ChildProcess {
+  const log = openSync(join(dir, "logs", `${name}.log`), "a");
+  const child = spawn(command, args, { stdio: ["ignore", log, log], detached: true });
+  child.unref();
+  return child;
+}
+
+function get(url: string, pki: Pki): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        ca: readFileSync(pki.caCert),
+        cert: readFileSync(pki.adminCert),
+        key: readFileSync(pki.adminKey),
+        timeout: 5000,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  dir: string,
+  pids: number[],
+): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const dead = pids.filter((pid) => !alive(pid));
+    if (dead.length > 0) {
+      throw new Error(`${what}: a control-plane process exited early; see the logs in ${join(dir, "logs")}`);
+    }
+    if (await check().catch(() => false)) return;
+    await sleep(250);
+  }
+  throw new Error(
+    `${what}: not ready after ${READY_TIMEOUT_MS / 1000}s; see the logs in ${join(dir, "logs")}`,
+  );
+}
+
+function kubeconfig(server: string, pki: Pki): string {
+  const b64 = (file: string) => readFileSync(file).toString("base64");
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: hourglass-local
+  cluster:
+    server: ${server}
+    certificate-authority-data: ${b64(pki.caCert)}
+users:
+- name: admin
+  user:
+    client-certificate-data: ${b64(pki.adminCert)}
+    client-key-data: ${b64(pki.adminKey)}
+contexts:
+- name: hourglass-local
+  context:
+    cluster: hourglass-local
+    user: admin
+    namespace: default
+current-context: hourglass-local
+`;
+}
+
+function describe(dir: string, server: string, pki: Pki, bins: Binaries): ControlPlane {
+  return { dir, server, kubeconfigPath: join(dir, "kubeconfig"), pki, binaries: bins };
+}
+
+/**
+ * Starts the control plane in `dir`, or returns the one already running there (idempotent). Resolves once the
+ * apiserver's /readyz is ok and the `default` namespace exists.
+ */
+export async function startControlPlane(dir: string): Promise<ControlPlane> {
+  const bins = await ensureBinaries();
+  await mkdir(join(dir, "logs"), { recursive: true });
+  const pki = await ensurePki(join(dir, "pki"));
+  const existing = readState(dir);
+  if (existing && Object.values(existing.pids).every(alive)) {
+    return describe(dir, existing.server, pki, bins);
+  }
+  await stopControlPlane(dir);
+
+  const [etcdClient, etcdPeer, apiserverPort, kcmPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+  const peerUrl = `http://127.0.0.1:${etcdPeer}`;
+  const etcd = startProcess(dir, "etcd", bins.etcd, [
+    `--data-dir=${join(dir, "etcd")}`,
+    `--listen-client-urls=${etcdUrl}`,
+    `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=default=${peerUrl}`,
+    "--unsafe-no-fsync=true",
+    "--log-level=warn",
+  ]);
+
+  const server = `https://127.0.0.1:${apiserverPort}`;
+  const apiserver = startProcess(dir, "kube-apiserver", bins.kubeApiserver, [
+    `--etcd-servers=${etcdUrl}`,
+    `--secure-port=${apiserverPort}`,
+    "--bind-address=127.0.0.1",
+    "--advertise-address=127.0.0.1",
+    `--tls-cert-file=${pki.apiserverCert}`,
+    `--tls-private-key-file=${pki.apiserverKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    `--service-account-key-file=${pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    "--service-cluster-ip-range=10.0.0.0/24",
+    "--authorization-mode=RBAC",
+    "--allow-privileged=true",
+    "--profiling=false",
+  ]);
+
+  const kubeconfigPath = join(dir, "kubeconfig");
+  await writeFile(kubeconfigPath, kubeconfig(server, pki), { mode: 0o600 });
+  const pids = { etcd: etcd.pid!, "kube-apiserver": apiserver.pid! };
+  await writeFile(join(dir, "state.json"), JSON.stringify({ server, pids } satisfies State));
+
+  await waitFor(
+    "kube-apiserver",
+    async () => (await get(`${server}/readyz`, pki)).status === 200,
+    dir,
+    Object.values(pids),
+  );
+
+  const kcm = startProcess(dir, "kube-controller-manager", bins.kubeControllerManager, [
+    `--kubeconfig=${kubeconfigPath}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${kcmPort}`,
+    "--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics",
+    `--root-ca-file=${pki.caCert}`,
+    `--service-account-private-key-file=${pki.serviceAccountKey}`,
+    "--use-service-account-credentials=false",
+    "--leader-elect=false",
+    "--controllers=garbage-collector-controller,namespace-controller,endpointslice-controller,serviceaccount-controller,serviceaccount-token-controller",
+  ]);
+  const allPids = { ...pids, "kube-controller-manager": kcm.pid! };
+  await writeFile(join(dir, "state.json"), JSON.stringify({ server, pids: allPids } satisfies State));
+
+  await waitFor(
+    "namespace default",
+    async () =>
+      (await get(`${server}/api/v1/namespaces/default/serviceaccounts/default`, pki)).status === 200,
+    dir,
+    Object.values(allPids),
+  );
+  return describe(dir, server, pki, bins);
+}
+
+/** Stops what `startControlPlane(dir)` started: SIGTERM, then SIGKILL after 10 s. Leaves data and certificates. */
+export async function stopControlPlane(dir: string): Promise<void> {
+  const state = readState(dir);
+  if (!state) return;
+  // Reverse start order: the controller manager first, etcd last, so the apiserver does not log a storm of errors.
+  const pids = Object.values(state.pids).reverse();
+  for (const pid of pids) {
+    if (alive(pid)) process.kill(pid, "SIGTERM");
+  }
+  const deadline = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
+  await rm(join(dir, "state.json"), { force: true });
+}
+
+/** Stops the control plane and removes its state directory. */
+export async function destroyControlPlane(dir: string): Promise<void> {
+  await stopControlPlane(dir);
+  await rm(dir, { recursive: true, force: true });
+}
+
+export async function readKubeconfig(dir: string): Promise<string> {
+  return readFile(join(dir, "kubeconfig"), "utf8");
+}

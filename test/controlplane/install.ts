@@ -1,0 +1,40 @@
+// Installs what the project needs on a fresh control plane: the Performer CRD (from config/crd, the generated
+// manifest a cluster install uses too), the operator's namespace and the webhook registrations.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { ControlPlane } from "./controlplane.ts";
+import { localWebhookConfigurations } from "./webhook-configurations.ts";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "..", "..");
+
+export async function kubectlAt(cp: ControlPlane, args: string[], input?: string): Promise<string> {
+  const child = run(cp.binaries.kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...args], {
+    maxBuffer: 16 << 20,
+  });
+  if (input !== undefined) {
+    child.child.stdin?.end(input);
+  }
+  return (await child).stdout;
+}
+
+export async function installProject(cp: ControlPlane, webhookBaseUrl: string): Promise<void> {
+  await kubectlAt(cp, ["apply", "--server-side", "--force-conflicts", "-k", join(root, "config", "crd")]);
+  await kubectlAt(cp, [
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    "crd/performers.hourglass.eigenlayer.io",
+  ]);
+  await kubectlAt(cp, ["create", "namespace", "hourglass-system", "--dry-run=client", "-o", "yaml"]).then(
+    (yaml) => kubectlAt(cp, ["apply", "-f", "-"], yaml),
+  );
+  const configs = localWebhookConfigurations(webhookBaseUrl, readFileSync(cp.pki.caCert, "utf8"));
+  await kubectlAt(
+    cp,
+    ["apply", "-f", "-"],
+    JSON.stringify({ apiVersion: "v1", kind: "List", items: configs }),
+  );
+}

@@ -1,0 +1,210 @@
+// Admission as the real kube-apiserver performs it: kubectl applies objects, the apiserver calls the operator's
+// webhooks (started by the global setup), and what kubectl reports and what gets stored is what a user would see.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { kubectl, useNamespace } from "../support/cluster.ts";
+
+const AVS = "0x1234567890abcdef1234567890abcdef12345678";
+const OTHER_AVS = "0xabcdefabcdefabcdefabcdefabcdefabcdefabcd";
+
+function performer(name: string, spec: Record<string, unknown>): string {
+  return JSON.stringify({
+    apiVersion: "hourglass.eigenlayer.io/v1alpha1",
+    kind: "Performer",
+    metadata: { name },
+    spec: { avsAddress: AVS, image: "registry.example/avs/performer", version: "v1.2.3", ...spec },
+  });
+}
+
+function executorConfigMap(name: string, configYaml: string): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, labels: { "hourglass.eigenlayer.io/executor-config": "true" } },
+    data: { "config.yaml": configYaml },
+  });
+}
+
+interface Stored {
+  metadata: { labels: Record<string, string> };
+  spec: {
+    config: { grpcPort: number };
+    deploymentMode: string;
+    healthCheck: Record<string, unknown>;
+    resources: { requests: Record<string, string>; limits: Record<string, string> };
+  };
+}
+
+async function apply(namespace: string, manifest: string, ...flags: string[]) {
+  return kubectl(["apply", "-n", namespace, "-f", "-", ...flags], { input: manifest });
+}
+
+async function getJson(namespace: string, resource: string): Promise<Stored> {
+  const got = await kubectl(["get", "-n", namespace, resource, "-o", "json"]);
+  assert.equal(got.code, 0, got.stderr);
+  return JSON.parse(got.stdout);
+}
+
+const kubernetesConfig = (avsLines: string) => `
+aggregator_endpoint: aggregator.example:9000
+deployment_mode: kubernetes
+operator:
+  address: "0x00000000000000000000000000000000000000aa"
+  ecdsa_key_file: /etc/executor/key
+kubernetes:
+  namespace: ns
+avs_config:
+  supported_avs:
+${avsLines}`;
+
+test("a minimal Performer is stored with every default filled in", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const applied = await apply(ns, performer("minimal", {}));
+  assert.equal(applied.code, 0, applied.stderr);
+  const stored = await getJson(ns, "performer/minimal");
+  assert.deepEqual(stored.spec.resources, {
+    requests: { cpu: "500m", memory: "1Gi" },
+    limits: { cpu: "2", memory: "4Gi" },
+  });
+  assert.equal(stored.spec.config.grpcPort, 9090);
+  assert.equal(stored.spec.deploymentMode, "kubernetes");
+  assert.equal(stored.spec.healthCheck.type, "http");
+  assert.equal(stored.spec.healthCheck.path, "/health");
+  assert.equal(stored.spec.healthCheck.port, 8090);
+  assert.equal(stored.spec.healthCheck.initialDelaySeconds, 30);
+  assert.equal(stored.spec.healthCheck.periodSeconds, 10);
+  assert.equal(stored.metadata.labels["hourglass.eigenlayer.io/performer"], "minimal");
+  assert.equal(stored.metadata.labels["hourglass.eigenlayer.io/avs"], AVS);
+});
+
+test("what the author set is kept, and only the rest is defaulted", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const applied = await apply(
+    ns,
+    performer("custom", {
+      config: { grpcPort: 7000 },
+      resources: { requests: { cpu: "250m" }, limits: { cpu: "1" } },
+    }),
+  );
+  assert.equal(applied.code, 0, applied.stderr);
+  const stored = await getJson(ns, "performer/custom");
+  assert.equal(stored.spec.config.grpcPort, 7000);
+  assert.equal(stored.spec.resources.requests.cpu, "250m");
+  assert.equal(stored.spec.resources.limits.cpu, "1");
+});
+
+test("server-side dry run shows the defaults and stores nothing", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const dry = await apply(ns, performer("dry", {}), "--dry-run=server", "-o", "json");
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(JSON.parse(dry.stdout).spec.config.grpcPort, 9090);
+  const listed = await kubectl(["get", "-n", ns, "performers", "-o", "name"]);
+  assert.equal(listed.stdout.trim(), "");
+});
+
+test("bad quantities and requests above limits are refused with every problem and its field", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const rejected = await apply(
+    ns,
+    performer("bad", {
+      resources: { requests: { cpu: "500mm", memory: "8Gi" }, limits: { cpu: "2", memory: "4Gi" } },
+    }),
+  );
+  assert.notEqual(rejected.code, 0);
+  assert.match(rejected.stderr, /denied the request/);
+  assert.match(rejected.stderr, /spec\.resources\.requests\.cpu: Invalid resource format "500mm"/);
+  assert.match(rejected.stderr, /spec\.resources\.requests\.memory/);
+  assert.match(rejected.stderr, /8Gi/);
+  const listed = await kubectl(["get", "-n", ns, "performers", "-o", "name"]);
+  assert.equal(listed.stdout.trim(), "", "a refused Performer must not be stored");
+});
+
+test("a Performer without avsAddress is refused, naming the field", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const manifest = JSON.parse(performer("noavs", {}));
+  delete manifest.spec.avsAddress;
+  const rejected = await apply(ns, JSON.stringify(manifest));
+  assert.notEqual(rejected.code, 0);
+  assert.match(rejected.stderr, /spec\.avsAddress/);
+});
+
+test("an executor config that mixes deployment modes is refused with the guide's message", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const config = kubernetesConfig(`    - address: "${AVS}"
+      name: one
+      performer_image: registry.example/one
+      deployment_mode: kubernetes
+    - address: "${OTHER_AVS}"
+      name: two
+      performer_image: registry.example/two
+      deployment_mode: docker
+      endpoint: performer-two:9090
+`);
+  const rejected = await apply(ns, executorConfigMap("executor-config", config));
+  assert.notEqual(rejected.code, 0);
+  assert.match(rejected.stderr, /mixed deployment modes not supported/);
+});
+
+test("kubernetes mode without a kubernetes section is refused with the guide's message", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const config = kubernetesConfig(`    - address: "${AVS}"
+      name: one
+      performer_image: registry.example/one
+`).replace("kubernetes:\n  namespace: ns\n", "");
+  const rejected = await apply(ns, executorConfigMap("executor-config", config));
+  assert.notEqual(rejected.code, 0);
+  assert.match(rejected.stderr, /kubernetes configuration is required/);
+});
+
+test("a Performer for an AVS that the namespace's executor runs in docker mode is refused", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const config = `
+aggregator_endpoint: aggregator.example:9000
+deployment_mode: docker
+operator:
+  address: "0x00000000000000000000000000000000000000aa"
+  ecdsa_key_file: /etc/executor/key
+avs_config:
+  supported_avs:
+    - address: "${AVS}"
+      name: one
+      performer_image: registry.example/one
+      endpoint: performer-one:9090
+`;
+  const accepted = await apply(ns, executorConfigMap("executor-config", config));
+  assert.equal(accepted.code, 0, accepted.stderr);
+  const rejected = await apply(ns, performer("docker-avs", {}));
+  assert.notEqual(rejected.code, 0);
+  assert.match(rejected.stderr, /mixed deployment modes not supported/);
+});
+
+test("a Performer picks up the default_resources of its namespace's executor config", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const config = kubernetesConfig(`    - address: "${AVS}"
+      name: one
+      performer_image: registry.example/one
+      default_resources:
+        requests: { cpu: 250m, memory: 512Mi }
+        limits: { cpu: "1", memory: 2Gi }
+`);
+  const accepted = await apply(ns, executorConfigMap("executor-config", config));
+  assert.equal(accepted.code, 0, accepted.stderr);
+  const applied = await apply(ns, performer("from-config", {}));
+  assert.equal(applied.code, 0, applied.stderr);
+  const stored = await getJson(ns, "performer/from-config");
+  assert.deepEqual(stored.spec.resources, {
+    requests: { cpu: "250m", memory: "512Mi" },
+    limits: { cpu: "1", memory: "2Gi" },
+  });
+});
+
+test("kubectl get performers shows the printer columns", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const applied = await apply(ns, performer("columns", {}));
+  assert.equal(applied.code, 0, applied.stderr);
+  const listed = await kubectl(["get", "-n", ns, "performers"]);
+  assert.equal(listed.code, 0, listed.stderr);
+  const header = listed.stdout.split("\n")[0]!.split(/\s+/).filter(Boolean);
+  assert.deepEqual(header, ["NAME", "AVS", "PHASE", "READY", "ENDPOINT", "AGE"]);
+  assert.match(listed.stdout, new RegExp(`columns\\s+${AVS}`));
+});

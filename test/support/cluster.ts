@@ -1,0 +1,71 @@
+// What integration and end-to-end tests share: the run's control plane (see test/integration/global-setup.ts),
+// kubectl against it, and a namespace of their own per test.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { KubeConfig } from "@kubernetes/client-node";
+
+export interface TestCluster {
+  kubeconfigPath: string;
+  binDir: string;
+  /** Directory for logs and state of this run. */
+  stateDir: string;
+  webhookCertDir: string;
+  kubeConfig(): KubeConfig;
+}
+
+export function testCluster(): TestCluster {
+  const kubeconfigPath = process.env.HOURGLASS_TEST_KUBECONFIG;
+  const binDir = process.env.HOURGLASS_TEST_BIN_DIR;
+  if (!kubeconfigPath || !binDir) {
+    throw new Error(
+      "no local control plane: run through `make test-integration` or pass --test-global-setup=test/integration/global-setup.ts",
+    );
+  }
+  return {
+    kubeconfigPath,
+    binDir,
+    stateDir: process.env.HOURGLASS_TEST_STATE_DIR!,
+    webhookCertDir: process.env.HOURGLASS_TEST_WEBHOOK_CERT_DIR!,
+    kubeConfig() {
+      const kc = new KubeConfig();
+      kc.loadFromFile(kubeconfigPath);
+      return kc;
+    },
+  };
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the control plane's own kubectl (the machine's may be too old for this apiserver). Never throws on exit code. */
+export function kubectl(args: string[], options: { input?: string } = {}): Promise<KubectlResult> {
+  const cluster = testCluster();
+  return new Promise((resolve) => {
+    const child = execFile(
+      join(cluster.binDir, "kubectl"),
+      [`--kubeconfig=${cluster.kubeconfigPath}`, ...args],
+      { maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
+/** Creates a namespace for one test and deletes it (without waiting) when the test ends. */
+export async function useNamespace(t: TestContext, prefix = "t"): Promise<string> {
+  const name = `${prefix}-${randomBytes(4).toString("hex")}`.toLowerCase();
+  const created = await kubectl(["create", "namespace", name]);
+  if (created.code !== 0) throw new Error(`kubectl create namespace ${name}: ${created.stderr}`);
+  t.after(async () => {
+    await kubectl(["delete", "namespace", name, "--wait=false"]);
+  });
+  return name;
+}
