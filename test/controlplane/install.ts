@@ -4,8 +4,8 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { localWebhookConfigurations } from "../../webhooks/registrations.ts";
 import type { ControlPlane } from "./controlplane.ts";
-import { localWebhookConfigurations } from "./webhook-configurations.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");

@@ -1,0 +1,21 @@
+// The manifests generated from code (the CRD, the webhook registrations) must be committed as `make manifests`
+// writes them: kustomize and `make deploy` read the files, not the code.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { generatedManifests } from "../../scripts/generated-manifests.ts";
+import { performerCrd } from "../../src/api/crd.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+for (const { file, text } of generatedManifests()) {
+  test(`${relative(root, file)} is up to date`, () => {
+    assert.equal(
+      readFileSync(file, "utf8"),
+      text,
+      `${relative(root, file)} is stale: run make manifests and commit the result`,
+    );
+  });
+}
