@@ -4,9 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { test } from "node:test";
-import { parseAllDocuments } from "yaml";
 import { generatedManifests } from "../../scripts/generated-manifests.ts";
-import { performerCrd } from "../../src/api/crd.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
