@@ -19,14 +19,18 @@ export interface Binaries {
 }
 
 /** The pinned versions, read from the same file build.sh sources. */
-export function pinnedVersions(): { kubernetes: string; etcd: string } {
+export function pinnedVersions(): { kubernetes: string; etcd: string; certManager: string } {
   const text = readFileSync(join(here, "versions.env"), "utf8");
   const value = (name: string) => {
     const found = new RegExp(`^${name}=(\\S+)$`, "m").exec(text)?.[1];
     if (!found) throw new Error(`${join(here, "versions.env")}: ${name} is not set`);
     return found;
   };
-  return { kubernetes: value("KUBERNETES_VERSION"), etcd: value("ETCD_VERSION") };
+  return {
+    kubernetes: value("KUBERNETES_VERSION"),
+    etcd: value("ETCD_VERSION"),
+    certManager: value("CERT_MANAGER_VERSION"),
+  };
 }
 
 function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -57,4 +61,15 @@ export async function ensureBinaries(): Promise<Binaries> {
     await promisify(execFile)("bash", [join(here, "build.sh")], { maxBuffer: 64 * 1024 * 1024 });
   }
   return bins;
+}
+
+/** cert-manager's CRD manifests, from its published Go module (downloaded once into the Go module cache). */
+export async function certManagerCrdDir(): Promise<string> {
+  const module = `github.com/cert-manager/cert-manager@${pinnedVersions().certManager}`;
+  const { stdout } = await promisify(execFile)("go", ["mod", "download", "-json", module], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const { Dir, Error: failure } = JSON.parse(stdout) as { Dir?: string; Error?: string };
+  if (!Dir) throw new Error(`go mod download ${module}: ${failure ?? "no directory"}`);
+  return join(Dir, "deploy", "crds");
 }

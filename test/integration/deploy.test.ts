@@ -1,0 +1,108 @@
+// What `make deploy` installs, checked by the real apiserver: every object passes server-side validation (with
+// cert-manager's CRDs installed, as in a cluster that has cert-manager), and the RBAC we ship grants each process
+// what it uses and nothing it does not.
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { certManagerCrdDir } from "../controlplane/binaries.ts";
+import { kubectl } from "../support/cluster.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+const OPERATOR = "system:serviceaccount:hourglass-system:hourglass-operator";
+const EXECUTOR = "system:serviceaccount:my-avs-project:my-avs-executor";
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const result = await kubectl(args, { input });
+  assert.equal(result.code, 0, `kubectl ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function canI(as: string, verb: string, resource: string, namespace?: string): Promise<boolean> {
+  const ns = namespace ? ["-n", namespace] : ["--all-namespaces"];
+  const result = await kubectl(["auth", "can-i", verb, resource, `--as=${as}`, ...ns]);
+  return result.stdout.trim() === "yes";
+}
+
+before(async () => {
+  const crds = await certManagerCrdDir();
+  for (const file of readdirSync(crds).filter((f) => f.endsWith(".yaml"))) {
+    await ok(["apply", "--server-side", "-f", join(crds, file)]);
+  }
+  await ok([
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    "crd/certificates.cert-manager.io",
+    "crd/issuers.cert-manager.io",
+  ]);
+  // The example AVS's namespace must exist for a server-side dry run of the objects in it.
+  await ok(["apply", "-f", join(root, "config", "samples", "namespace.yaml")]);
+});
+
+describe("kustomize builds that pass the apiserver's validation", () => {
+  for (const dir of ["default", "executor", "samples"]) {
+    test(`config/${dir}`, async () => {
+      const built = await ok(["kustomize", join(root, "config", dir)]);
+      const applied = await ok(["apply", "--dry-run=server", "-f", "-"], built);
+      assert.match(applied, /\(server dry run\)/);
+    });
+  }
+
+  test("config/prometheus builds (applying it needs the Prometheus Operator's CRDs)", async () => {
+    const built = await ok(["kustomize", join(root, "config", "prometheus")]);
+    assert.match(built, /kind: ServiceMonitor/);
+  });
+});
+
+describe("RBAC", () => {
+  before(async () => {
+    await ok(["apply", "-k", join(root, "config", "rbac")]);
+    // Only the executor's RBAC objects: its Deployment and config are not needed to ask the authorizer.
+    const built = await ok(["kustomize", join(root, "config", "executor")]);
+    const rbacKinds = new Set(["ServiceAccount", "Role", "RoleBinding"]);
+    const items = parseAllDocuments(built)
+      .map((doc) => doc.toJS() as { kind: string })
+      .filter((o) => rbacKinds.has(o.kind));
+    await ok(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+  });
+
+  test("the operator can do each thing it does", async () => {
+    const needed: [string, string, string?][] = [
+      ["list", "performers.hourglass.eigenlayer.io"],
+      ["watch", "performers.hourglass.eigenlayer.io"],
+      ["patch", "performers.hourglass.eigenlayer.io/status"],
+      ["update", "performers.hourglass.eigenlayer.io/status"],
+      ["create", "pods"],
+      ["delete", "pods"],
+      ["watch", "pods"],
+      ["create", "services"],
+      ["patch", "services"],
+      ["list", "configmaps"],
+      ["create", "events"],
+      ["create", "leases.coordination.k8s.io", "hourglass-system"],
+      ["update", "leases.coordination.k8s.io", "hourglass-system"],
+    ];
+    for (const [verb, resource, namespace] of needed) {
+      assert.ok(await canI(OPERATOR, verb, resource, namespace), `the operator cannot ${verb} ${resource}`);
+    }
+  });
+
+  test("the operator cannot read Secrets or change Performers' specs", async () => {
+    assert.equal(await canI(OPERATOR, "get", "secrets"), false);
+    assert.equal(await canI(OPERATOR, "list", "secrets"), false);
+    assert.equal(await canI(OPERATOR, "update", "performers.hourglass.eigenlayer.io"), false);
+    assert.equal(await canI(OPERATOR, "create", "leases.coordination.k8s.io", "default"), false);
+  });
+
+  test("the executor manages Performers in its own namespace and nowhere else", async () => {
+    for (const verb of ["create", "get", "list", "watch", "delete"]) {
+      assert.ok(await canI(EXECUTOR, verb, "performers.hourglass.eigenlayer.io", "my-avs-project"), verb);
+    }
+    assert.equal(await canI(EXECUTOR, "create", "performers.hourglass.eigenlayer.io", "default"), false);
+    assert.equal(await canI(EXECUTOR, "create", "performers.hourglass.eigenlayer.io"), false);
+    assert.equal(await canI(EXECUTOR, "get", "secrets", "my-avs-project"), false);
+    assert.equal(await canI(EXECUTOR, "create", "pods", "my-avs-project"), false);
+  });
+});

@@ -1,0 +1,78 @@
+// hourglass-executor as a user runs it: a real process, its output and its exit code.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { test } from "node:test";
+
+const root = join(import.meta.dirname, "..", "..");
+const fixtures = join(root, "test", "fixtures", "executor-config");
+
+function executor(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      join(root, "node_modules", ".bin", "node"),
+      [join(root, "src", "cli", "executor.ts"), ...args],
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test("validate: a valid config exits 0 with a one-line summary", async () => {
+  const run = await executor("validate", "--config", join(fixtures, "kubernetes.yaml"));
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, "kubernetes.yaml: valid (kubernetes mode, 2 AVSs, 0 warnings)\n");
+});
+
+test("validate: an invalid config exits 1 and prints every problem as path (line N): message", async () => {
+  const run = await executor("validate", "--config", join(fixtures, "many-problems.yaml"));
+  assert.equal(run.code, 1);
+  const out = run.stdout.trimEnd().split("\n");
+  assert.equal(out.length, 12);
+  assert.equal(out[0], 'warning: grpc_prot (line 2): unknown key "grpc_prot"; did you mean "grpc_port"?');
+  assert.ok(out.includes("metrics_port (line 3): must be an integer from 1 to 65535 (got 70000)"));
+  assert.equal(out.at(-1), "many-problems.yaml: invalid (10 errors, 1 warning)");
+});
+
+test("validate --output json: the same findings for machines", async () => {
+  const run = await executor("validate", "--config", join(fixtures, "mixed-modes.yaml"), "--output", "json");
+  assert.equal(run.code, 1);
+  const report = JSON.parse(run.stdout);
+  assert.equal(report.valid, false);
+  assert.deepEqual(report.warnings, []);
+  assert.equal(report.errors.length, 1);
+  assert.equal(report.errors[0].path, "avs_config.supported_avs[1].deployment_mode");
+  assert.equal(report.errors[0].line, 12);
+  assert.match(report.errors[0].message, /^mixed deployment modes not supported/);
+});
+
+test("validate: a missing file is reported with the guide's words, exit 1", async () => {
+  const run = await executor("validate", "--config", "/nonexistent.yaml");
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /^--config: Config file not found: \/nonexistent\.yaml/);
+});
+
+test("usage errors exit 2 and say what is wrong", async () => {
+  for (const args of [
+    [],
+    ["validate"],
+    ["validate", "--config", "x", "--output", "xml"],
+    ["frobnicate"],
+    ["validate", "--bogus"],
+  ]) {
+    const run = await executor(...args);
+    assert.equal(run.code, 2, `hourglass-executor ${args.join(" ")}`);
+    assert.match(run.stderr, /^hourglass-executor: .+\n\nUsage: hourglass-executor/);
+  }
+});
+
+test("--help on the program and on each command", async () => {
+  const program = await executor("--help");
+  assert.equal(program.code, 0);
+  assert.match(program.stdout, /^Usage: hourglass-executor <command>/);
+  const validate = await executor("validate", "--help");
+  assert.equal(validate.code, 0);
+  assert.match(validate.stdout, /--output, -o FORMAT/);
+  const run = await executor("run", "--help");
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /--config FILE/);
+});
