@@ -21,7 +21,9 @@ async function ok(args: string[], input?: string): Promise<string> {
 
 async function canI(as: string, verb: string, resource: string, namespace?: string): Promise<boolean> {
   const ns = namespace ? ["-n", namespace] : ["--all-namespaces"];
-  const result = await kubectl(["auth", "can-i", verb, resource, `--as=${as}`, ...ns]);
+  const [name, subresource] = resource.split("/");
+  const sub = subresource ? [`--subresource=${subresource}`] : [];
+  const result = await kubectl(["auth", "can-i", verb, name!, ...sub, `--as=${as}`, ...ns]);
   return result.stdout.trim() === "yes";
 }
 
@@ -104,5 +106,9 @@ describe("RBAC", () => {
     assert.equal(await canI(EXECUTOR, "create", "performers.hourglass.eigenlayer.io"), false);
     assert.equal(await canI(EXECUTOR, "get", "secrets", "my-avs-project"), false);
     assert.equal(await canI(EXECUTOR, "create", "pods", "my-avs-project"), false);
+    assert.equal(
+      await canI(EXECUTOR, "patch", "performers.hourglass.eigenlayer.io/status", "my-avs-project"),
+      false,
+    );
   });
 });
