@@ -1,10 +1,10 @@
 // hourglass-executor: the executor sidecar. `validate` checks a config offline; `run` serves tasks.
 // Exit codes: 0 success, 1 the config (or the run) failed, 2 usage errors.
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
 import { deploymentModeOf, loadExecutorConfigFile } from "../api/executor-config.ts";
 import { errorsOf, formatProblem, type Problem, warningsOf } from "../api/problem.ts";
 import { RUN_USAGE, runExecutorCommand } from "../executor/run-command.ts";
+import { type Command, dispatchCommand, oneOf, parseFlags, runProgram, UsageError } from "./args.ts";
 
 const USAGE = `Usage: hourglass-executor <command> [flags]
 
@@ -24,42 +24,32 @@ are warnings with a suggestion. Exit 0 when valid (warnings allowed), 1 when inv
   --output, -o FORMAT  text (default) or json
 `;
 
-class UsageError extends Error {}
+const OUTPUT_FORMATS = ["text", "json"] as const;
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 function validate(args: string[]): number {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: "string", short: "c" },
-      output: { type: "string", short: "o", default: "text" },
-      help: { type: "boolean", short: "h" },
-    },
+  const flags = parseFlags(args, {
+    config: { type: "string", short: "c" },
+    output: { type: "string", short: "o", default: "text" },
   });
-  if (values.help) {
-    process.stdout.write(VALIDATE_USAGE);
-    return 0;
-  }
-  if (!values.config) throw new UsageError("validate: --config FILE is required");
-  if (values.output !== "text" && values.output !== "json") {
-    throw new UsageError(`--output: "${values.output}" is not a format; use text or json`);
-  }
-  const { config, problems } = loadExecutorConfigFile(values.config);
+  if (!flags.config) throw new UsageError("--config FILE is required");
+  const output = oneOf("output", flags.output, OUTPUT_FORMATS);
+  const { config, problems } = loadExecutorConfigFile(flags.config);
   const errors = errorsOf(problems);
   const warnings = warningsOf(problems);
-  if (values.output === "json") {
+  if (output === "json") {
     const summary = config
       ? { deploymentMode: deploymentModeOf(config), avsCount: config.avs_config.supported_avs.length }
       : {};
-    const json = { file: values.config, valid: errors.length === 0, ...summary, errors, warnings };
+    const json = { file: flags.config, valid: errors.length === 0, ...summary, errors, warnings };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     const print = (p: Problem) => `${p.severity === "warning" ? "warning: " : ""}${formatProblem(p)}`;
     for (const problem of problems) process.stdout.write(`${print(problem)}\n`);
-    const name = basename(values.config);
+    const name = basename(flags.config);
     process.stdout.write(
       config
         ? `${name}: valid (${deploymentModeOf(config)} mode, ${plural(config.avs_config.supported_avs.length, "AVS")}, ${plural(warnings.length, "warning")})\n`
@@ -69,34 +59,9 @@ function validate(args: string[]): number {
   return errors.length === 0 ? 0 : 1;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  switch (command) {
-    case "validate":
-      return validate(args);
-    case "run":
-      if (args.includes("--help") || args.includes("-h")) {
-        process.stdout.write(`${RUN_USAGE}\n`);
-        return 0;
-      }
-      return runExecutorCommand(args);
-    case "--help":
-    case "-h":
-    case "help":
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      throw new UsageError(command ? `unknown command "${command}"` : "a command is required");
-  }
-}
+const COMMANDS: Record<string, Command> = {
+  validate: { usage: VALIDATE_USAGE, run: validate },
+  run: { usage: `${RUN_USAGE}\n`, run: runExecutorCommand },
+};
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  // parseArgs reports unknown flags and missing values with ERR_PARSE_ARGS_* codes: usage errors too.
-  const usage =
-    err instanceof UsageError || String((err as { code?: string }).code).startsWith("ERR_PARSE_ARGS");
-  if (!usage) throw err;
-  process.stderr.write(`hourglass-executor: ${(err as Error).message}\n\n${USAGE}`);
-  process.exitCode = 2;
-}
+await runProgram("hourglass-executor", USAGE, () => dispatchCommand(USAGE, COMMANDS, process.argv.slice(2)));
