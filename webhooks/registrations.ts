@@ -7,6 +7,7 @@ import {
   PERFORMER_PLURAL,
   PERFORMER_VERSION,
 } from "../src/api/performer.ts";
+import { WEBHOOK_PATHS } from "./hourglass-webhooks.ts";
 
 export const OPERATOR_NAMESPACE = "hourglass-system";
 export const WEBHOOK_SERVICE = "hourglass-webhook-service";
@@ -31,16 +32,16 @@ const PERFORMERS = {
 const CONFIGMAPS = { apiGroups: [""], apiVersions: ["v1"], resources: ["configmaps"] };
 
 const VALIDATING: Hook[] = [
-  { name: "vperformer.hourglass.eigenlayer.io", path: "/validate-performer", rule: PERFORMERS },
+  { name: "vperformer.hourglass.eigenlayer.io", path: WEBHOOK_PATHS.validatePerformer, rule: PERFORMERS },
   {
     name: "vexecutorconfig.hourglass.eigenlayer.io",
-    path: "/validate-executor-config",
+    path: WEBHOOK_PATHS.validateExecutorConfig,
     rule: CONFIGMAPS,
     objectSelector: { matchLabels: { [LABEL_EXECUTOR_CONFIG]: "true" } },
   },
 ];
 const MUTATING: Hook[] = [
-  { name: "mperformer.hourglass.eigenlayer.io", path: "/mutate-performer", rule: PERFORMERS },
+  { name: "mperformer.hourglass.eigenlayer.io", path: WEBHOOK_PATHS.mutatePerformer, rule: PERFORMERS },
 ];
 
 function webhook(hook: Hook, clientConfig: (path: string) => ClientConfig) {

@@ -6,7 +6,9 @@ const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "sil
 export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   const level = (env.LOG_LEVEL ?? "info").toLowerCase();
   if (!LEVELS.has(level)) {
-    throw new Error(`LOG_LEVEL: unknown level "${env.LOG_LEVEL}" (use one of trace, debug, info, warn, error, fatal)`);
+    throw new Error(
+      `LOG_LEVEL: unknown level "${env.LOG_LEVEL}" (use one of trace, debug, info, warn, error, fatal)`,
+    );
   }
   return level;
 }
