@@ -1,0 +1,209 @@
+// hourglass-operator: the admission webhooks (HTTPS, on every replica), the Performer controller (on the elected
+// leader with --leader-elect) and the metrics/health endpoints, in one process. SIGTERM and SIGINT stop it
+// gracefully: reviews and reconciles in flight finish, then the process exits.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { startPerformerController } from "../../controllers/manager.ts";
+import { type AdmissionFacts, noClusterFacts } from "../../webhooks/admission-facts.ts";
+import { hourglassWebhooks } from "../../webhooks/hourglass-webhooks.ts";
+import { kubernetesAdmissionFacts } from "../../webhooks/kubernetes-admission-facts.ts";
+import { createWebhookMetrics } from "../../webhooks/webhook-metrics.ts";
+import { startWebhookServer } from "../../webhooks/webhook-server.ts";
+import { loadKubeConfig, SERVICE_ACCOUNT_DIR } from "../kube/kubeconfig.ts";
+import { createLogger } from "../observability/logger.ts";
+import { Readiness, startMetricsServer } from "../observability/metrics-server.ts";
+import { parseFlags, runProgram, UsageError } from "./args.ts";
+
+export interface OperatorOptions {
+  webhooks: boolean;
+  webhookHost: string;
+  webhookPort: number;
+  webhookCertDir: string;
+  metricsHost: string;
+  metricsPort: number;
+  kubeconfig?: string;
+  controller: boolean;
+  leaderElect: boolean;
+}
+
+const USAGE = `Usage: hourglass-operator [flags]
+
+Serves the admission webhooks for Performers and executor configs, runs the Performer controller, and serves
+/metrics, /healthz and /readyz.
+
+  --webhook-host HOST      address the webhooks listen on (default 0.0.0.0)
+  --webhook-port PORT      HTTPS port of the webhooks (default 9443)
+  --webhook-cert-dir DIR   directory holding tls.crt and tls.key, re-read when they change
+                           (default /etc/hourglass/webhook-certs)
+  --no-webhooks            do not serve the webhooks
+  --metrics-host HOST      address of /metrics, /healthz and /readyz (default 0.0.0.0)
+  --metrics-port PORT      their HTTP port (default 8080)
+  --kubeconfig FILE        cluster to use; in a Pod the service account is used. Without either, the
+                           webhooks skip their cluster lookups (the controller needs a cluster)
+  --no-controller          do not run the Performer controller
+  --leader-elect           reconcile only while holding the Lease hourglass-operator in $POD_NAMESPACE
+  --help                   print this help
+
+Environment: LOG_LEVEL (trace, debug, info, warn, error, fatal; default info).
+`;
+
+interface Running {
+  name: string;
+  close(): Promise<void>;
+}
+
+/** Starts what `options` asks for; the returned parts are to be closed in reverse order. */
+export async function startOperator(options: OperatorOptions, logger: Logger): Promise<Running[]> {
+  const running: Running[] = [];
+  try {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const readiness = new Readiness();
+    const kubeConfig = clusterAccess(options);
+    if (!kubeConfig) {
+      logger.info(
+        "no --kubeconfig and not in a cluster: admission lookups are skipped, operator defaults apply",
+      );
+    }
+
+    if (options.webhooks) {
+      const facts: AdmissionFacts = kubeConfig
+        ? kubernetesAdmissionFacts(kubeConfig, logger)
+        : noClusterFacts;
+      const webhooks = await startWebhookServer({
+        host: options.webhookHost,
+        port: options.webhookPort,
+        certDir: options.webhookCertDir,
+        webhooks: hourglassWebhooks(facts),
+        metrics: createWebhookMetrics(registry),
+        logger,
+      });
+      running.push({ name: "webhook server", close: webhooks.close });
+    }
+
+    // The Performer controller: informers on every replica, reconciles on the leader.
+    if (options.controller && kubeConfig) {
+      const controller = startPerformerController({
+        kubeConfig,
+        registry,
+        logger,
+        leaderElect: options.leaderElect,
+        ...(process.env.POD_NAMESPACE ? { leaseNamespace: process.env.POD_NAMESPACE } : {}),
+      });
+      readiness.add("informers synced", () => controller.ready());
+      running.push({ name: "controller", close: () => controller.stop() });
+    }
+
+    // Started last, so that /readyz answers only once everything above runs; stopped last (closeAll), so that
+    // probes keep answering while the rest drains.
+    const metrics = await startMetricsServer({
+      host: options.metricsHost,
+      port: options.metricsPort,
+      registry,
+      readiness,
+    });
+    running.unshift({ name: "metrics server", close: metrics.close });
+    logger.info({ metricsPort: metrics.port }, "serving /metrics, /healthz and /readyz");
+    return running;
+  } catch (err) {
+    await closeAll(running, logger);
+    throw err;
+  }
+}
+
+/**
+ * The cluster the operator talks to: --kubeconfig, else the Pod's service account; the controller also takes
+ * $KUBECONFIG or ~/.kube/config. Webhooks alone run without one.
+ */
+function clusterAccess(options: OperatorOptions): KubeConfig | undefined {
+  const inCluster = !!process.env.KUBERNETES_SERVICE_HOST && existsSync(join(SERVICE_ACCOUNT_DIR, "token"));
+  if (options.kubeconfig || inCluster || options.controller) {
+    return loadKubeConfig(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {});
+  }
+  return undefined;
+}
+
+async function closeAll(running: readonly Running[], logger: Logger): Promise<void> {
+  // Webhooks and controller first (in-flight work finishes), the metrics server last so probes answer meanwhile.
+  for (const part of [...running].reverse()) {
+    try {
+      await part.close();
+    } catch (err) {
+      logger.error({ err }, `stopping the ${part.name} failed`);
+    }
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = operatorOptions(argv);
+  if (options === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const logger = createLogger("hourglass-operator");
+  let running: Running[];
+  try {
+    running = await startOperator(options, logger);
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, "the operator could not start");
+    return 1;
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    closeAll(running, logger).then(() => process.exit(0));
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  return 0;
+}
+
+const FLAGS = {
+  "webhook-host": { type: "string", default: "0.0.0.0" },
+  "webhook-port": { type: "string", default: "9443" },
+  "webhook-cert-dir": { type: "string", default: "/etc/hourglass/webhook-certs" },
+  "no-webhooks": { type: "boolean", default: false },
+  "metrics-host": { type: "string", default: "0.0.0.0" },
+  "metrics-port": { type: "string", default: "8080" },
+  kubeconfig: { type: "string" },
+  "no-controller": { type: "boolean", default: false },
+  "leader-elect": { type: "boolean", default: false },
+} as const;
+
+/** The options the command line asks for, or "help"; a mistake throws UsageError. */
+function operatorOptions(argv: string[]): OperatorOptions | "help" {
+  const flags = parseFlags(argv, FLAGS);
+  if (flags.help) return "help";
+  return {
+    webhooks: !flags["no-webhooks"],
+    webhookHost: flags["webhook-host"],
+    webhookPort: portFlag("webhook-port", flags["webhook-port"]),
+    webhookCertDir: flags["webhook-cert-dir"],
+    metricsHost: flags["metrics-host"],
+    metricsPort: portFlag("metrics-port", flags["metrics-port"]),
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    controller: !flags["no-controller"],
+    leaderElect: flags["leader-elect"],
+  };
+}
+
+/** The port a flag names; 0 picks a free port. */
+function portFlag(name: string, text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) {
+    throw new UsageError(`--${name}: "${text}" is not a port; give a number from 0 to 65535`);
+  }
+  return port;
+}
+
+if (import.meta.main) {
+  await runProgram("hourglass-operator", USAGE, () => main(process.argv.slice(2)));
+}

@@ -1,0 +1,166 @@
+// The HTTP side of admission: one POST route per webhook, each answering every call with HTTP 200 and an
+// AdmissionReview that echoes the request's uid. The apiserver reads only `response` from a 200; any other status
+// becomes an opaque "failed calling webhook" for the user, so even unreadable input is answered in a review.
+import type { ServerOptions } from "node:https";
+import {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  fastify,
+  LogController,
+} from "fastify";
+import type { Logger } from "pino";
+import { type AdmissionDecision, decisionResponse } from "./admission-decision.ts";
+import { ADMISSION_FAILURES, type AdmissionFailure, admissionFailure } from "./admission-errors.ts";
+import { AdmissionLookupError } from "./admission-facts.ts";
+import {
+  type AdmissionRequest,
+  type AdmissionResponse,
+  admissionReview,
+  decodeAdmissionReview,
+  failureResponse,
+  type GroupVersionResource,
+} from "./admission-review.ts";
+import type { WebhookMetrics } from "./webhook-metrics.ts";
+
+/**
+ * What the apiserver may send: an object plus its old version (each at most etcd's 1.5 MiB and the apiserver's
+ * 3 MiB request limit) with room for the review around them; controller-runtime allows the same.
+ */
+export const MAX_REVIEW_BYTES = 7 * 1024 * 1024;
+
+export interface Webhook {
+  /** Its URL path, also its `webhook` label in metrics and logs. */
+  path: string;
+  /** The resource its configuration registers it for; a review about anything else is refused. */
+  resource: Pick<GroupVersionResource, "group" | "resource">;
+  decide(request: AdmissionRequest): Promise<AdmissionDecision>;
+}
+
+export interface AdmissionAppOptions {
+  webhooks: readonly Webhook[];
+  metrics: WebhookMetrics;
+  logger: Logger;
+  /** Serve HTTPS with these credentials; plain HTTP when absent (tests through inject()). */
+  https?: ServerOptions;
+}
+
+export function admissionApp(options: AdmissionAppOptions): FastifyInstance {
+  const { metrics, logger } = options;
+  const app = fastify({
+    loggerInstance: logger,
+    // Each decision is logged once, below; fastify's per-request lines would double them.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_REVIEW_BYTES,
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+
+  // Bodies are taken as bytes whatever their content type, so that decodeAdmissionReview, not fastify's 415
+  // or JSON errors, decides how bad input is answered.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+
+  for (const webhook of options.webhooks) {
+    app.post(webhook.path, async (request, reply) => {
+      const started = performance.now();
+      const answer = await answerReview(webhook, request);
+      const code = answer.response.status?.code ?? 200;
+      metrics.latencySeconds.observe({ webhook: webhook.path }, (performance.now() - started) / 1000);
+      metrics.requestsTotal.inc({ webhook: webhook.path, code: String(code) });
+      logDecision(logger, webhook.path, answer, code, performance.now() - started);
+      return sendReview(reply, answer.response);
+    });
+  }
+
+  // Errors fastify raises before a handler runs (a body over the limit, a broken stream) are answered as reviews too.
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    const failure =
+      err.statusCode === 413
+        ? admissionFailure(
+            ADMISSION_FAILURES.bodyTooLarge,
+            `the body is larger than ${MAX_REVIEW_BYTES} bytes; the apiserver never sends reviews this large`,
+          )
+        : err.statusCode !== undefined && err.statusCode < 500
+          ? admissionFailure(ADMISSION_FAILURES.badRequest, `the request could not be read: ${err.message}`)
+          : admissionFailure(ADMISSION_FAILURES.internal, `the webhook failed: ${err.message}`);
+    const webhook = request.routeOptions.url ?? request.url;
+    metrics.requestsTotal.inc({ webhook, code: String(failure.kind.status) });
+    logger.info(
+      { webhook, code: failure.kind.status, error: failure.kind.code, cause: err.message },
+      "denied",
+    );
+    return sendReview(reply, failureResponse("", failure));
+  });
+  return app;
+}
+
+interface Answer {
+  request?: AdmissionRequest;
+  failure?: AdmissionFailure;
+  decision?: AdmissionDecision;
+  /** An exception from the webhook itself: a bug, logged with its stack. */
+  crash?: Error;
+  response: AdmissionResponse;
+}
+
+async function answerReview(webhook: Webhook, http: FastifyRequest): Promise<Answer> {
+  const body = Buffer.isBuffer(http.body) ? http.body : Buffer.alloc(0);
+  const decoded = decodeAdmissionReview(http.headers["content-type"], body);
+  if ("failure" in decoded) {
+    return { failure: decoded.failure, response: failureResponse(decoded.uid, decoded.failure) };
+  }
+  const { request } = decoded;
+  const { group, resource } = request.resource;
+  if (group !== webhook.resource.group || resource !== webhook.resource.resource) {
+    const failure = admissionFailure(
+      ADMISSION_FAILURES.wrongResource,
+      `${webhook.path} admits ${resourceName(webhook.resource)}, not ${resourceName(request.resource)}; ` +
+        "fix the rules of the webhook configuration that sent it",
+    );
+    return { request, failure, response: failureResponse(request.uid, failure) };
+  }
+  try {
+    const decision = await webhook.decide(request);
+    return { request, decision, response: decisionResponse(request.uid, decision) };
+  } catch (err) {
+    if (err instanceof AdmissionLookupError) {
+      const failure = admissionFailure(ADMISSION_FAILURES.lookupFailed, `${err.message}; try again`);
+      return { request, failure, response: failureResponse(request.uid, failure) };
+    }
+    const crash = err as Error;
+    const failure = admissionFailure(ADMISSION_FAILURES.internal, `the webhook failed: ${crash.message}`);
+    return { request, failure, crash, response: failureResponse(request.uid, failure) };
+  }
+}
+
+function resourceName(r: Pick<GroupVersionResource, "group" | "resource">): string {
+  return r.group === "" ? r.resource : `${r.resource}.${r.group}`;
+}
+
+function sendReview(reply: FastifyReply, response: AdmissionResponse): FastifyReply {
+  return reply.code(200).type("application/json").send(admissionReview(response));
+}
+
+/** One line per decision: debug when allowed, info when denied or unreadable, error when the webhook crashed. */
+function logDecision(logger: Logger, webhook: string, answer: Answer, code: number, millis: number): void {
+  const { request, decision, failure, crash, response } = answer;
+  const fields = {
+    webhook,
+    uid: response.uid,
+    operation: request?.operation,
+    namespace: request?.namespace,
+    name: request?.name,
+    allowed: response.allowed,
+    code,
+    ...(failure ? { error: failure.kind.code } : {}),
+    ...(decision ? { patchOperations: decision.patch.length, warnings: response.warnings?.length ?? 0 } : {}),
+    durationMs: Math.round(millis * 10) / 10,
+  };
+  if (response.allowed) {
+    logger.debug(fields, "admitted");
+  } else if (crash) {
+    logger.error({ ...fields, err: crash }, "the webhook failed");
+  } else {
+    logger.info({ ...fields, reason: response.status?.message }, "denied");
+  }
+}

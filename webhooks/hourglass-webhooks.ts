@@ -1,0 +1,69 @@
+// The operator's three admission webhooks: each looks up the cluster facts its decision needs, then decides
+// purely. The paths and resources are those registered in registrations.ts.
+import { PERFORMER_GROUP, PERFORMER_PLURAL } from "../src/api/performer.ts";
+import type { Webhook } from "./admission-app.ts";
+import type { AdmissionFacts, NamespaceExecutorConfig } from "./admission-facts.ts";
+import type { AdmissionRequest } from "./admission-review.ts";
+import { mutatePerformer } from "./mutate-performer.ts";
+import { validateExecutorConfig } from "./validate-executor-config.ts";
+import { type PerformerFacts, validatePerformer } from "./validate-performer.ts";
+
+export const WEBHOOK_PATHS = {
+  validatePerformer: "/validate-performer",
+  mutatePerformer: "/mutate-performer",
+  validateExecutorConfig: "/validate-executor-config",
+} as const;
+
+const PERFORMERS = { group: PERFORMER_GROUP, resource: PERFORMER_PLURAL };
+const CONFIGMAPS = { group: "", resource: "configmaps" };
+
+export function hourglassWebhooks(facts: AdmissionFacts): Webhook[] {
+  return [
+    {
+      path: WEBHOOK_PATHS.validatePerformer,
+      resource: PERFORMERS,
+      decide: async (request) => validatePerformer(request, await performerFacts(request, facts)),
+    },
+    {
+      path: WEBHOOK_PATHS.mutatePerformer,
+      resource: PERFORMERS,
+      decide: async (request) =>
+        mutatePerformer(request, { executorConfig: await executorConfigFor(request, facts) }),
+    },
+    {
+      path: WEBHOOK_PATHS.validateExecutorConfig,
+      resource: CONFIGMAPS,
+      decide: async (request) => validateExecutorConfig(request),
+    },
+  ];
+}
+
+/** The namespace and AVS a Performer review is about, when the review needs lookups at all. */
+function lookupKey(request: AdmissionRequest): { namespace: string; avsAddress: string } | undefined {
+  const avsAddress = (request.object as { spec?: { avsAddress?: unknown } } | null | undefined)?.spec
+    ?.avsAddress;
+  const writes = request.operation === "CREATE" || request.operation === "UPDATE";
+  return writes && request.namespace && typeof avsAddress === "string"
+    ? { namespace: request.namespace, avsAddress }
+    : undefined;
+}
+
+async function executorConfigFor(
+  request: AdmissionRequest,
+  facts: AdmissionFacts,
+): Promise<NamespaceExecutorConfig | undefined> {
+  const key = lookupKey(request);
+  return key ? facts.executorConfig(key.namespace) : undefined;
+}
+
+async function performerFacts(request: AdmissionRequest, facts: AdmissionFacts): Promise<PerformerFacts> {
+  const key = lookupKey(request);
+  if (!key) {
+    return { sameAvsPerformers: [] };
+  }
+  const [executorConfig, sameAvsPerformers] = await Promise.all([
+    facts.executorConfig(key.namespace),
+    facts.performersOfAvs(key.namespace, key.avsAddress),
+  ]);
+  return { executorConfig, sameAvsPerformers };
+}

@@ -1,0 +1,80 @@
+// Container image references as the container runtime reads them (the distribution reference grammar):
+// `[registry[:port]/]path[:tag][@algorithm:hex]`, path components lowercase. A reference the runtime cannot
+// parse only fails at pull time as InvalidImageName, so admission says what is wrong instead.
+export interface ImageReference {
+  /** Registry and path, without tag or digest. */
+  name: string;
+  tag?: string;
+  digest?: string;
+}
+
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?$/;
+const MAX_NAME_LENGTH = 255;
+
+/** The parts of `text`, or why it is not an image reference (a phrase that completes "spec.image: ..."). */
+export function parseImageReference(text: string): ImageReference | { invalid: string } {
+  if (text === "") {
+    return { invalid: "must not be empty; give an image such as ghcr.io/org/performer" };
+  }
+  if (/\s/.test(text)) {
+    return { invalid: `must not contain whitespace (got ${JSON.stringify(text)})` };
+  }
+  const [rest = "", digest, ...more] = text.split("@");
+  if (more.length > 0) {
+    return { invalid: `has more than one @ (got ${JSON.stringify(text)}); use name@algorithm:hex` };
+  }
+  if (digest !== undefined && !DIGEST.test(digest)) {
+    return {
+      invalid: `has an invalid digest ${JSON.stringify(digest)}; use algorithm:hex, e.g. sha256:<64 hex digits>`,
+    };
+  }
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.indexOf(":", lastSlash + 1);
+  const name = colon === -1 ? rest : rest.slice(0, colon);
+  const tag = colon === -1 ? undefined : rest.slice(colon + 1);
+  if (tag !== undefined && !TAG.test(tag)) {
+    return {
+      invalid: `has an invalid tag ${JSON.stringify(tag)}; a tag is up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'`,
+    };
+  }
+  const nameProblem = nameInvalid(name);
+  if (nameProblem) {
+    return { invalid: nameProblem };
+  }
+  return { name, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
+}
+
+function nameInvalid(name: string): string | undefined {
+  if (name.length > MAX_NAME_LENGTH) {
+    return `has a name longer than ${MAX_NAME_LENGTH} characters`;
+  }
+  const components = name.split("/");
+  // As the runtime decides: the first component names a registry when it has a '.' or ':' or is localhost.
+  const first = components[0] ?? "";
+  const hasDomain = components.length > 1 && (/[.:]/.test(first) || first === "localhost");
+  if (hasDomain && !DOMAIN.test(first)) {
+    return `has an invalid registry ${JSON.stringify(first)}; use a host name or IP, optionally with :port`;
+  }
+  for (const component of hasDomain ? components.slice(1) : components) {
+    if (PATH_COMPONENT.test(component)) {
+      continue;
+    }
+    if (PATH_COMPONENT.test(component.toLowerCase())) {
+      return `repository name must be lowercase (got ${JSON.stringify(name)})`;
+    }
+    return (
+      `has an invalid repository path component ${JSON.stringify(component)}; ` +
+      "use lowercase letters and digits, separated by '.', '_', '__' or '-'"
+    );
+  }
+  return undefined;
+}
+
+/** Whether `text` is a valid tag on its own (spec.version). */
+export function isImageTag(text: string): boolean {
+  return TAG.test(text);
+}

@@ -1,0 +1,104 @@
+// AdmissionFacts read from the apiserver. Each lookup is bounded well inside the webhooks' 5 s timeout (the two a
+// Performer review needs run side by side), so that a slow apiserver yields a clear "try again" instead of the
+// apiserver giving up on the webhook.
+import { type ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { parseExecutorConfig } from "../src/api/executor-config.ts";
+import {
+  avsLabelValue,
+  LABEL_AVS,
+  LABEL_EXECUTOR_CONFIG,
+  PERFORMER_GROUP,
+  PERFORMER_PLURAL,
+  PERFORMER_VERSION,
+  type Performer,
+} from "../src/api/performer.ts";
+import { errorsOf, formatProblem } from "../src/api/problem.ts";
+import {
+  type AdmissionFacts,
+  AdmissionLookupError,
+  type NamespaceExecutorConfig,
+} from "./admission-facts.ts";
+import { EXECUTOR_CONFIG_KEY } from "./validate-executor-config.ts";
+
+export const LOOKUP_TIMEOUT_MS = 2_000;
+
+export function kubernetesAdmissionFacts(
+  kubeConfig: KubeConfig,
+  logger: Logger,
+  timeoutMs = LOOKUP_TIMEOUT_MS,
+): AdmissionFacts {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const timeoutSeconds = Math.max(1, Math.floor(timeoutMs / 1000));
+  return {
+    async executorConfig(namespace) {
+      const list = await bounded(
+        `list the executor-config ConfigMaps in namespace ${namespace}`,
+        timeoutMs,
+        core.listNamespacedConfigMap({
+          namespace,
+          labelSelector: `${LABEL_EXECUTOR_CONFIG}=true`,
+          timeoutSeconds,
+        }),
+      );
+      const items = [...list.items].sort((a, b) =>
+        (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
+      );
+      // One executor config per namespace is the layout; with several, the first by name decides, predictably.
+      for (const item of items) {
+        const name = item.metadata?.name ?? "";
+        const text = item.data?.[EXECUTOR_CONFIG_KEY];
+        if (text === undefined) continue;
+        const parsed = parseExecutorConfig(text);
+        const errors = errorsOf(parsed.problems);
+        if (parsed.config && errors.length === 0) {
+          return { configMapName: name, config: parsed.config } satisfies NamespaceExecutorConfig;
+        }
+        logger.warn(
+          { namespace, configMap: name, problems: errors.map(formatProblem) },
+          "ignoring an executor config that does not validate",
+        );
+      }
+      return undefined;
+    },
+    async performersOfAvs(namespace, avsAddress) {
+      const list = await bounded(
+        `list the Performers of AVS ${avsAddress} in namespace ${namespace}`,
+        timeoutMs,
+        custom.listNamespacedCustomObject({
+          group: PERFORMER_GROUP,
+          version: PERFORMER_VERSION,
+          namespace,
+          plural: PERFORMER_PLURAL,
+          labelSelector: `${LABEL_AVS}=${avsLabelValue(avsAddress)}`,
+          timeoutSeconds,
+        }),
+      );
+      return (list as { items?: Performer[] }).items ?? [];
+    },
+  };
+}
+
+/** `call`, or an AdmissionLookupError saying what could not be done and why. */
+async function bounded<T>(what: string, timeoutMs: number, call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AdmissionLookupError(`could not ${what}: no answer within ${timeoutMs / 1000}s`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([call, timeout]);
+  } catch (err) {
+    if (err instanceof AdmissionLookupError) throw err;
+    const code = (err as ApiException<unknown>).code;
+    const hint = code === 403 ? " (grant the operator's ServiceAccount list on them)" : "";
+    throw new AdmissionLookupError(
+      `could not ${what}: ${code ? `HTTP ${code}` : (err as Error).message}${hint}`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}

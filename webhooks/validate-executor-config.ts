@@ -1,0 +1,38 @@
+// The validating decision for a ConfigMap holding an executor config (label
+// hourglass.eigenlayer.io/executor-config=true, key config.yaml): the same checks as `hourglass-executor validate`,
+// with each problem's YAML path placed under the ConfigMap key it came from.
+import { parseExecutorConfig } from "../src/api/executor-config.ts";
+import { error, type Problem } from "../src/api/problem.ts";
+import { childPath } from "../src/api/schema-validation.ts";
+import { type AdmissionDecision, decision } from "./admission-decision.ts";
+import type { AdmissionRequest } from "./admission-review.ts";
+
+export const EXECUTOR_CONFIG_KEY = "config.yaml";
+const KEY_PATH = childPath("data", EXECUTOR_CONFIG_KEY);
+
+export function validateExecutorConfig(request: AdmissionRequest): AdmissionDecision {
+  if (request.operation !== "CREATE" && request.operation !== "UPDATE") {
+    return decision([]);
+  }
+  const data = (request.object as { data?: unknown } | null | undefined)?.data;
+  const text =
+    data !== null && typeof data === "object"
+      ? (data as Record<string, unknown>)[EXECUTOR_CONFIG_KEY]
+      : undefined;
+  if (typeof text !== "string") {
+    return decision([
+      error(
+        KEY_PATH,
+        "is required: put the executor's YAML config under the key config.yaml, or remove the label " +
+          "hourglass.eigenlayer.io/executor-config from this ConfigMap",
+      ),
+    ]);
+  }
+  return decision(parseExecutorConfig(text).problems.map(underKey));
+}
+
+/** `data[config.yaml].<YAML path>`; problems about the whole document (`(yaml)`, `(document)`) name the key. */
+function underKey(problem: Problem): Problem {
+  const whole = problem.path === "" || problem.path.startsWith("(");
+  return { ...problem, path: whole ? KEY_PATH : `${KEY_PATH}.${problem.path}` };
+}

@@ -1,0 +1,63 @@
+// The validating decision for a Performer: every problem at once, each with its field path. Pure: the namespace's
+// executor config and the AVS's other Performers come in as data.
+import { PerformerSchema } from "../src/api/performer-schema.ts";
+import { error, type Problem } from "../src/api/problem.ts";
+import { resourceProblems } from "../src/api/resource-rules.ts";
+import { compileValidator } from "../src/api/schema-validation.ts";
+import { type AdmissionDecision, decision } from "./admission-decision.ts";
+import type { AdmissionRequest } from "./admission-review.ts";
+import { envProblems, imageProblems } from "./performer-container-rules.ts";
+import { type DeploymentModeFacts, deploymentModeProblems } from "./performer-deployment-mode-rules.ts";
+
+export type PerformerFacts = DeploymentModeFacts;
+
+const structureProblems = compileValidator(PerformerSchema);
+
+export function validatePerformer(request: AdmissionRequest, facts: PerformerFacts): AdmissionDecision {
+  if (request.operation !== "CREATE" && request.operation !== "UPDATE") {
+    return decision([]);
+  }
+  const object = request.object;
+  const problems = structureProblems(object);
+  if (object === null || typeof object !== "object" || Array.isArray(object)) {
+    return decision(problems.length > 0 ? problems : [error("object", "must be a Performer object")]);
+  }
+  const { metadata, spec } = object as { metadata?: { name?: unknown }; spec?: unknown };
+  const name =
+    typeof metadata?.name === "string" && metadata.name !== "" ? metadata.name : (request.name ?? "");
+  problems.push(...nameProblems(name));
+  if (spec !== null && typeof spec === "object" && !Array.isArray(spec)) {
+    problems.push(
+      ...imageProblems(spec),
+      ...envProblems(spec),
+      ...resourceProblems((spec as { resources?: unknown }).resources, "spec.resources", {
+        warnUncapped: true,
+      }),
+      ...deploymentModeProblems(name, spec, facts),
+    );
+  }
+  return decision(problems);
+}
+
+// The controller names the Performer's Service `performer-<name>`, and a Service name is a DNS-1035 label.
+const SERVICE_PREFIX_LENGTH = "performer-".length;
+const MAX_NAME_LENGTH = 63 - SERVICE_PREFIX_LENGTH;
+const DNS_1035_LABEL_TAIL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function nameProblems(name: string): Problem[] {
+  // With generateName the name is chosen after admission; the apiserver checks its length then.
+  if (name === "") {
+    return [];
+  }
+  if (name.length > MAX_NAME_LENGTH || !DNS_1035_LABEL_TAIL.test(name)) {
+    return [
+      error(
+        "metadata.name",
+        `must be at most ${MAX_NAME_LENGTH} lowercase letters, digits or '-', starting and ending with a letter or ` +
+          `digit, so that its Service performer-${name.length > 20 ? `${name.slice(0, 20)}...` : name} is a valid DNS name ` +
+          `(got ${JSON.stringify(name)})`,
+      ),
+    ];
+  }
+  return [];
+}

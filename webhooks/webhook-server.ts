@@ -1,0 +1,62 @@
+// The admission webhooks over HTTPS, with the serving certificate swapped in place when its files are renewed:
+// connections already open keep their session, new handshakes get the new certificate, nothing restarts.
+import type { AddressInfo } from "node:net";
+import type { Server as TlsServer } from "node:tls";
+import type { Logger } from "pino";
+import { readTlsCredentials, watchTlsCredentials } from "../src/observability/tls.ts";
+import { admissionApp, type Webhook } from "./admission-app.ts";
+import type { WebhookMetrics } from "./webhook-metrics.ts";
+
+export interface WebhookServerOptions {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Holds tls.crt and tls.key. */
+  certDir: string;
+  webhooks: readonly Webhook[];
+  metrics: WebhookMetrics;
+  logger: Logger;
+  /** How often the certificate files are re-read without a file event. */
+  certPollIntervalMs?: number;
+}
+
+export interface RunningWebhookServer {
+  port: number;
+  /** Stops accepting connections and resolves when the reviews in flight are answered. */
+  close(): Promise<void>;
+}
+
+export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
+  const { logger } = options;
+  const credentials = await readTlsCredentials(options.certDir);
+  const app = admissionApp({
+    webhooks: options.webhooks,
+    metrics: options.metrics,
+    logger,
+    https: { ...credentials, minVersion: "TLSv1.2" },
+  });
+  await app.listen({ host: options.host, port: options.port });
+  const server = app.server as unknown as TlsServer;
+  const certWatch = watchTlsCredentials(options.certDir, credentials, {
+    onChange(next) {
+      server.setSecureContext({ ...next, minVersion: "TLSv1.2" });
+      logger.info({ certDir: options.certDir }, "serving the renewed webhook certificate");
+    },
+    onError(err) {
+      logger.warn({ certDir: options.certDir, err: err.message }, "keeping the current webhook certificate");
+    },
+    ...(options.certPollIntervalMs === undefined ? {} : { pollIntervalMs: options.certPollIntervalMs }),
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info(
+    { host: options.host, port, paths: options.webhooks.map((w) => w.path) },
+    "serving admission webhooks",
+  );
+  return {
+    port,
+    async close() {
+      certWatch.close();
+      await app.close();
+    },
+  };
+}
