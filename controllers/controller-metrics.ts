@@ -1,0 +1,34 @@
+// controller-runtime's reconcile metrics, under the project's prefix.
+import { Counter, Histogram, type Registry } from "prom-client";
+
+export const RECONCILE_RESULTS = ["success", "error", "requeue"] as const;
+export type ReconcileOutcome = (typeof RECONCILE_RESULTS)[number];
+
+export interface ReconcileMetrics {
+  total: Counter<"controller" | "result">;
+  time: Histogram<"controller">;
+}
+
+export function reconcileMetrics(registry: Registry, controller: string): ReconcileMetrics {
+  const registers = [registry];
+  const total =
+    (registry.getSingleMetric("hourglass_reconcile_total") as Counter<"controller" | "result"> | undefined) ??
+    new Counter({
+      name: "hourglass_reconcile_total",
+      help: "Total number of reconciliations per controller and result",
+      labelNames: ["controller", "result"],
+      registers,
+    });
+  const time =
+    (registry.getSingleMetric("hourglass_reconcile_time_seconds") as Histogram<"controller"> | undefined) ??
+    new Histogram({
+      name: "hourglass_reconcile_time_seconds",
+      help: "Length of time per reconciliation per controller",
+      labelNames: ["controller"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+  // Every result is exported from the start, at 0, so that rate() sees the first error.
+  for (const result of RECONCILE_RESULTS) total.inc({ controller, result }, 0);
+  return { total, time };
+}

@@ -1,0 +1,230 @@
+// Runs the Performer controller: informers on Performers and on the Pods and Services labelled as theirs feed
+// a work queue of Performer keys; workers reconcile them. With leader election, only the holder of the Lease
+// runs workers; the informers run on every replica, so that a standby takes over with a warm cache.
+
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Pod,
+  type V1Service,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import {
+  LABEL_PERFORMER,
+  PERFORMER_GROUP,
+  PERFORMER_KIND,
+  PERFORMER_PLURAL,
+  PERFORMER_VERSION,
+  type Performer,
+} from "../src/api/performer.ts";
+import { errorLogFields } from "../src/kube/api-errors.ts";
+import { Informer, type ListWatchSource, objectKey } from "../src/kube/informer.ts";
+import { apiLeaseClient, LeaderElector } from "../src/kube/leader-election.ts";
+import { apiListWatch } from "../src/kube/list-watch.ts";
+import { WorkQueue } from "../src/kube/workqueue.ts";
+import { type ReconcileOutcome, reconcileMetrics } from "./controller-metrics.ts";
+import { performerReconciler, type Reconcile, RequeueError } from "./performer.ts";
+import { apiPerformerCluster } from "./performer-cluster.ts";
+
+export const CONTROLLER_NAME = "performer";
+export const LEASE_NAME = "hourglass-operator";
+
+export interface PerformerControllerOptions {
+  kubeConfig: KubeConfig;
+  registry: Registry;
+  logger: Logger;
+  /** Run workers only while holding the Lease `leaseNamespace/hourglass-operator`. */
+  leaderElect: boolean;
+  /** Concurrent reconciles (of different Performers; one Performer is never reconciled twice at once). */
+  workers?: number;
+  /** Where the Lease lives: $POD_NAMESPACE, else hourglass-system. */
+  leaseNamespace?: string;
+  identity?: string;
+  resyncPeriodMs?: number;
+  watchdogMs?: number;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface PerformerController {
+  /** True once every informer has listed its objects (for /readyz). */
+  ready(): boolean;
+  /** Stops taking work, finishes reconciles in progress, releases the Lease, stops the informers. */
+  stop(): Promise<void>;
+}
+
+export function startPerformerController(options: PerformerControllerOptions): PerformerController {
+  const { kubeConfig, registry } = options;
+  const logger = options.logger.child({ controller: CONTROLLER_NAME });
+  const workers = options.workers ?? 2;
+  const metrics = reconcileMetrics(registry, CONTROLLER_NAME);
+  const watchdogMs = options.watchdogMs ?? 3 * 60_000;
+  const informerDefaults = { logger, resyncPeriodMs: options.resyncPeriodMs ?? 10 * 60_000, watchdogMs };
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const source = <T extends KubernetesObject>(
+    path: string,
+    list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+    labelSelector?: string,
+  ): ListWatchSource<T> =>
+    apiListWatch<T>(kubeConfig, { path, list, labelSelector, inactivityTimeoutMs: watchdogMs + 30_000 });
+
+  let term: { queue: WorkQueue; done: Promise<void> } | undefined;
+  const enqueue = (key: string | undefined) => {
+    if (key) term?.queue.add(key);
+  };
+
+  const performers = new Informer<Performer>({
+    name: "performers",
+    ...informerDefaults,
+    source: source(`/apis/${PERFORMER_GROUP}/${PERFORMER_VERSION}/${PERFORMER_PLURAL}`, () =>
+      custom.listClusterCustomObject({
+        group: PERFORMER_GROUP,
+        version: PERFORMER_VERSION,
+        plural: PERFORMER_PLURAL,
+      }),
+    ),
+    onEvent: (performer) => enqueue(objectKey(performer)),
+  });
+  const pods = new Informer<V1Pod>({
+    name: "pods",
+    ...informerDefaults,
+    source: source(
+      "/api/v1/pods",
+      () => core.listPodForAllNamespaces({ labelSelector: LABEL_PERFORMER }),
+      LABEL_PERFORMER,
+    ),
+    onEvent: (pod) => enqueue(ownerKey(pod)),
+  });
+  const services = new Informer<V1Service>({
+    name: "services",
+    ...informerDefaults,
+    source: source(
+      "/api/v1/services",
+      () => core.listServiceForAllNamespaces({ labelSelector: LABEL_PERFORMER }),
+      LABEL_PERFORMER,
+    ),
+    onEvent: (service) => enqueue(ownerKey(service)),
+  });
+  const informers = [performers, pods, services];
+
+  const reconcile = performerReconciler({
+    logger,
+    cluster: apiPerformerCluster(kubeConfig, options.identity),
+    caches: {
+      performer: (namespace, name) => performers.get(namespace, name),
+      pod: (namespace, name) => pods.get(namespace, name),
+      service: (namespace, name) => services.get(namespace, name),
+    },
+  });
+
+  /** A leadership term: a fresh queue seeded with every known Performer, and its workers. */
+  const startTerm = () => {
+    const queue = new WorkQueue({ name: CONTROLLER_NAME, registry });
+    for (const performer of performers.list()) queue.add(objectKey(performer));
+    const synced = () => informers.every((i) => i.hasSynced());
+    const current = { queue, done: Promise.resolve() };
+    term = current;
+    // As controller-runtime does, no reconcile before every cache has listed: a Pod not yet in the cache would
+    // look missing and be created a second time (refused with a 409, but noise all the same).
+    const loops = Array.from({ length: workers }, async () => {
+      while (term === current && !synced()) await sleep(100);
+      await work(queue, reconcile, metrics, logger);
+    });
+    current.done = Promise.all(loops).then(() => undefined);
+    logger.info({ workers }, "reconciling Performers");
+  };
+  const endTerm = async () => {
+    const ending = term;
+    term = undefined;
+    if (!ending) return;
+    await ending.queue.shutDown();
+    await ending.done;
+  };
+
+  for (const informer of informers) informer.start();
+  const elector = options.leaderElect
+    ? new LeaderElector({
+        client: apiLeaseClient(
+          kubeConfig,
+          options.leaseNamespace ?? process.env.POD_NAMESPACE ?? "hourglass-system",
+          LEASE_NAME,
+        ),
+        identity: options.identity ?? `${hostname()}_${randomUUID()}`,
+        name: LEASE_NAME,
+        registry,
+        logger,
+        leaseDurationMs: options.leaseDurationMs,
+        renewDeadlineMs: options.renewDeadlineMs,
+        retryPeriodMs: options.retryPeriodMs,
+        onStartedLeading: startTerm,
+        onStoppedLeading: endTerm,
+      })
+    : undefined;
+  if (elector) elector.start();
+  else startTerm();
+
+  return {
+    ready: () => informers.every((i) => i.hasSynced()),
+    async stop() {
+      if (elector) await elector.stop();
+      else await endTerm();
+      await Promise.all(informers.map((i) => i.stop()));
+      logger.info("stopped");
+    },
+  };
+}
+
+/** The Performer a child belongs to: its controller reference, else its performer label. */
+function ownerKey(child: KubernetesObject): string | undefined {
+  const namespace = child.metadata?.namespace;
+  const owner = child.metadata?.ownerReferences?.find((r) => r.controller && r.kind === PERFORMER_KIND);
+  const name = owner?.name ?? child.metadata?.labels?.[LABEL_PERFORMER];
+  return namespace && name ? `${namespace}/${name}` : undefined;
+}
+
+/** One worker: takes keys until the queue shuts down; never throws. */
+async function work(
+  queue: WorkQueue,
+  reconcile: Reconcile,
+  metrics: ReturnType<typeof reconcileMetrics>,
+  logger: Logger,
+): Promise<void> {
+  for (;;) {
+    const key = await queue.get();
+    if (key === undefined) return;
+    const stopTimer = metrics.time.startTimer({ controller: CONTROLLER_NAME });
+    let result: ReconcileOutcome = "success";
+    try {
+      const { requeueAfterMs } = await reconcile(key);
+      queue.forget(key);
+      if (requeueAfterMs !== undefined) {
+        queue.addAfter(key, requeueAfterMs);
+        result = "requeue";
+      }
+    } catch (error) {
+      queue.addRateLimited(key);
+      if (error instanceof RequeueError) {
+        result = "requeue";
+        logger.debug({ performer: key, reason: error.message }, "requeued");
+      } else {
+        result = "error";
+        logger.error(
+          { ...errorLogFields(error), performer: key, retryInMs: queue.backoffMs(key) },
+          "reconcile failed",
+        );
+      }
+    } finally {
+      stopTimer();
+      metrics.total.inc({ controller: CONTROLLER_NAME, result });
+      queue.done(key);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+// The writes the Performer reconciler makes, against the apiserver. Reads come from informer caches; this is
+// the only place the reconciler reaches the cluster. Every write names the field manager `hourglass-operator`.
+import { hostname } from "node:os";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+  type V1Service,
+} from "@kubernetes/client-node";
+import {
+  PERFORMER_API_VERSION,
+  PERFORMER_GROUP,
+  PERFORMER_KIND,
+  PERFORMER_PLURAL,
+  PERFORMER_VERSION,
+  type Performer,
+  type PerformerStatus,
+} from "../src/api/performer.ts";
+import type { PerformerEvent } from "./performer-events.ts";
+
+export const FIELD_MANAGER = "hourglass-operator";
+
+export interface PerformerCluster {
+  createService(service: V1Service): Promise<V1Service>;
+  /** Brings the fields this controller owns (labels, selector, ports, type) back to `desired`. */
+  patchService(existing: V1Service, desired: V1Service): Promise<V1Service>;
+  createPod(pod: V1Pod): Promise<V1Pod>;
+  /** Deletes exactly this Pod (a precondition on its uid), not a successor of the same name. */
+  deletePod(pod: V1Pod): Promise<void>;
+  writeStatus(
+    performer: Performer,
+    previous: PerformerStatus | undefined,
+    status: PerformerStatus,
+  ): Promise<Performer>;
+  recordEvent(performer: Performer, event: PerformerEvent): Promise<void>;
+}
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+export function apiPerformerCluster(
+  kubeConfig: KubeConfig,
+  reportingInstance = hostname(),
+): PerformerCluster {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  return {
+    createService: (service) =>
+      core.createNamespacedService({
+        namespace: service.metadata!.namespace!,
+        body: service,
+        fieldManager: FIELD_MANAGER,
+      }),
+    patchService: (existing, desired) =>
+      core.patchNamespacedService(
+        {
+          name: existing.metadata!.name!,
+          namespace: existing.metadata!.namespace!,
+          body: servicePatch(existing, desired),
+          fieldManager: FIELD_MANAGER,
+        },
+        mergePatch,
+      ),
+    createPod: (pod) =>
+      core.createNamespacedPod({
+        namespace: pod.metadata!.namespace!,
+        body: pod,
+        fieldManager: FIELD_MANAGER,
+      }),
+    deletePod: async (pod) => {
+      await core.deleteNamespacedPod({
+        name: pod.metadata!.name!,
+        namespace: pod.metadata!.namespace!,
+        body: { preconditions: { uid: pod.metadata!.uid! } },
+      });
+    },
+    writeStatus: (performer, previous, status) =>
+      custom.patchNamespacedCustomObjectStatus(
+        {
+          group: PERFORMER_GROUP,
+          version: PERFORMER_VERSION,
+          plural: PERFORMER_PLURAL,
+          namespace: performer.metadata.namespace!,
+          name: performer.metadata.name!,
+          body: { status: statusPatch(previous, status) },
+          fieldManager: FIELD_MANAGER,
+        },
+        mergePatch,
+      ),
+    recordEvent: async (performer, event) => {
+      const now = new Date();
+      await core.createNamespacedEvent({
+        namespace: performer.metadata.namespace!,
+        body: {
+          metadata: {
+            name: `${performer.metadata.name}.${now.getTime().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
+            namespace: performer.metadata.namespace,
+          },
+          involvedObject: {
+            apiVersion: PERFORMER_API_VERSION,
+            kind: PERFORMER_KIND,
+            name: performer.metadata.name,
+            namespace: performer.metadata.namespace,
+            uid: performer.metadata.uid,
+            resourceVersion: performer.metadata.resourceVersion,
+          },
+          type: event.type,
+          reason: event.reason,
+          message: event.message,
+          source: { component: FIELD_MANAGER },
+          reportingComponent: FIELD_MANAGER,
+          reportingInstance,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      });
+    },
+  };
+}
+
+/**
+ * A JSON merge patch of the whole status: every field of `status`, and null for each field `previous` had that
+ * `status` no longer has (a merge patch keeps what it does not mention).
+ */
+export function statusPatch(
+  previous: PerformerStatus | undefined,
+  status: PerformerStatus,
+): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...status };
+  for (const key of Object.keys(previous ?? {})) {
+    if (!(key in status)) patch[key] = null;
+  }
+  return patch;
+}
+
+/** A merge patch giving the Service the desired labels, selector (dropping others' keys), ports and type. */
+export function servicePatch(existing: V1Service, desired: V1Service): Record<string, unknown> {
+  const selector: Record<string, string | null> = { ...desired.spec?.selector };
+  for (const key of Object.keys(existing.spec?.selector ?? {})) {
+    if (!(key in selector)) selector[key] = null;
+  }
+  return {
+    metadata: { labels: desired.metadata?.labels },
+    spec: { type: desired.spec?.type, selector, ports: desired.spec?.ports },
+  };
+}

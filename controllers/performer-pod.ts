@@ -1,0 +1,164 @@
+// The Pod a Performer asks for. Pure: the reconciler compares it with what exists (through the spec hash) and
+// creates or replaces the Pod; nothing here talks to the cluster.
+import { createHash } from "node:crypto";
+import type {
+  V1Container,
+  V1ContainerPort,
+  V1Pod,
+  V1PodSpec,
+  V1Probe,
+  V1ResourceRequirements,
+  V1Toleration,
+} from "@kubernetes/client-node";
+import type { Performer, PerformerSpec } from "../src/api/performer.ts";
+import { canonicalJson } from "../src/kube/canonical-json.ts";
+import { performerChildMetadata } from "./owner.ts";
+import { grpcPortOf, healthCheckOf } from "./performer-defaults.ts";
+
+export const PERFORMER_CONTAINER = "performer";
+/** Hash of the desired Pod; a Pod whose hash differs from the Performer's is replaced (a Pod spec is immutable). */
+export const ANNOTATION_SPEC_HASH = "hourglass.eigenlayer.io/spec-hash";
+/** The extended resource that NVIDIA's device plugin advertises. */
+export const GPU_RESOURCE = "nvidia.com/gpu";
+/** Node labels an administrator puts on GPU and TEE nodes for hardwareRequirements to select them. */
+export const NODE_LABEL_GPU_TYPE = "hourglass.eigenlayer.io/gpu-type";
+export const NODE_LABEL_TEE = "hourglass.eigenlayer.io/tee";
+export const NODE_LABEL_TEE_TYPE = "hourglass.eigenlayer.io/tee-type";
+
+/** A read-only root filesystem still needs somewhere to write temporary files. */
+const TMP_VOLUME = "tmp";
+
+/** `image:version`, unless the image already names a tag or a digest (or no version is given). */
+export function performerImage(spec: PerformerSpec): string {
+  const lastSegment = spec.image.slice(spec.image.lastIndexOf("/") + 1);
+  const pinned = spec.image.includes("@") || lastSegment.includes(":");
+  return pinned || !spec.version ? spec.image : `${spec.image}:${spec.version}`;
+}
+
+export function performerPod(performer: Performer): V1Pod {
+  const spec = podSpec(performer.spec);
+  const metadata = performerChildMetadata(performer);
+  const hash = specHash({ labels: metadata.labels, spec });
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { ...metadata, annotations: { [ANNOTATION_SPEC_HASH]: hash } },
+    spec,
+  };
+}
+
+/** The hash the Pod carries in ANNOTATION_SPEC_HASH. */
+export function specHash(desired: unknown): string {
+  return createHash("sha256").update(canonicalJson(desired)).digest("hex").slice(0, 16);
+}
+
+function podSpec(spec: PerformerSpec): V1PodSpec {
+  const scheduling = spec.scheduling ?? {};
+  const nodeSelector = { ...scheduling.nodeSelector, ...hardwareNodeSelector(spec) };
+  const tolerations = [...(scheduling.tolerations ?? []), ...hardwareTolerations(spec)];
+  return {
+    containers: [performerContainer(spec)],
+    restartPolicy: "Always",
+    // Performers talk gRPC to the executor; they need no API credentials unless their author asks for an account.
+    automountServiceAccountToken: spec.serviceAccountName !== undefined,
+    enableServiceLinks: false,
+    securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    volumes: [{ name: TMP_VOLUME, emptyDir: {} }],
+    ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+    ...(spec.imagePullSecrets?.length ? { imagePullSecrets: spec.imagePullSecrets } : {}),
+    ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
+    ...(tolerations.length ? { tolerations } : {}),
+    ...(scheduling.affinity ? { affinity: scheduling.affinity } : {}),
+    ...(scheduling.runtimeClassName ? { runtimeClassName: scheduling.runtimeClassName } : {}),
+  };
+}
+
+function performerContainer(spec: PerformerSpec): V1Container {
+  const env = spec.config?.env ?? [];
+  const resources = containerResources(spec);
+  return {
+    name: PERFORMER_CONTAINER,
+    image: performerImage(spec),
+    ...(spec.imagePullPolicy ? { imagePullPolicy: spec.imagePullPolicy } : {}),
+    ports: containerPorts(spec),
+    ...(env.length ? { env } : {}),
+    ...(resources ? { resources } : {}),
+    readinessProbe: readinessProbe(spec),
+    securityContext: {
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    },
+    volumeMounts: [{ name: TMP_VOLUME, mountPath: "/tmp" }],
+  };
+}
+
+function containerPorts(spec: PerformerSpec): V1ContainerPort[] {
+  const grpcPort = grpcPortOf(spec);
+  const ports: V1ContainerPort[] = [{ name: "grpc", containerPort: grpcPort, protocol: "TCP" }];
+  const health = healthCheckOf(spec);
+  if (health.type !== "grpc" && healthPort(spec) !== grpcPort) {
+    ports.push({ name: "health", containerPort: healthPort(spec), protocol: "TCP" });
+  }
+  return ports;
+}
+
+function healthPort(spec: PerformerSpec): number {
+  const health = healthCheckOf(spec);
+  return health.type === "grpc" ? grpcPortOf(spec) : health.port;
+}
+
+function readinessProbe(spec: PerformerSpec): V1Probe {
+  const health = healthCheckOf(spec);
+  const timing = {
+    initialDelaySeconds: health.initialDelaySeconds,
+    periodSeconds: health.periodSeconds,
+    ...(health.timeoutSeconds ? { timeoutSeconds: health.timeoutSeconds } : {}),
+    ...(health.failureThreshold ? { failureThreshold: health.failureThreshold } : {}),
+  };
+  switch (health.type) {
+    case "grpc":
+      return { grpc: { port: grpcPortOf(spec) }, ...timing };
+    case "tcp":
+      return { tcpSocket: { port: healthPort(spec) }, ...timing };
+    default:
+      return { httpGet: { path: health.path, port: healthPort(spec) }, ...timing };
+  }
+}
+
+/** spec.resources, plus the GPUs of hardwareRequirements. An extended resource cannot be overcommitted, so
+ * the kubelet requires its request and limit to be equal: both are set. */
+function containerResources(spec: PerformerSpec): V1ResourceRequirements | undefined {
+  const gpus = spec.hardwareRequirements?.gpuCount ?? 0;
+  const requests = { ...stringQuantities(spec.resources?.requests) };
+  const limits = { ...stringQuantities(spec.resources?.limits) };
+  if (gpus > 0) {
+    requests[GPU_RESOURCE] = String(gpus);
+    limits[GPU_RESOURCE] = String(gpus);
+  }
+  const result: V1ResourceRequirements = {};
+  if (Object.keys(requests).length) result.requests = requests;
+  if (Object.keys(limits).length) result.limits = limits;
+  return result.requests || result.limits ? result : undefined;
+}
+
+function stringQuantities(quantities: Record<string, string | number> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(quantities ?? {}).map(([name, q]) => [name, String(q)]));
+}
+
+function hardwareNodeSelector(spec: PerformerSpec): Record<string, string> {
+  const hw = spec.hardwareRequirements ?? {};
+  const selector: Record<string, string> = {};
+  if (hw.gpuType) selector[NODE_LABEL_GPU_TYPE] = hw.gpuType;
+  if (hw.teeRequired) selector[NODE_LABEL_TEE] = "true";
+  if (hw.teeRequired && hw.teeType) selector[NODE_LABEL_TEE_TYPE] = hw.teeType;
+  return selector;
+}
+
+/** GPU nodes are commonly tainted `nvidia.com/gpu:NoSchedule`; a Pod asking for GPUs tolerates that taint, as
+ * the ExtendedResourceToleration admission plugin would add. */
+function hardwareTolerations(spec: PerformerSpec): V1Toleration[] {
+  if ((spec.hardwareRequirements?.gpuCount ?? 0) === 0) return [];
+  return [{ key: GPU_RESOURCE, operator: "Exists", effect: "NoSchedule" }];
+}

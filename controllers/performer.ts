@@ -1,0 +1,222 @@
+// The Performer reconciler: level-triggered and idempotent. Given a key it reads the Performer and its
+// children from the informer caches, creates what is missing, replaces a Pod whose spec hash is stale (a Pod's
+// spec cannot be changed in place), patches a drifted Service, and writes the status when it differs from what
+// is stored. Deleted Performers need nothing: their children carry a controller reference and the garbage
+// collector removes them. A restart at any point converges: every decision is taken again from what the cluster
+// holds.
+import type { KubernetesObject, V1Pod, V1Service } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { type Performer, type PerformerStatus, performerChildName } from "../src/api/performer.ts";
+import {
+  apiErrorMessage,
+  errorLogFields,
+  isConflict,
+  isNotFound,
+  isRejected,
+} from "../src/kube/api-errors.ts";
+import { jsonEqual } from "../src/kube/canonical-json.ts";
+import { Expectations } from "./expectations.ts";
+import { isControlledBy } from "./owner.ts";
+import type { PerformerCluster } from "./performer-cluster.ts";
+import { type PerformerEvent, statusTransitionEvents } from "./performer-events.ts";
+import { ANNOTATION_SPEC_HASH, performerPod } from "./performer-pod.ts";
+import { performerService, serviceMatches } from "./performer-service.ts";
+import {
+  type ChildProblem,
+  type ObservedChildren,
+  performerStatus,
+  startupGraceRemainingMs,
+} from "./performer-status.ts";
+
+/** Read access to the informer caches. */
+export interface PerformerCaches {
+  performer(namespace: string, name: string): Performer | undefined;
+  pod(namespace: string, name: string): V1Pod | undefined;
+  service(namespace: string, name: string): V1Service | undefined;
+}
+
+export interface ReconcileResult {
+  /** Look again after this long even if nothing changes (the status depends on the clock). */
+  requeueAfterMs?: number;
+}
+
+export interface PerformerReconcilerOptions {
+  caches: PerformerCaches;
+  cluster: PerformerCluster;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Thrown when the cluster is ahead of the cache (a 409): not a failure, just a reason to look again soon. */
+export class RequeueError extends Error {}
+
+export type Reconcile = (key: string) => Promise<ReconcileResult>;
+
+export function performerReconciler(options: PerformerReconcilerOptions): Reconcile {
+  const { caches, cluster, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const pods = new Expectations<V1Pod>();
+  const services = new Expectations<V1Service>();
+  /** The last status written per key, with the resourceVersion it was written over (see previousStatus). */
+  const written = new Map<string, { over: string | undefined; status: PerformerStatus }>();
+
+  /**
+   * The status as stored: the cache's, unless the cache still holds the very version our last write replaced,
+   * in which case that write is what is stored. Without this a reconcile between a status write and its watch
+   * event would see the old status and announce the same transition twice.
+   */
+  function previousStatus(key: string, performer: Performer): PerformerStatus | undefined {
+    const last = written.get(key);
+    if (last && last.over === performer.metadata.resourceVersion) return last.status;
+    written.delete(key);
+    return performer.status;
+  }
+
+  async function ensureService(performer: Performer, observed: ObservedChildren, events: PerformerEvent[]) {
+    const { namespace, name, key } = childRef(performer);
+    const existing = services.reconcile(key, caches.service(namespace, name), now().getTime());
+    if (existing && !isControlledBy(existing, performer)) {
+      observed.serviceProblem = notOurs("Service", existing);
+      return;
+    }
+    const desired = performerService(performer);
+    if (existing && serviceMatches(existing, desired)) {
+      observed.service = existing;
+      return;
+    }
+    try {
+      if (existing) {
+        observed.service = await cluster.patchService(existing, desired);
+        events.push({
+          type: "Normal",
+          reason: "UpdatedService",
+          message: `Service ${name} updated to match the spec`,
+        });
+      } else {
+        observed.service = await cluster.createService(desired);
+        services.created(key, observed.service, now().getTime());
+        events.push({ type: "Normal", reason: "CreatedService", message: `Created Service ${name}` });
+      }
+    } catch (error) {
+      observed.serviceProblem = rejection("Service", name, error);
+    }
+  }
+
+  async function ensurePod(performer: Performer, observed: ObservedChildren, events: PerformerEvent[]) {
+    const { namespace, name, key } = childRef(performer);
+    const existing = pods.reconcile(key, caches.pod(namespace, name), now().getTime());
+    if (existing && !isControlledBy(existing, performer)) {
+      observed.podProblem = notOurs("Pod", existing);
+      return;
+    }
+    // A Pod on its way out: wait for its deletion event, then create the successor under the same name.
+    if (existing?.metadata?.deletionTimestamp) {
+      observed.pod = existing;
+      return;
+    }
+    const desired = performerPod(performer);
+    const want = desired.metadata!.annotations![ANNOTATION_SPEC_HASH];
+    if (existing) {
+      const have = existing.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
+      observed.pod = existing;
+      if (have === want) return;
+      try {
+        await cluster.deletePod(existing);
+        events.push({
+          type: "Normal",
+          reason: "ReplacingPod",
+          message: `Spec changed (hash ${have ?? "none"} → ${want}): deleting Pod ${name} to recreate it`,
+        });
+      } catch (error) {
+        // Already gone, or replaced by someone: the next event shows the cluster as it is.
+        if (!isNotFound(error) && !isConflict(error)) throw error;
+      }
+      pods.deleted(key, existing, now().getTime());
+      observed.pod = pods.reconcile(key, existing, now().getTime());
+      return;
+    }
+    try {
+      observed.pod = await cluster.createPod(desired);
+      pods.created(key, observed.pod, now().getTime());
+      events.push({
+        type: "Normal",
+        reason: "CreatedPod",
+        message: `Created Pod ${name} running ${desired.spec!.containers[0]!.image}`,
+      });
+    } catch (error) {
+      observed.podProblem = rejection("Pod", name, error);
+    }
+  }
+
+  return async function reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace, name] = splitKey(key);
+    const cached = caches.performer(namespace, name);
+    if (!cached) {
+      written.delete(key);
+      return {};
+    }
+    const previous = previousStatus(key, cached);
+    const performer: Performer = { ...cached, ...(previous ? { status: previous } : {}) };
+    const observed: ObservedChildren = {};
+    const events: PerformerEvent[] = [];
+    if (performer.metadata.deletionTimestamp) {
+      const { name: child } = childRef(performer);
+      observed.pod = caches.pod(namespace, child);
+      observed.service = caches.service(namespace, child);
+    } else {
+      await ensureService(performer, observed, events);
+      await ensurePod(performer, observed, events);
+    }
+    const at = now();
+    const status = performerStatus(performer, observed, at);
+    events.push(...statusTransitionEvents(previous, status));
+    if (!jsonEqual(previous, status)) {
+      await cluster.writeStatus(cached, previous, status);
+      written.set(key, { over: cached.metadata.resourceVersion, status });
+    }
+    for (const event of events) {
+      cluster.recordEvent(cached, event).catch((error: unknown) => {
+        // An Event is a courtesy; losing one must not fail or repeat the reconcile.
+        logger.warn(
+          { ...errorLogFields(error), performer: key, reason: event.reason },
+          "could not record event",
+        );
+      });
+    }
+    const recheck = startupGraceRemainingMs(performer, observed.pod, at);
+    return recheck === undefined ? {} : { requeueAfterMs: recheck };
+  };
+}
+
+/** Where a Performer's Pod and Service live, and their key in the expectations. */
+function childRef(performer: Performer): { namespace: string; name: string; key: string } {
+  const namespace = performer.metadata.namespace!;
+  const name = performerChildName(performer.metadata.name!);
+  return { namespace, name, key: `${namespace}/${name}` };
+}
+
+function splitKey(key: string): [string, string] {
+  const slash = key.indexOf("/");
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
+function notOurs(kind: "Pod" | "Service", child: KubernetesObject): ChildProblem {
+  const owner = child.metadata?.ownerReferences?.find((r) => r.controller);
+  const by = owner
+    ? `is controlled by ${owner.kind} ${owner.name} (uid ${owner.uid})`
+    : "is not controlled by it";
+  return {
+    reason: `${kind}Conflict`,
+    message:
+      `${kind} ${child.metadata?.name} exists and ${by}, not by this Performer; delete that ${kind} ` +
+      "(or rename the Performer) and the operator creates its own",
+  };
+}
+
+/** A write the apiserver refused for good becomes a condition; anything else is retried with backoff. */
+function rejection(kind: "Pod" | "Service", name: string, error: unknown): ChildProblem {
+  if (isConflict(error))
+    throw new RequeueError(`${kind} ${name} changed meanwhile: ${apiErrorMessage(error)}`);
+  if (!isRejected(error)) throw error;
+  return { reason: `${kind}Rejected`, message: `${kind} ${name} was refused: ${apiErrorMessage(error)}` };
+}

@@ -1,0 +1,42 @@
+// Reading the apiserver's answer out of client-node's errors: its HTTP status, and the Status object's message
+// (what a person needs to see: "Pod \"x\" is invalid: spec.containers[0].image: Required value").
+import { ApiException } from "@kubernetes/client-node";
+
+export function apiStatusCode(error: unknown): number | undefined {
+  if (error instanceof ApiException) return error.code;
+  const e = error as { statusCode?: number; code?: unknown } | undefined;
+  return e?.statusCode ?? (typeof e?.code === "number" ? e.code : undefined);
+}
+
+export function apiErrorMessage(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body = typeof error.body === "string" ? parseJson(error.body) : error.body;
+    const message = (body as { message?: unknown } | undefined)?.message;
+    return typeof message === "string" ? message : `HTTP ${error.code}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const isNotFound = (error: unknown): boolean => apiStatusCode(error) === 404;
+export const isConflict = (error: unknown): boolean => apiStatusCode(error) === 409;
+
+/** 4xx other than 404/409/429: the request itself is wrong (invalid, forbidden) and repeating it will not help. */
+export function isRejected(error: unknown): boolean {
+  const code = apiStatusCode(error);
+  return code !== undefined && code >= 400 && code < 500 && code !== 404 && code !== 409 && code !== 429;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Log fields for an error: the apiserver's message and status for API errors (their full text repeats the
+ * response headers), the error itself (with its stack) otherwise. */
+export function errorLogFields(error: unknown): Record<string, unknown> {
+  if (error instanceof ApiException) return { error: apiErrorMessage(error), status: error.code };
+  return { err: error };
+}

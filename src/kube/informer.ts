@@ -1,0 +1,273 @@
+// An informer that stays up: it lists, then watches from the list's resourceVersion, and keeps a cache of the
+// objects. What client-node's ListWatch leaves to its caller is done here, as client-go's reflector does it:
+// - an error (list or watch) restarts it after a jittered exponential backoff, instead of stopping for good;
+// - 410 Gone (an HTTP status or an ERROR event: the resourceVersion was compacted away) relists;
+// - a watch that stays silent longer than the watchdog period (bookmarks arrive every minute on a healthy one)
+//   is dropped and reopened, since a half-open connection never reports an error;
+// - every resync period each cached object is handed to the handler again, so level-triggered consumers
+//   re-check everything even if an event was lost.
+// Handlers receive objects only to derive keys from; they must not block.
+import { setTimeout as sleep } from "node:timers/promises";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { errorLogFields } from "./api-errors.ts";
+import { exponentialDelayMs, jittered } from "./backoff.ts";
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+
+export interface ListResult<T> {
+  items: T[];
+  resourceVersion: string;
+}
+
+export interface WatchHandle {
+  abort(): void;
+}
+
+/** Where an informer gets its objects: the apiserver (apiListWatch), or a fake in tests. */
+export interface ListWatchSource<T> {
+  list(): Promise<ListResult<T>>;
+  /** Opens a watch from `resourceVersion`. `onClose` is called once when it ends: without an argument when the
+   * server closed it normally, with the error otherwise (also when the watch could not be opened). */
+  watch(
+    resourceVersion: string,
+    onEvent: (type: WatchEventType, object: T) => void,
+    onClose: (error?: unknown) => void,
+  ): Promise<WatchHandle>;
+}
+
+export type InformerEvent = "add" | "update" | "delete" | "resync";
+
+export interface InformerOptions<T> {
+  /** Names the informer in logs, e.g. `performers`. */
+  name: string;
+  source: ListWatchSource<T>;
+  onEvent: (object: T, event: InformerEvent) => void;
+  logger: Logger;
+  resyncPeriodMs?: number;
+  watchdogMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** In [0, 1); the jitter's source. */
+  random?: () => number;
+}
+
+/** The ERROR event's object, or the error thrown, says 410 Gone. */
+export function isGone(error: unknown): boolean {
+  const e = error as { statusCode?: number; code?: number } | undefined;
+  return e?.statusCode === 410 || e?.code === 410;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error), { cause: error });
+}
+
+export function objectKey(object: KubernetesObject): string {
+  const { namespace, name } = object.metadata ?? {};
+  return namespace ? `${namespace}/${name}` : `${name}`;
+}
+
+/** How a watch ended. */
+type WatchEnd =
+  | { kind: "closed"; events: number }
+  | { kind: "silent" }
+  | { kind: "gone" }
+  | { kind: "stopped" };
+
+export class Informer<T extends KubernetesObject> {
+  readonly #options: Required<Omit<InformerOptions<T>, "logger" | "source" | "onEvent" | "name">>;
+  readonly #name: string;
+  readonly #source: ListWatchSource<T>;
+  readonly #onEvent: (object: T, event: InformerEvent) => void;
+  readonly #logger: Logger;
+  readonly #cache = new Map<string, T>();
+  #resourceVersion = "";
+  #synced = false;
+  #stopped = false;
+  #restarts = 0;
+  #running: Promise<void> | undefined;
+  #resyncTimer: NodeJS.Timeout | undefined;
+  readonly #stop = new AbortController();
+  #stopWatch: (() => void) | undefined;
+
+  constructor(options: InformerOptions<T>) {
+    this.#name = options.name;
+    this.#source = options.source;
+    this.#onEvent = options.onEvent;
+    this.#logger = options.logger.child({ informer: options.name });
+    this.#options = {
+      resyncPeriodMs: options.resyncPeriodMs ?? 10 * 60_000,
+      watchdogMs: options.watchdogMs ?? 3 * 60_000,
+      backoffInitialMs: options.backoffInitialMs ?? 800,
+      backoffMaxMs: options.backoffMaxMs ?? 30_000,
+      random: options.random ?? Math.random,
+    };
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = this.#run();
+    this.#resyncTimer = setInterval(() => this.#resync(), this.#options.resyncPeriodMs);
+    this.#resyncTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#resyncTimer);
+    this.#stop.abort();
+    this.#stopWatch?.();
+    await this.#running;
+  }
+
+  /** True once the first list has been delivered to the handler. */
+  hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.#cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  list(): T[] {
+    return [...this.#cache.values()];
+  }
+
+  /** How many times the list-watch was restarted after an error or a silent watch. */
+  restarts(): number {
+    return this.#restarts;
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopped) {
+      try {
+        if (!this.#resourceVersion) {
+          await this.#relist();
+          failures = 0;
+        }
+        const end = await this.#watch();
+        if (end.kind === "gone") {
+          this.#logger.info("watch expired (410 Gone); relisting");
+          this.#resourceVersion = "";
+          continue;
+        }
+        if (end.kind === "stopped") return;
+        if (end.kind === "closed" && end.events > 0) {
+          failures = 0;
+          continue;
+        }
+        // Closed without a single event, or silent past the watchdog: reopen, but not in a tight loop.
+        failures++;
+        if (end.kind === "silent") {
+          this.#restarts++;
+          this.#logger.warn(
+            { watchdogMs: this.#options.watchdogMs },
+            "watch silent past the watchdog; reopening",
+          );
+        }
+      } catch (error) {
+        if (this.#stopped) return;
+        if (isGone(error) || isGone((error as Error).cause)) {
+          this.#logger.info("resourceVersion expired (410 Gone); relisting");
+          this.#resourceVersion = "";
+          continue;
+        }
+        failures++;
+        this.#restarts++;
+        this.#logger.warn(
+          { ...errorLogFields(error), failures },
+          "list-watch failed; restarting after backoff",
+        );
+      }
+      const delay = jittered(
+        exponentialDelayMs(failures, this.#options.backoffInitialMs, this.#options.backoffMaxMs),
+        0.5,
+        this.#options.random,
+      );
+      if (delay > 0) await sleep(delay, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+    }
+  }
+
+  async #relist(): Promise<void> {
+    const { items, resourceVersion } = await this.#source.list();
+    const listed = new Map(items.map((item) => [objectKey(item), item]));
+    for (const [key, old] of this.#cache) {
+      if (!listed.has(key)) {
+        this.#cache.delete(key);
+        this.#onEvent(old, "delete");
+      }
+    }
+    for (const [key, item] of listed) {
+      const old = this.#cache.get(key);
+      this.#cache.set(key, item);
+      if (!old) this.#onEvent(item, "add");
+      else if (old.metadata?.resourceVersion !== item.metadata?.resourceVersion)
+        this.#onEvent(item, "update");
+    }
+    this.#resourceVersion = resourceVersion;
+    if (!this.#synced) this.#logger.debug({ objects: items.length }, "synced");
+    this.#synced = true;
+  }
+
+  #watch(): Promise<WatchEnd> {
+    return new Promise<WatchEnd>((resolve, reject) => {
+      let events = 0;
+      let settled = false;
+      let handle: WatchHandle | undefined;
+      let watchdog: NodeJS.Timeout | undefined;
+      const finish = (end: WatchEnd | Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(watchdog);
+        this.#stopWatch = undefined;
+        handle?.abort();
+        if (end instanceof Error) reject(end);
+        else resolve(end);
+      };
+      const armWatchdog = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => finish({ kind: "silent" }), this.#options.watchdogMs);
+        watchdog.unref();
+      };
+      this.#stopWatch = () => finish({ kind: "stopped" });
+      const onEvent = (type: WatchEventType, object: T) => {
+        if (settled) return;
+        armWatchdog();
+        if (type === "ERROR") {
+          if (isGone(object)) finish({ kind: "gone" });
+          else finish(new Error(`watch error event: ${JSON.stringify(object)}`, { cause: object }));
+          return;
+        }
+        events++;
+        const version = object.metadata?.resourceVersion;
+        if (version) this.#resourceVersion = version;
+        if (type === "BOOKMARK") return;
+        const key = objectKey(object);
+        if (type === "DELETED") {
+          this.#cache.delete(key);
+          this.#onEvent(object, "delete");
+          return;
+        }
+        const existed = this.#cache.has(key);
+        this.#cache.set(key, object);
+        this.#onEvent(object, existed ? "update" : "add");
+      };
+      const onClose = (error?: unknown) => {
+        if (error) finish(asError(error));
+        else finish({ kind: "closed", events });
+      };
+      armWatchdog();
+      this.#source.watch(this.#resourceVersion, onEvent, onClose).then(
+        (h) => {
+          handle = h;
+          if (settled) h.abort();
+        },
+        (error) => finish(asError(error)),
+      );
+    });
+  }
+
+  #resync(): void {
+    for (const object of this.#cache.values()) this.#onEvent(object, "resync");
+  }
+}

@@ -1,0 +1,243 @@
+// Leader election on a coordination.k8s.io/v1 Lease, as client-go's leaderelection does it: a candidate takes
+// the Lease when it is free or its holder has not renewed it for leaseDuration (measured on the candidate's own
+// clock from when it last saw the record change, so clock skew between nodes does not matter); the leader renews
+// every retryPeriod and gives up leadership if it could not renew for renewDeadline. Stopping releases the Lease
+// so that a standby takes over at once instead of after leaseDuration.
+import { setTimeout as sleep } from "node:timers/promises";
+import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
+import { errorLogFields, isConflict, isNotFound } from "./api-errors.ts";
+import { jittered } from "./backoff.ts";
+
+export interface LeaseRecord {
+  holderIdentity: string;
+  leaseDurationSeconds: number;
+  acquireTime: string;
+  renewTime: string;
+  leaseTransitions: number;
+}
+
+export interface StoredLease {
+  record: LeaseRecord;
+  resourceVersion: string;
+}
+
+/** One Lease object; create and update fail with a 409 when someone else got there first. */
+export interface LeaseClient {
+  get(): Promise<StoredLease | undefined>;
+  create(record: LeaseRecord): Promise<void>;
+  update(record: LeaseRecord, resourceVersion: string): Promise<void>;
+}
+
+export interface LeaderElectionOptions {
+  client: LeaseClient;
+  identity: string;
+  /** The `name` label of the metric: the Lease's name. */
+  name: string;
+  registry: Registry;
+  logger: Logger;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** Called when this process becomes the leader, and when it stops being the leader; the Lease is released
+   * (on stop) only after onStoppedLeading has settled, so that work in progress finishes under the Lease. */
+  onStartedLeading: () => void;
+  onStoppedLeading: () => void | Promise<void>;
+}
+
+/** metav1.MicroTime's wire format: RFC 3339 with exactly six fractional digits. */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+export class LeaderElector {
+  readonly #o: Required<LeaderElectionOptions>;
+  readonly #logger: Logger;
+  readonly #status: Gauge<"name">;
+  readonly #stop = new AbortController();
+  #observed: { record: LeaseRecord; at: number } | undefined;
+  #leading = false;
+  #running: Promise<void> | undefined;
+
+  constructor(options: LeaderElectionOptions) {
+    this.#o = {
+      ...options,
+      leaseDurationMs: options.leaseDurationMs ?? 15_000,
+      renewDeadlineMs: options.renewDeadlineMs ?? 10_000,
+      retryPeriodMs: options.retryPeriodMs ?? 2_000,
+    };
+    this.#logger = options.logger.child({ lease: options.name, identity: options.identity });
+    const existing = options.registry.getSingleMetric("hourglass_leader_election_master_status");
+    this.#status =
+      (existing as Gauge<"name"> | undefined) ??
+      new Gauge({
+        name: "hourglass_leader_election_master_status",
+        help: "1 while this process is the leader of the named lease, else 0",
+        labelNames: ["name"],
+        registers: [options.registry],
+      });
+    this.#status.set({ name: options.name }, 0);
+  }
+
+  /** Campaigns, leads, and campaigns again after losing the Lease, until stop(). */
+  start(): void {
+    this.#running ??= this.#run();
+  }
+
+  isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /** Stops campaigning and, if leading, releases the Lease (after onStoppedLeading has run). */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#running;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      if (!(await this.#tryAcquireOrRenew())) {
+        await this.#wait(jittered(this.#o.retryPeriodMs, 0.2));
+        continue;
+      }
+      await this.#setLeading(true);
+      let lastRenew = Date.now();
+      while (!this.#stop.signal.aborted) {
+        await this.#wait(this.#o.retryPeriodMs);
+        if (this.#stop.signal.aborted) break;
+        if (await this.#tryAcquireOrRenew()) {
+          lastRenew = Date.now();
+        } else if (Date.now() - lastRenew > this.#o.renewDeadlineMs) {
+          this.#logger.error(
+            { renewDeadlineMs: this.#o.renewDeadlineMs },
+            "could not renew the lease in time; leadership lost",
+          );
+          break;
+        }
+      }
+      await this.#setLeading(false);
+      if (this.#stop.signal.aborted) await this.#release();
+    }
+  }
+
+  /** One attempt; true when this process holds the Lease afterwards. Errors count as "not now". */
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const now = new Date();
+    try {
+      const stored = await this.#o.client.get();
+      if (!stored) {
+        await this.#o.client.create(this.#record(now, undefined));
+        this.#observed = undefined;
+        return true;
+      }
+      const { record } = stored;
+      if (!this.#observed || !sameRecord(this.#observed.record, record)) {
+        this.#observed = { record, at: now.getTime() };
+      }
+      const heldByOther = record.holderIdentity !== "" && record.holderIdentity !== this.#o.identity;
+      const expiresAt = this.#observed.at + record.leaseDurationSeconds * 1000;
+      if (heldByOther && expiresAt > now.getTime()) {
+        this.#logger.debug(
+          { holder: record.holderIdentity, expiresInMs: expiresAt - now.getTime() },
+          "lease held by another",
+        );
+        return false;
+      }
+      await this.#o.client.update(this.#record(now, record), stored.resourceVersion);
+      return true;
+    } catch (error) {
+      if (!isConflict(error)) this.#logger.warn(errorLogFields(error), "lease acquire/renew failed");
+      return false;
+    }
+  }
+
+  #record(now: Date, previous: LeaseRecord | undefined): LeaseRecord {
+    const keep = previous?.holderIdentity === this.#o.identity;
+    return {
+      holderIdentity: this.#o.identity,
+      leaseDurationSeconds: Math.ceil(this.#o.leaseDurationMs / 1000),
+      acquireTime: keep ? previous.acquireTime : microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: keep ? previous.leaseTransitions : (previous?.leaseTransitions ?? -1) + 1,
+    };
+  }
+
+  async #release(): Promise<void> {
+    try {
+      const stored = await this.#o.client.get();
+      if (stored?.record.holderIdentity !== this.#o.identity) return;
+      const now = microTime(new Date());
+      await this.#o.client.update(
+        { ...stored.record, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
+        stored.resourceVersion,
+      );
+      this.#logger.info("lease released");
+    } catch (error) {
+      this.#logger.warn(
+        errorLogFields(error),
+        "could not release the lease; a standby takes over once it expires",
+      );
+    }
+  }
+
+  async #setLeading(leading: boolean): Promise<void> {
+    if (this.#leading === leading) return;
+    this.#leading = leading;
+    this.#status.set({ name: this.#o.name }, leading ? 1 : 0);
+    this.#logger.info(leading ? "became the leader" : "stopped leading");
+    if (leading) this.#o.onStartedLeading();
+    else await this.#o.onStoppedLeading();
+  }
+
+  async #wait(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+  }
+}
+
+function sameRecord(a: LeaseRecord, b: LeaseRecord): boolean {
+  return (
+    a.holderIdentity === b.holderIdentity &&
+    a.renewTime === b.renewTime &&
+    a.leaseTransitions === b.leaseTransitions
+  );
+}
+
+/** The Lease `namespace/name` through the coordination.k8s.io/v1 API. */
+export function apiLeaseClient(kubeConfig: KubeConfig, namespace: string, name: string): LeaseClient {
+  const api = kubeConfig.makeApiClient(CoordinationV1Api);
+  const toLease = (record: LeaseRecord, resourceVersion?: string): V1Lease => ({
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+    // MicroTime travels as a string; the generated model's Date type does not describe the wire.
+    spec: record as unknown as V1Lease["spec"],
+  });
+  return {
+    async get() {
+      try {
+        const lease = await api.readNamespacedLease({ name, namespace });
+        const spec = (lease.spec ?? {}) as Partial<Record<keyof LeaseRecord, unknown>>;
+        return {
+          resourceVersion: lease.metadata?.resourceVersion ?? "",
+          record: {
+            holderIdentity: String(spec.holderIdentity ?? ""),
+            leaseDurationSeconds: Number(spec.leaseDurationSeconds ?? 0),
+            acquireTime: String(spec.acquireTime ?? ""),
+            renewTime: String(spec.renewTime ?? ""),
+            leaseTransitions: Number(spec.leaseTransitions ?? 0),
+          },
+        };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    async create(record) {
+      await api.createNamespacedLease({ namespace, body: toLease(record) });
+    },
+    async update(record, resourceVersion) {
+      await api.replaceNamespacedLease({ name, namespace, body: toLease(record, resourceVersion) });
+    },
+  };
+}

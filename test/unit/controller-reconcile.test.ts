@@ -1,0 +1,242 @@
+// The reconciler's decisions against in-memory caches and a recording fake of the apiserver writes.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ApiException, type V1Pod, type V1Service } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { performerReconciler, RequeueError } from "../../controllers/performer.ts";
+import type { PerformerCluster } from "../../controllers/performer-cluster.ts";
+import type { Performer, PerformerStatus } from "../../src/api/performer.ts";
+import { runningReadyStatus } from "../support/kubelet.ts";
+
+const KEY = "avs-ns/my-avs";
+
+function performer(): Performer {
+  return {
+    apiVersion: "hourglass.eigenlayer.io/v1alpha1",
+    kind: "Performer",
+    metadata: { name: "my-avs", namespace: "avs-ns", uid: "uid-1", generation: 1, resourceVersion: "100" },
+    spec: {
+      avsAddress: "0x1234567890abcdef1234567890abcdef12345678",
+      image: "ghcr.io/x/perf",
+      version: "v1",
+    },
+  };
+}
+
+/**
+ * The caches (what the informers show), the apiserver's state after the writes (`written`), and the log of
+ * writes and Events. `catchUp()` delivers the watch events: the caches then show what was written.
+ */
+function world(initial: Performer | undefined) {
+  const cache = {
+    performer: initial,
+    pod: undefined as V1Pod | undefined,
+    service: undefined as V1Service | undefined,
+  };
+  const written = {
+    pod: undefined as V1Pod | undefined,
+    service: undefined as V1Service | undefined,
+    status: undefined as PerformerStatus | undefined,
+  };
+  const writes: string[] = [];
+  const events: string[] = [];
+  const failures: { createPod?: unknown } = {};
+  let uid = 0;
+  const cluster: PerformerCluster = {
+    async createService(service) {
+      writes.push("createService");
+      written.service = { ...service, metadata: { ...service.metadata, uid: `svc-${++uid}` } };
+      return written.service;
+    },
+    async patchService(_existing, desired) {
+      writes.push("patchService");
+      written.service = desired;
+      return desired;
+    },
+    async createPod(pod) {
+      writes.push("createPod");
+      if (failures.createPod) throw failures.createPod;
+      written.pod = { ...pod, metadata: { ...pod.metadata, uid: `pod-${++uid}` } };
+      return written.pod;
+    },
+    async deletePod(pod) {
+      writes.push(`deletePod ${pod.metadata?.uid}`);
+      written.pod = undefined;
+    },
+    async writeStatus(p, _previous, status) {
+      writes.push("writeStatus");
+      written.status = status;
+      return { ...p, status };
+    },
+    async recordEvent(_p, event) {
+      events.push(event.reason);
+    },
+  };
+  const reconcile = performerReconciler({
+    cluster,
+    logger: pino({ level: "silent" }),
+    caches: { performer: () => cache.performer, pod: () => cache.pod, service: () => cache.service },
+  });
+  const catchUp = () => {
+    cache.pod = written.pod;
+    cache.service = written.service;
+    if (cache.performer && written.status) {
+      const rv = String(Number(cache.performer.metadata.resourceVersion) + 1);
+      cache.performer = {
+        ...cache.performer,
+        metadata: { ...cache.performer.metadata, resourceVersion: rv },
+        status: written.status,
+      };
+    }
+  };
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  const clear = () => {
+    writes.length = 0;
+    events.length = 0;
+  };
+  return { cache, written, writes, events, failures, reconcile, catchUp, settle, clear };
+}
+
+test("a new Performer gets a Service, a Pod, a status and Events", async () => {
+  const w = world(performer());
+  await w.reconcile(KEY);
+  await w.settle();
+  assert.deepEqual(w.writes, ["createService", "createPod", "writeStatus"]);
+  assert.deepEqual(w.events, ["CreatedService", "CreatedPod"]);
+  assert.equal(w.written.status?.podName, "performer-my-avs");
+  assert.equal(w.written.status?.endpoint, "performer-my-avs.avs-ns.svc.cluster.local:9090");
+});
+
+test("before the caches catch up, another pass creates nothing twice and repeats no Event", async () => {
+  const w = world(performer());
+  await w.reconcile(KEY);
+  await w.settle();
+  w.clear();
+  await w.reconcile(KEY);
+  await w.settle();
+  assert.deepEqual(w.writes, []);
+  assert.deepEqual(w.events, []);
+});
+
+test("once the caches show what was written, resyncs write nothing", async () => {
+  const w = world(performer());
+  await w.reconcile(KEY);
+  w.catchUp();
+  w.clear();
+  for (let i = 0; i < 3; i++) await w.reconcile(KEY);
+  await w.settle();
+  assert.deepEqual(w.writes, []);
+  assert.deepEqual(w.events, []);
+});
+
+test("the Pod turning Ready is one status write and one Ready Event", async () => {
+  const w = world(performer());
+  await w.reconcile(KEY);
+  w.catchUp();
+  w.cache.pod = { ...w.cache.pod!, status: runningReadyStatus(w.cache.pod!) };
+  w.clear();
+  await w.reconcile(KEY);
+  await w.settle();
+  assert.deepEqual(w.writes, ["writeStatus"]);
+  assert.deepEqual(w.events, ["Ready"]);
+  assert.equal(w.written.status?.phase, "Running");
+});
+
+test("a spec change deletes the Pod, waits for it to go, then creates the successor", async () => {
+  const w = world(performer());
+  await w.reconcile(KEY);
+  w.catchUp();
+  const oldUid = w.cache.pod!.metadata!.uid;
+  w.cache.performer = {
+    ...w.cache.performer!,
+    metadata: { ...w.cache.performer!.metadata, generation: 2 },
+    spec: { ...w.cache.performer!.spec, version: "v2" },
+  };
+  w.clear();
+  await w.reconcile(KEY);
+  await w.settle();
+  assert.equal(w.writes[0], `deletePod ${oldUid}`);
+  assert.ok(!w.writes.includes("createPod"));
+  assert.ok(w.events.includes("ReplacingPod"));
+  assert.equal(w.written.status?.phase, "Pending");
+
+  // The cache still shows the old Pod: neither delete it again nor create.
+  w.clear();
+  await w.reconcile(KEY);
+  assert.ok(!w.writes.some((x) => x.startsWith("deletePod") || x === "createPod"), w.writes.join());
+
+  // Its deletion arrives: the successor runs v2.
+  w.cache.pod = undefined;
+  await w.reconcile(KEY);
+  assert.ok(w.writes.includes("createPod"));
+  assert.equal(w.written.pod?.spec?.containers[0]?.image, "ghcr.io/x/perf:v2");
+});
+
+test("a drifted Service is patched back", async () => {
+  const w = world(performer());
+  await w.reconcile(KEY);
+  w.catchUp();
+  w.cache.service = { ...w.cache.service!, spec: { ...w.cache.service!.spec, selector: { app: "other" } } };
+  w.clear();
+  await w.reconcile(KEY);
+  assert.deepEqual(w.writes, ["patchService"]);
+});
+
+test("a Pod of the same name controlled by someone else is left alone and reported", async () => {
+  const w = world(performer());
+  w.cache.pod = {
+    metadata: {
+      name: "performer-my-avs",
+      namespace: "avs-ns",
+      uid: "foreign",
+      ownerReferences: [
+        { apiVersion: "apps/v1", kind: "ReplicaSet", name: "other", uid: "rs", controller: true },
+      ],
+    },
+  };
+  await w.reconcile(KEY);
+  await w.settle();
+  assert.ok(!w.writes.some((x) => x.includes("Pod")), w.writes.join());
+  assert.equal(w.written.status?.phase, "Failed");
+  assert.ok(
+    w.written.status?.conditions?.some(
+      (c) => c.reason === "PodConflict" && c.message.includes("ReplicaSet other"),
+    ),
+  );
+  assert.ok(w.events.includes("PodConflict"));
+});
+
+test("a Pod the apiserver refuses (422) becomes a condition quoting it", async () => {
+  const w = world(performer());
+  const message = 'Pod "performer-my-avs" is invalid: spec.containers[0].env[0].name: Invalid value: "1A"';
+  w.failures.createPod = new ApiException(
+    422,
+    "Unprocessable Entity",
+    JSON.stringify({ kind: "Status", code: 422, message }),
+    {},
+  );
+  await w.reconcile(KEY);
+  await w.settle();
+  const ready = w.written.status?.conditions?.find((c) => c.type === "Ready");
+  assert.equal(ready?.reason, "PodRejected");
+  assert.ok(ready?.message.includes(message), ready?.message);
+  assert.deepEqual(
+    w.events.filter((e) => e === "PodRejected"),
+    ["PodRejected"],
+  );
+});
+
+test("a 409 on create (the cache is behind) asks for another look; other errors propagate", async () => {
+  const conflict = world(performer());
+  conflict.failures.createPod = new ApiException(409, "Conflict", "{}", {});
+  await assert.rejects(conflict.reconcile(KEY), RequeueError);
+  const down = world(performer());
+  down.failures.createPod = new ApiException(503, "Service Unavailable", "{}", {});
+  await assert.rejects(down.reconcile(KEY), (e: unknown) => e instanceof ApiException && e.code === 503);
+});
+
+test("a Performer that is gone needs nothing", async () => {
+  const w = world(undefined);
+  assert.deepEqual(await w.reconcile(KEY), {});
+  assert.deepEqual(w.writes, []);
+});
