@@ -2,12 +2,14 @@
 // cert-manager's CRDs installed, as in a cluster that has cert-manager), and the RBAC we ship grants each process
 // what it uses and nothing it does not.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseAllDocuments } from "yaml";
 import { certManagerCrdDir } from "../controlplane/binaries.ts";
-import { kubectl } from "../support/cluster.ts";
+import { startOperator } from "../controlplane/operator-process.ts";
+import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const OPERATOR = "system:serviceaccount:hourglass-system:hourglass-operator";
@@ -111,4 +113,70 @@ describe("RBAC", () => {
       false,
     );
   });
+});
+
+/** A kubeconfig that authenticates as the operator's ServiceAccount, as its Pod would. */
+async function serviceAccountKubeconfig(): Promise<string> {
+  const token = (
+    await ok(["create", "token", "hourglass-operator", "-n", "hourglass-system", "--duration=1h"])
+  ).trim();
+  const admin = await ok(["config", "view", "--raw", "--minify", "-o", "json"]);
+  const { clusters } = JSON.parse(admin) as { clusters: { cluster: Record<string, string> }[] };
+  const path = join(testCluster().stateDir, "operator-sa.kubeconfig");
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "local", cluster: clusters[0]!.cluster }],
+    users: [{ name: "hourglass-operator", user: { token } }],
+    contexts: [{ name: "local", context: { cluster: "local", user: "hourglass-operator" } }],
+    "current-context": "local",
+  };
+  writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
+  return path;
+}
+
+test("the operator reconciles with only the RBAC we ship: no Forbidden", async (t) => {
+  await ok(["apply", "-k", join(root, "config", "rbac")]);
+  const logFile = join(testCluster().stateDir, "logs", "operator-serviceaccount.log");
+  const operator = await startOperator({
+    kubeconfigPath: await serviceAccountKubeconfig(),
+    webhookPort: 0,
+    webhookCertDir: "",
+    controller: true,
+    logFile,
+    extraArgs: ["--leader-elect"],
+  });
+  t.after(() => operator.stop());
+  const ns = await useNamespace(t, "rbac");
+  const performer = {
+    apiVersion: "hourglass.eigenlayer.io/v1alpha1",
+    kind: "Performer",
+    metadata: { name: "rbac", namespace: ns },
+    spec: {
+      avsAddress: "0x1234567890abcdef1234567890abcdef12345678",
+      image: "registry.example/p",
+      version: "v1",
+    },
+  };
+  await ok(["apply", "-f", "-"], JSON.stringify(performer));
+  let status = "";
+  for (let i = 0; i < 120 && !status.includes("performer-rbac"); i++) {
+    await sleep(250);
+    status = (await kubectl(["get", "performer", "rbac", "-n", ns, "-o", "jsonpath={.status.podName}"]))
+      .stdout;
+  }
+  assert.equal(status, "performer-rbac", `no status written within 30 s; see ${logFile}`);
+  await ok(["get", "pod/performer-rbac", "service/performer-rbac", "-n", ns]);
+  const lease = await ok([
+    "get",
+    "lease",
+    "hourglass-operator",
+    "-n",
+    "hourglass-system",
+    "-o",
+    "jsonpath={.spec.holderIdentity}",
+  ]);
+  assert.notEqual(lease, "", "the operator did not take the leader-election Lease");
+  const log = readFileSync(logFile, "utf8");
+  assert.doesNotMatch(log, /forbidden|"code":403/i, `the operator was refused something; see ${logFile}`);
 });
