@@ -9,7 +9,7 @@ IMG ?= hourglass-k8s:dev
 PERFORMER_IMG ?= hourglass-example-performer:dev
 KIND_CLUSTER ?= hourglass
 KUBECTL ?= kubectl
-CERT_MANAGER_VERSION ?= v1.21.1
+CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/controlplane/versions.env)
 
 .PHONY: help install check lint typecheck format test test-unit test-integration test-e2e manifests \
 	controlplane controlplane-up controlplane-down dev dev-up dev-down bench \
