@@ -2,7 +2,7 @@
 // it to config/crd; a unit test fails when that file no longer matches.
 import { PERFORMER_GROUP, PERFORMER_KIND, PERFORMER_PLURAL, PERFORMER_VERSION } from "./performer.ts";
 import { PerformerSchema } from "./performer-schema.ts";
-import { PATTERN_DESCRIPTION } from "./schema-validation.ts";
+import { KUBERNETES_EXTENSIONS, PATTERN_DESCRIPTION } from "./schema-validation.ts";
 
 /** A node of an openAPIV3Schema, with the JSON field names the apiserver reads. */
 export type SchemaNode = { [keyword: string]: unknown };
@@ -69,13 +69,7 @@ const CRD_KEYWORDS = new Set([
   "anyOf",
   "oneOf",
   "not",
-  "x-kubernetes-int-or-string",
-  "x-kubernetes-preserve-unknown-fields",
-  "x-kubernetes-embedded-resource",
-  "x-kubernetes-list-type",
-  "x-kubernetes-list-map-keys",
-  "x-kubernetes-map-type",
-  "x-kubernetes-validations",
+  ...KUBERNETES_EXTENSIONS,
 ]);
 
 // Meaningful to this program only: TypeBox's identifier and the validator's message hint.

@@ -12,7 +12,7 @@ export const PATTERN_DESCRIPTION = "x-pattern-description";
 
 // Kubernetes' OpenAPI extensions. They steer the apiserver (pruning, list merging, int-or-string) and change
 // nothing about what a value must look like, so ajv only needs to know they are not typos.
-const KUBERNETES_EXTENSIONS = [
+export const KUBERNETES_EXTENSIONS = [
   "x-kubernetes-int-or-string",
   "x-kubernetes-preserve-unknown-fields",
   "x-kubernetes-embedded-resource",
