@@ -1,0 +1,74 @@
+// The sample performer: serves PerformerService (see performer-service.ts for what it computes) on the gRPC port
+// and `GET /health` on the health port, as the Performer's default HTTP probe expects.
+//
+//   node examples/performer/main.ts [--grpc-port 9090] [--health-port 8090] [--host 0.0.0.0] [--delay-ms 0]
+//
+// Each flag can also come from the environment: PERFORMER_GRPC_PORT, PERFORMER_HEALTH_PORT, PERFORMER_HOST,
+// PERFORMER_DELAY_MS. Port 0 picks a free port; the bound ports are logged in the "listening" line.
+
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { PERFORMER_SERVICE_NAME, performerProtos, performerService } from "../../src/grpc/protos.ts";
+import { startGrpcServer } from "../../src/grpc/server.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { samplePerformer } from "./performer-service.ts";
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function integerOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) {
+    throw new Error(`--${name}: "${value}" is not a non-negative integer`);
+  }
+  return parsed;
+}
+
+const { values } = parseArgs({
+  options: {
+    "grpc-port": { type: "string" },
+    "health-port": { type: "string" },
+    host: { type: "string" },
+    "delay-ms": { type: "string" },
+  },
+});
+const env = process.env;
+const host = values.host ?? env.PERFORMER_HOST ?? "0.0.0.0";
+const grpcPort = integerOption("grpc-port", values["grpc-port"] ?? env.PERFORMER_GRPC_PORT, 9090);
+const healthPort = integerOption("health-port", values["health-port"] ?? env.PERFORMER_HEALTH_PORT, 8090);
+const delayMs = integerOption("delay-ms", values["delay-ms"] ?? env.PERFORMER_DELAY_MS, 0);
+
+const log = createLogger("example-performer");
+const performer = samplePerformer({ delayMs });
+const grpc = await startGrpcServer({
+  host,
+  port: grpcPort,
+  protos: performerProtos,
+  serviceName: PERFORMER_SERVICE_NAME,
+  service: performerService,
+  implementation: performer.implementation,
+});
+
+const health = createServer((req, res) => {
+  if (req.method === "GET" && req.url === "/health") {
+    const status = performer.status();
+    res.writeHead(status === "STOPPING" ? 503 : 200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ status }));
+    return;
+  }
+  res.writeHead(404).end();
+});
+health.listen(healthPort, host);
+await once(health, "listening");
+
+log.info({ grpcPort: grpc.port, healthPort: (health.address() as AddressInfo).port, delayMs }, "listening");
+
+process.once("SIGTERM", async () => {
+  log.info({ inFlight: performer.inFlight() }, "SIGTERM: finishing tasks in progress");
+  performer.stop();
+  await grpc.shutdown(SHUTDOWN_GRACE_MS);
+  health.close();
+  health.closeAllConnections();
+});

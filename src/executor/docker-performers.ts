@@ -1,0 +1,85 @@
+// docker mode: each AVS's performer runs outside the executor (docker compose, systemd, a test) at the
+// `endpoint` its config names; the executor only routes to it. Deploying artifacts is therefore not its job.
+import { status } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type {
+  DeployArtifactResponse,
+  RemovePerformerRequest,
+  RemovePerformerResponse,
+} from "../grpc/messages.ts";
+import { statusError } from "../grpc/status.ts";
+import type { PerformerManager } from "./executor-service.ts";
+import { InFlightLimiter } from "./in-flight-limiter.ts";
+import { connectPerformer } from "./performer-connection.ts";
+import { avsKey, type PerformerRegistry } from "./performer-registry.ts";
+import type { AvsSettings } from "./settings.ts";
+
+function dockerPerformerId(avs: AvsSettings): string {
+  return `performer-${avs.name ?? avsKey(avs.address)}`;
+}
+
+export function dockerPerformerManager(parts: {
+  registry: PerformerRegistry;
+  avs: readonly AvsSettings[];
+  maxInFlight: number;
+  log: Logger;
+}): PerformerManager {
+  const { registry, log } = parts;
+  return {
+    async start() {
+      parts.avs.forEach((avs, i) => {
+        if (!avs.endpoint) {
+          throw new Error(
+            `avs_config.supported_avs[${i}].endpoint: required in docker mode; set it to the performer's host:port`,
+          );
+        }
+        const performerId = dockerPerformerId(avs);
+        registry.add({
+          performerId,
+          avsAddress: avs.address,
+          artifactRegistry: avs.performerImage ?? "",
+          artifactDigest: avs.performerVersion ?? "",
+          containerId: "",
+          connection: connectPerformer(avs.endpoint),
+          limiter: new InFlightLimiter(parts.maxInFlight),
+          health: {
+            status: "UNKNOWN",
+            resourceHealthy: false,
+            applicationHealthy: false,
+            lastHealthCheck: "",
+          },
+        });
+        registry.activate(performerId);
+        log.info({ avs: avs.address, performerId, endpoint: avs.endpoint }, "routing AVS to its performer");
+      });
+    },
+    async deployArtifact(): Promise<DeployArtifactResponse> {
+      throw statusError(
+        status.FAILED_PRECONDITION,
+        "deployment_mode is docker: performers run at their configured endpoint and are deployed outside the executor; use deployment_mode kubernetes to deploy artifacts through it",
+      );
+    },
+    async removePerformer(request: RemovePerformerRequest): Promise<RemovePerformerResponse> {
+      const route = registry.remove(request.performer_id);
+      if (!route) {
+        throw statusError(
+          status.NOT_FOUND,
+          `performer_id: no performer "${request.performer_id}"; ListPerformers shows the ids`,
+        );
+      }
+      // Tasks already sent finish on the old channel; new ones for the AVS find no route.
+      route.limiter.idle().then(() => route.connection.close());
+      log.info(
+        { performerId: route.performerId, avs: route.avsAddress },
+        "performer removed; its AVS has no route",
+      );
+      return {
+        success: true,
+        message: `performer ${route.performerId} removed; AVS ${route.avsAddress} has no performer now`,
+      };
+    },
+    async shutdown() {
+      for (const route of registry.list()) route.connection.close();
+    },
+  };
+}

@@ -1,0 +1,150 @@
+// The executor process's parts wired together: gRPC ExecutorService, the performer manager of its deployment
+// mode, health/readiness, metrics and (optionally) profiling endpoints, and an orderly stop.
+import type { Logger } from "pino";
+import { EXECUTOR_SERVICE_NAME, executorProtos, executorService } from "../grpc/protos.ts";
+import { type RunningGrpcServer, startGrpcServer } from "../grpc/server.ts";
+import { executorServiceImplementation, type PerformerManager } from "./executor-service.ts";
+import { type HttpRoutes, jsonReply, type RunningHttpServer, serveHttp } from "./http-endpoints.ts";
+import { createExecutorMetrics } from "./metrics.ts";
+import type { OperatorSigner } from "./operator-signer.ts";
+import { monitorPerformerHealth } from "./performer-health-monitor.ts";
+import { avsKey, PerformerRegistry } from "./performer-registry.ts";
+import { profilingRoutes } from "./profiling.ts";
+import type { ExecutorSettings } from "./settings.ts";
+import { TaskRouter } from "./task-router.ts";
+
+const HEALTH_CHECK_INTERVAL_MS = 10_000;
+const HEALTH_CHECK_TIMEOUT_MS = 2_000;
+const RETRY_BACKOFF = { initialMs: 100, maxMs: 2_000 };
+/** In-flight tasks cannot outlive their deadline; the drain waits that long, plus this, before cancelling. */
+const DRAIN_MARGIN_MS = 1_000;
+
+export interface RunningExecutor {
+  ports: { grpc: number; health: number; metrics: number; profiling?: number };
+  /** Resolves once the performers of every supported AVS have been registered (kubernetes mode: are Ready). */
+  started: Promise<void>;
+  /** Stops accepting tasks, drains those in flight, cleans up performers (per config), closes every server. */
+  stop(): Promise<void>;
+}
+
+export interface ExecutorParts {
+  settings: ExecutorSettings;
+  signer: OperatorSigner;
+  log: Logger;
+  /** Builds the mode's performer manager over the executor's registry. */
+  performerManager(registry: PerformerRegistry): PerformerManager;
+}
+
+export async function startExecutor(parts: ExecutorParts): Promise<RunningExecutor> {
+  const { settings, signer, log } = parts;
+  const metrics = createExecutorMetrics();
+  const registry = new PerformerRegistry();
+  const manager = parts.performerManager(registry);
+  const router = new TaskRouter({
+    registry,
+    signer,
+    metrics,
+    supportedAvs: settings.avs.map((a) => a.address),
+    taskTimeoutMs: settings.performer.taskTimeoutMs,
+    retryAttempts: settings.performer.retryAttempts,
+    backoff: RETRY_BACKOFF,
+  });
+
+  let stopping = false;
+  let managerStarted = false;
+  const allAvsRouted = () => settings.avs.every((avs) => registry.routeFor(avs.address) !== undefined);
+  const updateReadyGauge = () => {
+    for (const avs of settings.avs) {
+      metrics.performersReady.set({ avs: avsKey(avs.address) }, registry.routeFor(avs.address) ? 1 : 0);
+    }
+  };
+
+  const servers: RunningHttpServer[] = [];
+  const closeServers = () => Promise.all(servers.map((s) => s.close()));
+  const listen = async (host: string, port: number, routes: HttpRoutes) => {
+    const server = await serveHttp(host, port, routes);
+    servers.push(server);
+    return server;
+  };
+  let health: RunningHttpServer;
+  let metricsServer: RunningHttpServer;
+  let profiling: RunningHttpServer | undefined;
+  let grpc: RunningGrpcServer;
+  try {
+    health = await listen(settings.host, settings.ports.health, {
+      // Liveness: the process answers. It stays 200 while draining so that the kubelet does not kill a drain.
+      "/health": async () => jsonReply(200, { status: "ok" }),
+      "/ready": async () => {
+        const ready = !stopping && managerStarted && allAvsRouted();
+        const avs = Object.fromEntries(
+          settings.avs.map((a) => [a.address, registry.routeFor(a.address)?.performerId ?? null]),
+        );
+        return jsonReply(ready ? 200 : 503, { ready, stopping, performers: avs });
+      },
+    });
+    metricsServer = await listen(settings.host, settings.ports.metrics, {
+      "/metrics": async () => {
+        updateReadyGauge();
+        return {
+          status: 200,
+          contentType: metrics.registry.contentType,
+          body: await metrics.registry.metrics(),
+        };
+      },
+    });
+    // Profiles expose the process's memory: loopback only, reached with `kubectl port-forward`.
+    profiling = settings.profiling
+      ? await listen("127.0.0.1", settings.ports.profiling, profilingRoutes)
+      : undefined;
+    grpc = await startGrpcServer({
+      host: settings.host,
+      port: settings.ports.grpc,
+      protos: executorProtos,
+      serviceName: EXECUTOR_SERVICE_NAME,
+      service: executorService,
+      implementation: executorServiceImplementation({ router, registry, manager }),
+    });
+  } catch (error) {
+    // A port in use must not leave the other servers holding the process open.
+    await closeServers();
+    throw error;
+  }
+
+  const ports = {
+    grpc: grpc.port,
+    health: health.port,
+    metrics: metricsServer.port,
+    ...(profiling ? { profiling: profiling.port } : {}),
+  };
+  log.info({ ports, deploymentMode: settings.deploymentMode, operator: signer.address }, "executor serving");
+
+  let stopMonitor = async () => {};
+  const started = manager.start().then(() => {
+    if (stopping) return;
+    managerStarted = true;
+    stopMonitor = monitorPerformerHealth(registry, {
+      intervalMs: HEALTH_CHECK_INTERVAL_MS,
+      timeoutMs: HEALTH_CHECK_TIMEOUT_MS,
+      reportsStatus: settings.deploymentMode === "docker",
+    });
+    log.info({ performers: registry.list().map((r) => r.performerId) }, "performers ready");
+  });
+  // A failed start is reported through `started`; keep it from also surfacing as an unhandled rejection.
+  started.catch(() => {});
+
+  return {
+    ports,
+    started,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      const drainMs = settings.performer.taskTimeoutMs + DRAIN_MARGIN_MS;
+      log.info({ drainMs }, "stopping: refusing new tasks, draining those in flight");
+      await grpc.shutdown(drainMs);
+      await stopMonitor();
+      await manager.shutdown();
+      await closeServers();
+      log.info("executor stopped");
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The executor's plain-HTTP endpoints: one small server per port (health, metrics, profiling), GET only.
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface HttpReply {
+  status: number;
+  contentType: string;
+  body: string | Buffer;
+}
+
+/** Handlers by path; the query string is passed as URLSearchParams. */
+export type HttpRoutes = Record<
+  string,
+  (query: URLSearchParams, request: IncomingMessage) => Promise<HttpReply>
+>;
+
+export interface RunningHttpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function serveHttp(host: string, port: number, routes: HttpRoutes): Promise<RunningHttpServer> {
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const handler = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    if (!handler) {
+      response.writeHead(404, { "content-type": "text/plain" }).end(`no such endpoint: ${url.pathname}\n`);
+      return;
+    }
+    if (request.method !== "GET") {
+      response.writeHead(405, { allow: "GET", "content-type": "text/plain" }).end("use GET\n");
+      return;
+    }
+    handler(url.searchParams, request).then(
+      (reply) => response.writeHead(reply.status, { "content-type": reply.contentType }).end(reply.body),
+      (error: unknown) =>
+        response
+          .writeHead(500, { "content-type": "text/plain" })
+          .end(`${(error as Error)?.message ?? error}\n`),
+    );
+  });
+  server.listen(port, host);
+  await Promise.race([
+    once(server, "listening"),
+    once(server, "error").then(([error]) => {
+      throw new Error(`HTTP ${host}:${port}: ${(error as Error).message}`);
+    }),
+  ]);
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+export function jsonReply(status: number, body: unknown): HttpReply {
+  return { status, contentType: "application/json", body: `${JSON.stringify(body)}\n` };
+}

@@ -1,0 +1,432 @@
+// kubernetes mode: the executor owns one Performer per supported AVS in kubernetes.namespace (the operator turns
+// it into a Pod and a Service), routes to it through service_pattern once it is Ready, and follows its status.
+// DeployArtifact is blue-green: the new Performer must be Ready before traffic moves, and the old one is drained
+// and deleted after. A restarted executor adopts the Performers it finds instead of creating new ones.
+import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { status } from "@grpc/grpc-js";
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { avsLabelValue, LABEL_AVS, type Performer } from "../api/performer.ts";
+import type {
+  DeployArtifactRequest,
+  DeployArtifactResponse,
+  RemovePerformerRequest,
+  RemovePerformerResponse,
+} from "../grpc/messages.ts";
+import { statusError } from "../grpc/status.ts";
+import { apiErrorMessage, isConflict, isNotFound, isRejected } from "../kube/api-errors.ts";
+import { exponentialDelayMs, jittered } from "../kube/backoff.ts";
+import { Informer, type InformerEvent } from "../kube/informer.ts";
+import { loadKubeConfig as loadKubeConfigFile } from "../kube/kubeconfig.ts";
+import { apiListWatch } from "../kube/list-watch.ts";
+import type { PerformerManager } from "./executor-service.ts";
+import { InFlightLimiter } from "./in-flight-limiter.ts";
+import { connectPerformer } from "./performer-connection.ts";
+import {
+  artifactFields,
+  deployedArtifact,
+  desiredPerformer,
+  isPerformerReady,
+  LABEL_MANAGED_BY,
+  MANAGED_BY_EXECUTOR,
+  notReadyReason,
+  renderServicePattern,
+} from "./performer-manifest.ts";
+import { avsKey, type PerformerRegistry, type PerformerRoute } from "./performer-registry.ts";
+import type { AvsSettings, ExecutorSettings, KubernetesSettings } from "./settings.ts";
+
+/** kubernetes.kubeconfig when set; else the Pod's service account (in_cluster), else $KUBECONFIG or ~/.kube/config. */
+export function loadKubeConfig(settings: KubernetesSettings): KubeConfig {
+  if (settings.kubeconfig && !existsSync(settings.kubeconfig)) {
+    throw new Error(
+      `kubernetes.kubeconfig: file ${settings.kubeconfig} not found; give the path of a kubeconfig file`,
+    );
+  }
+  return loadKubeConfigFile({ kubeconfig: settings.kubeconfig });
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+type PerformerListener = (performer: Performer, event: InformerEvent) => void;
+
+const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_EXECUTOR}`;
+/** client-node's own watch inactivity limit; the informer's watchdog (3 min) reopens silent watches first. */
+const WATCH_INACTIVITY_TIMEOUT_MS = 10 * 60_000;
+
+function newestFirst(performers: Performer[]): Performer[] {
+  const created = (p: Performer) => String(p.metadata.creationTimestamp ?? "");
+  return performers.sort((a, b) => created(b).localeCompare(created(a)));
+}
+
+export function kubernetesPerformerManager(parts: {
+  registry: PerformerRegistry;
+  settings: ExecutorSettings;
+  kubeConfig: KubeConfig;
+  log: Logger;
+}): PerformerManager {
+  const { registry, settings, log } = parts;
+  const k8s = settings.kubernetes!;
+  const api = parts.kubeConfig.makeApiClient(CustomObjectsApi);
+  const resource = {
+    group: k8s.crdGroup,
+    version: k8s.crdVersion,
+    namespace: k8s.namespace,
+    plural: k8s.crdPlural,
+  };
+  const listManaged = () =>
+    api.listNamespacedCustomObject({ ...resource, labelSelector: MANAGED_SELECTOR }) as Promise<{
+      items: Performer[];
+      metadata?: { resourceVersion?: string };
+    }>;
+  const listeners = new Set<PerformerListener>();
+  const informer = new Informer<Performer>({
+    name: "performers",
+    source: apiListWatch<Performer>(parts.kubeConfig, {
+      path: `/apis/${k8s.crdGroup}/${k8s.crdVersion}/namespaces/${k8s.namespace}/${k8s.crdPlural}`,
+      labelSelector: MANAGED_SELECTOR,
+      list: listManaged,
+      inactivityTimeoutMs: WATCH_INACTIVITY_TIMEOUT_MS,
+    }),
+    onEvent: (performer, event) => {
+      for (const listener of listeners) listener(performer, event);
+    },
+    logger: log,
+  });
+  const cached = (name: string) => informer.get(k8s.namespace, name);
+  const avsByKey = new Map(settings.avs.map((a) => [avsKey(a.address), a]));
+  /** Performers the executor is deleting itself: their delete events are expected. */
+  const deleting = new Set<string>();
+  /** AVSs with a deployment (start, DeployArtifact, re-creation) in progress: one at a time each. */
+  const deploying = new Set<string>();
+  /** Aborted on shutdown: ends waits for Ready that would otherwise outlive the executor. */
+  const shutdown = new AbortController();
+
+  const call = <T>(what: string, work: () => Promise<T>) =>
+    withTimeout(work(), k8s.connectionTimeoutMs, `${what} (kubernetes.connection_timeout)`);
+
+  /** Resolves with the Performer once Ready; rejects after startup_timeout with what its conditions say. */
+  function waitUntilReady(name: string): Promise<Performer> {
+    return new Promise((resolve, reject) => {
+      const listener: PerformerListener = (performer, event) => {
+        if (performer.metadata.name !== name) return;
+        if (event === "delete")
+          finish(() => reject(new Error(`Performer ${k8s.namespace}/${name} was deleted while starting`)));
+        else if (isPerformerReady(performer)) finish(() => resolve(performer));
+        else if (performer.status?.phase === "Failed") {
+          finish(() =>
+            reject(new Error(`Performer ${k8s.namespace}/${name} failed: ${notReadyReason(performer)}`)),
+          );
+        }
+      };
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(
+              new Error(
+                `Performer ${k8s.namespace}/${name} is not Ready after ${settings.performer.startupTimeoutMs} ms (performer_config.startup_timeout): ${notReadyReason(cached(name))}`,
+              ),
+            ),
+          ),
+        settings.performer.startupTimeoutMs,
+      );
+      const onShutdown = () =>
+        finish(() => reject(new Error(`executor shutting down before Performer ${name} was Ready`)));
+      function finish(outcome: () => void) {
+        clearTimeout(timer);
+        listeners.delete(listener);
+        shutdown.signal.removeEventListener("abort", onShutdown);
+        outcome();
+      }
+      if (shutdown.signal.aborted) return onShutdown();
+      shutdown.signal.addEventListener("abort", onShutdown);
+      listeners.add(listener);
+      const current = cached(name);
+      if (current) listener(current, "update");
+    });
+  }
+
+  /** `blueGreen`: the new side of a deployment may exceed max_performers by one until the old side is gone. */
+  async function createPerformer(desired: Performer, blueGreen = false): Promise<void> {
+    const managed = informer.list().filter((p) => !deleting.has(p.metadata.name!)).length;
+    if (managed >= settings.performer.maxPerformers + (blueGreen ? 1 : 0)) {
+      throw statusError(
+        status.RESOURCE_EXHAUSTED,
+        `performer_config.max_performers: ${managed} Performers exist; raise max_performers or remove one (RemovePerformer)`,
+      );
+    }
+    const name = desired.metadata.name!;
+    try {
+      await persistently(`creating Performer ${name}`, () =>
+        api.createNamespacedCustomObject({ ...resource, body: desired }),
+      );
+      log.info(
+        { performer: name, avs: desired.spec.avsAddress, image: desired.spec.image },
+        "Performer created",
+      );
+    } catch (error) {
+      // Already there: created by an earlier run of this executor for the same artifact. Adopt it.
+      if (!isConflict(error))
+        throw new Error(`creating Performer ${k8s.namespace}/${name}: ${apiErrorMessage(error)}`);
+      log.info({ performer: name }, "Performer exists; adopting it");
+    }
+  }
+
+  async function deletePerformer(name: string): Promise<void> {
+    deleting.add(name);
+    try {
+      await call(`deleting Performer ${name}`, () => api.deleteNamespacedCustomObject({ ...resource, name }));
+      log.info({ performer: name }, "Performer deleted");
+    } catch (error) {
+      deleting.delete(name);
+      if (!isNotFound(error))
+        throw new Error(`deleting Performer ${k8s.namespace}/${name}: ${apiErrorMessage(error)}`);
+    }
+  }
+
+  function healthOf(performer: Performer) {
+    return { status: performer.status?.phase ?? "Pending", resourceHealthy: isPerformerReady(performer) };
+  }
+
+  /** Sends the AVS's tasks to a Ready Performer; returns the route that had them before, if another. */
+  function routeTo(avs: AvsSettings, performer: Performer): PerformerRoute | undefined {
+    const name = performer.metadata.name!;
+    const port = performer.spec.config?.grpcPort ?? settings.performer.defaultPort;
+    const endpoint = renderServicePattern(settings.performer.servicePattern, {
+      name,
+      namespace: k8s.namespace,
+      port,
+    });
+    const artifact = artifactFields(performer.spec);
+    if (!registry.get(name)) {
+      registry.add({
+        performerId: name,
+        avsAddress: avs.address,
+        artifactRegistry: artifact.registry,
+        artifactDigest: artifact.digest,
+        containerId: performer.status?.podName ?? "",
+        connection: connectPerformer(endpoint),
+        limiter: new InFlightLimiter(settings.performer.maxInFlight),
+        health: { ...healthOf(performer), applicationHealthy: false, lastHealthCheck: "" },
+      });
+    }
+    log.info({ avs: avs.address, performer: name, endpoint }, "routing AVS to Performer");
+    return registry.activate(name);
+  }
+
+  /** Stops sending tasks to a performer, lets those in flight finish, then deletes its Performer. */
+  async function retire(name: string): Promise<void> {
+    deleting.add(name);
+    const old = registry.remove(name);
+    if (old) {
+      await old.limiter.idle();
+      old.connection.close();
+    }
+    await deletePerformer(name);
+  }
+
+  /**
+   * Adopts the newest of the AVS's Performers in `existing` (what the last DeployArtifact, or the config, asked
+   * for) or creates one from the config; waits for Ready, routes to it, and deletes older leftovers of a
+   * blue-green switch that did not finish.
+   */
+  async function ensureAvs(avs: AvsSettings, existing: Performer[]): Promise<void> {
+    const mine = newestFirst(
+      existing.filter(
+        (p) => p.metadata.labels?.[LABEL_AVS] === avsLabelValue(avs.address) && !p.metadata.deletionTimestamp,
+      ),
+    );
+    let current = mine[0];
+    if (!current) {
+      if (!avs.performerImage) {
+        throw new Error(
+          `avs_config.supported_avs[address=${avs.address}].performer_image: required in kubernetes mode; set the performer's image`,
+        );
+      }
+      current = desiredPerformer(avs, { image: avs.performerImage, version: avs.performerVersion }, settings);
+      await createPerformer(current);
+    }
+    routeTo(avs, await waitUntilReady(current.metadata.name!));
+    for (const leftover of mine.slice(1)) await retire(leftover.metadata.name!);
+  }
+
+  async function exclusively<T>(avs: AvsSettings, work: () => Promise<T>): Promise<T> {
+    const key = avsKey(avs.address);
+    if (deploying.has(key)) {
+      throw statusError(
+        status.ABORTED,
+        `a deployment for AVS ${avs.address} is in progress; retry when it has finished`,
+      );
+    }
+    deploying.add(key);
+    try {
+      return await work();
+    } finally {
+      deploying.delete(key);
+    }
+  }
+
+  /** Keeps ListPerformers current, and puts back a serving Performer that someone else deleted. */
+  function follow(performer: Performer, event: InformerEvent): void {
+    const name = performer.metadata.name!;
+    const known = registry.get(name);
+    if (event !== "delete") {
+      if (known) {
+        Object.assign(known.health, healthOf(performer));
+        known.containerId = performer.status?.podName ?? known.containerId;
+      }
+      return;
+    }
+    if (deleting.delete(name) || !known || shutdown.signal.aborted) return;
+    const wasActive = registry.isActive(name);
+    registry.remove(name);
+    known.connection.close();
+    const avs = avsByKey.get(avsKey(known.avsAddress));
+    if (!wasActive || !avs) return;
+    log.warn(
+      { performer: name, avs: avs.address },
+      "Performer deleted from outside the executor; recreating it",
+    );
+    exclusively(avs, () => ensureAvs(avs, [])).catch((error: Error) =>
+      log.error({ avs: avs.address, err: error.message }, "recreating the AVS's Performer failed"),
+    );
+  }
+
+  /**
+   * `work`, repeated while the apiserver cannot serve it yet (a CRD just installed answers 503 "storage is
+   * (re)initializing"; a timeout; a dropped connection), within startup_timeout. A refusal (no CRD, no permission,
+   * invalid, already exists) is thrown at once: repeating it would not help.
+   */
+  async function persistently<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + settings.performer.startupTimeoutMs;
+    for (let failures = 1; ; failures++) {
+      try {
+        return await call(what, work);
+      } catch (error) {
+        const delay = jittered(exponentialDelayMs(failures, 200, 5_000), 0.5);
+        const final = isRejected(error) || isNotFound(error) || isConflict(error);
+        if (final || Date.now() + delay > deadline || shutdown.signal.aborted) throw error;
+        log.warn({ err: apiErrorMessage(error), retryInMs: Math.round(delay) }, `${what} failed; retrying`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  async function listAtStartup(): Promise<Performer[]> {
+    try {
+      return (await persistently("listing Performers", listManaged)).items;
+    } catch (error) {
+      throw new Error(
+        `listing ${k8s.crdPlural}.${k8s.crdGroup} in namespace ${k8s.namespace}: ${apiErrorMessage(error)}; check that the Performer CRD is installed and that the executor may list, watch, create and delete Performers there`,
+      );
+    }
+  }
+
+  return {
+    async start() {
+      const existing = await listAtStartup();
+      listeners.add(follow);
+      informer.start();
+      await Promise.all(settings.avs.map((avs) => exclusively(avs, () => ensureAvs(avs, existing))));
+    },
+
+    async deployArtifact(request: DeployArtifactRequest): Promise<DeployArtifactResponse> {
+      if (!request.avs_address)
+        throw statusError(status.INVALID_ARGUMENT, "avs_address: empty; name the AVS to deploy");
+      const avs = avsByKey.get(avsKey(request.avs_address));
+      if (!avs) {
+        throw statusError(
+          status.NOT_FOUND,
+          `avs_address: this executor serves no AVS ${request.avs_address}; add it to avs_config.supported_avs`,
+        );
+      }
+      if (!request.registry_url || !request.digest) {
+        throw statusError(
+          status.INVALID_ARGUMENT,
+          `${request.registry_url ? "digest" : "registry_url"}: empty; give the image as registry_url (e.g. ghcr.io/org/performer) and digest (sha256:…)`,
+        );
+      }
+      return exclusively(avs, async () => {
+        const desired = desiredPerformer(
+          avs,
+          deployedArtifact(request.registry_url, request.digest),
+          settings,
+        );
+        const name = desired.metadata.name!;
+        const previous = registry.routeFor(avs.address);
+        if (previous?.performerId === name) {
+          return {
+            success: true,
+            message: `Performer ${name} already runs this artifact`,
+            deployment_id: name,
+          };
+        }
+        let ready: Performer;
+        try {
+          await createPerformer(desired, true);
+          ready = await waitUntilReady(name);
+        } catch (error) {
+          // The old side keeps serving; the failed new side is removed so that nothing half-deployed lingers.
+          await deletePerformer(name).catch((e: Error) =>
+            log.error({ err: e.message }, "removing the failed Performer"),
+          );
+          return {
+            success: false,
+            message: `${(error as Error).message}; AVS ${avs.address} stays on ${previous?.performerId ?? "no performer"}`,
+            deployment_id: name,
+          };
+        }
+        const old = routeTo(avs, ready);
+        if (old) await retire(old.performerId);
+        return {
+          success: true,
+          message: `AVS ${avs.address} moved to Performer ${name}${old ? `; ${old.performerId} drained and deleted` : ""}`,
+          deployment_id: name,
+        };
+      });
+    },
+
+    async removePerformer(request: RemovePerformerRequest): Promise<RemovePerformerResponse> {
+      const known = registry.get(request.performer_id);
+      if (!known) {
+        throw statusError(
+          status.NOT_FOUND,
+          `performer_id: this executor manages no performer "${request.performer_id}"; ListPerformers shows the ids`,
+        );
+      }
+      await retire(known.performerId);
+      return {
+        success: true,
+        message: `Performer ${known.performerId} drained and deleted; AVS ${known.avsAddress} has no performer until DeployArtifact`,
+      };
+    },
+
+    async shutdown() {
+      shutdown.abort();
+      // Every Performer of this executor's AVSs, routed or still starting.
+      const names = [
+        ...new Set([
+          ...registry.list().map((r) => r.performerId),
+          ...informer
+            .list()
+            .filter((p) => avsByKey.has(p.metadata.labels?.[LABEL_AVS] ?? ""))
+            .map((p) => p.metadata.name!),
+        ]),
+      ];
+      await informer.stop();
+      for (const route of registry.list()) route.connection.close();
+      if (!k8s.cleanupOnShutdown) return;
+      await withTimeout(
+        Promise.all(names.map((name) => deletePerformer(name))),
+        k8s.cleanupTimeoutMs,
+        "deleting the executor's Performers (kubernetes.cleanup_timeout)",
+      ).catch((error: Error) => log.error({ err: error.message, performers: names }, "cleanup incomplete"));
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// Asks every known performer for its HealthCheck at an interval, so that ListPerformers and /ready tell the truth
+// between tasks. Checks never overlap: a slow performer delays the next round instead of piling up calls.
+import type { PerformerStatus } from "../grpc/messages.ts";
+import type { PerformerRegistry } from "./performer-registry.ts";
+
+/** A performer that is working (BUSY) is as healthy as one waiting for work. */
+export function performerStatusIsHealthy(status: PerformerStatus): boolean {
+  return status === "READY_FOR_TASK" || status === "BUSY";
+}
+
+export interface HealthMonitorOptions {
+  intervalMs: number;
+  timeoutMs: number;
+  /** docker mode: the HealthCheck answer is the performer's status; kubernetes mode: the Performer's phase is. */
+  reportsStatus: boolean;
+}
+
+export async function checkPerformers(
+  registry: PerformerRegistry,
+  options: HealthMonitorOptions,
+): Promise<void> {
+  await Promise.all(
+    registry.list().map(async (route) => {
+      const { health } = route;
+      try {
+        const answer = await route.connection.healthCheck(new Date(Date.now() + options.timeoutMs));
+        health.applicationHealthy = performerStatusIsHealthy(answer.status);
+        if (options.reportsStatus) {
+          health.status = answer.status;
+          health.resourceHealthy = true;
+        }
+      } catch {
+        health.applicationHealthy = false;
+        if (options.reportsStatus) {
+          health.status = "UNREACHABLE";
+          health.resourceHealthy = false;
+        }
+      }
+      health.lastHealthCheck = new Date().toISOString();
+    }),
+  );
+}
+
+/** Returns a function that stops the monitor and waits for a round in progress. */
+export function monitorPerformerHealth(
+  registry: PerformerRegistry,
+  options: HealthMonitorOptions,
+): () => Promise<void> {
+  let stopped = false;
+  let round: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    round = checkPerformers(registry, options).finally(() => {
+      if (!stopped) timer = setTimeout(tick, options.intervalMs);
+    });
+  };
+  tick();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await round;
+  };
+}

@@ -1,0 +1,58 @@
+// What the running executor needs, resolved from the config file, the environment and the command line: every
+// duration in milliseconds, every default applied, so that the parts below never re-read the config.
+export type DeploymentMode = "docker" | "kubernetes";
+
+/** Kubernetes quantities by resource name, as a Performer's spec.resources takes them. */
+export interface ResourceRequirements {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+export interface AvsSettings {
+  address: string;
+  name?: string;
+  performerImage?: string;
+  performerVersion?: string;
+  /** docker mode: `host:port` of the performer, which runs outside the executor's control. */
+  endpoint?: string;
+  /** The AVS's default_resources, else the config's top-level ones. */
+  resources?: ResourceRequirements;
+}
+
+export interface KubernetesSettings {
+  namespace: string;
+  crdGroup: string;
+  crdVersion: string;
+  /** The resource's plural, derived from performer_crd_kind. */
+  crdPlural: string;
+  serviceAccount?: string;
+  cleanupOnShutdown: boolean;
+  cleanupTimeoutMs: number;
+  /** Deadline of each call to the Kubernetes API. */
+  connectionTimeoutMs: number;
+  /** When unset: the Pod's service account in a cluster, else $KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string;
+}
+
+export interface ExecutorSettings {
+  deploymentMode: DeploymentMode;
+  operator: { address: string; ecdsaKeyFile: string };
+  /** Address every server binds; tests use 127.0.0.1. */
+  host: string;
+  /** 0 picks a free port. */
+  ports: { grpc: number; health: number; metrics: number; profiling: number };
+  profiling: boolean;
+  performer: {
+    servicePattern: string;
+    defaultPort: number;
+    /** Deadline of one task, retries included (NETWORK_TIMEOUT overrides connection_timeout). */
+    taskTimeoutMs: number;
+    startupTimeoutMs: number;
+    retryAttempts: number;
+    maxPerformers: number;
+    /** Tasks one performer is given at once before the executor answers RESOURCE_EXHAUSTED. */
+    maxInFlight: number;
+  };
+  kubernetes?: KubernetesSettings;
+  avs: AvsSettings[];
+}

@@ -1,0 +1,59 @@
+// A gRPC server with what every Hourglass server here offers besides its own service: grpc.health.v1.Health
+// (overall and per service) and server reflection, so that `grpcurl list` and health probes work.
+import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { PackageDefinition, ServiceDefinition } from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+
+export interface GrpcServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Everything the server's protos define, for reflection. */
+  protos: PackageDefinition;
+  serviceName: string;
+  service: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+export interface RunningGrpcServer {
+  /** The bound port (the chosen one when 0 was asked for). */
+  port: number;
+  /** Stops accepting calls and waits for those in progress; cancels what is still running after `graceMs`. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const server = new Server();
+  server.addService(options.service, options.implementation);
+  const health = new HealthImplementation({ "": "NOT_SERVING", [options.serviceName]: "NOT_SERVING" });
+  health.addToServer(server);
+  new ReflectionService(options.protos).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(new Error(`gRPC ${options.host}:${options.port}: ${error.message}`)) : resolve(bound),
+    );
+  });
+
+  const setServing = (serving: boolean) => {
+    const status: ServingStatus = serving ? "SERVING" : "NOT_SERVING";
+    health.setStatus("", status);
+    health.setStatus(options.serviceName, status);
+  };
+  setServing(true);
+
+  return {
+    port,
+    shutdown(graceMs) {
+      setServing(false);
+      return new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,182 @@
+// The executor when performers misbehave and when it is told to stop: every task gets exactly one answer, and a
+// failed one says why with a status the aggregator can act on.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { describe, it, type TestContext } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type ServiceError, status } from "@grpc/grpc-js";
+import { recoverSigner } from "../../src/executor/operator-signer.ts";
+import type { TaskResult } from "../../src/grpc/messages.ts";
+import { executorClient, type TestExecutorClient } from "../support/grpc-clients.ts";
+import {
+  dockerModeConfig,
+  testAvsAddress,
+  testDir,
+  testOperator,
+  writeExecutorConfig,
+} from "../support/grpc-executor-config.ts";
+import {
+  type ExecutorProcess,
+  type SamplePerformerProcess,
+  startExecutorProcess,
+  startSamplePerformer,
+} from "../support/grpc-processes.ts";
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+
+interface Setup {
+  avs: string;
+  operatorAddress: string;
+  performer: SamplePerformerProcess;
+  executor: ExecutorProcess;
+  client: TestExecutorClient;
+}
+
+/** One AVS, one sample performer, one executor; all stopped when the test ends. */
+async function setUp(
+  t: TestContext,
+  options: {
+    delayMs?: number;
+    performerConfig?: Record<string, unknown>;
+    args?: string[];
+    env?: NodeJS.ProcessEnv;
+  },
+): Promise<Setup> {
+  const dir = await testDir("executor-failures");
+  const operator = await testOperator(dir);
+  const avs = testAvsAddress();
+  const performer = await startSamplePerformer({ delayMs: options.delayMs });
+  const config = dockerModeConfig(
+    operator,
+    [{ address: avs, name: "avs", endpoint: performer.address }],
+    options.performerConfig,
+  );
+  const executor = await startExecutorProcess(await writeExecutorConfig(dir, config), options);
+  const client = executorClient(executor.grpcAddress);
+  const setup = { avs, operatorAddress: operator.address, performer, executor, client };
+  t.after(async () => {
+    client.close();
+    await executor.stop();
+    await setup.performer.stop();
+  });
+  return setup;
+}
+
+function submit(client: TestExecutorClient, avs: string, id: string): Promise<TaskResult> {
+  return client.submitTask({
+    task_id: id,
+    aggregator_address: "",
+    avs_address: avs,
+    payload: Buffer.from(id),
+    signature: Buffer.alloc(0),
+  });
+}
+
+type Outcome = { id: string; result: TaskResult } | { id: string; error: ServiceError };
+
+async function outcome(id: string, work: Promise<TaskResult>): Promise<Outcome> {
+  try {
+    return { id, result: await work };
+  } catch (error) {
+    return { id, error: error as ServiceError };
+  }
+}
+
+/** Polls the executor's in-flight gauge until it reads `count`, so a test acts while tasks are running. */
+async function waitForInFlight(executor: ExecutorProcess, avs: string, count: number): Promise<void> {
+  const pattern = new RegExp(`hourglass_executor_tasks_in_flight\\{avs="${avs.toLowerCase()}"\\} (\\d+)`);
+  for (;;) {
+    const text = await (await fetch(`http://127.0.0.1:${executor.ports.metrics}/metrics`)).text();
+    if (Number(pattern.exec(text)?.[1] ?? -1) >= count) return;
+    await sleep(20);
+  }
+}
+
+describe("executor failure handling", () => {
+  it("answers DEADLINE_EXCEEDED when the performer is slower than NETWORK_TIMEOUT", async (t) => {
+    const { client, avs } = await setUp(t, { delayMs: 5_000, env: { NETWORK_TIMEOUT: "1s" } });
+    await assert.rejects(submit(client, avs, "slow"), (error: ServiceError) => {
+      assert.equal(error.code, status.DEADLINE_EXCEEDED);
+      assert.match(error.details, /did not answer task slow before the deadline/);
+      return true;
+    });
+  });
+
+  it("answers RESOURCE_EXHAUSTED beyond the in-flight bound instead of queueing", async (t) => {
+    const { client, avs, executor } = await setUp(t, { delayMs: 1_000, args: ["--max-in-flight=2"] });
+    const held = [submit(client, avs, "a"), submit(client, avs, "b")];
+    await waitForInFlight(executor, avs, 2);
+    await assert.rejects(submit(client, avs, "c"), (error: ServiceError) => {
+      assert.equal(error.code, status.RESOURCE_EXHAUSTED);
+      assert.match(error.details, /already runs 2 tasks/);
+      return true;
+    });
+    const results = await Promise.all(held);
+    assert.deepEqual(
+      results.map((r) => r.task_id),
+      ["a", "b"],
+    );
+    // Room again once they are done.
+    assert.equal((await submit(client, avs, "d")).task_id, "d");
+  });
+
+  it("answers every task exactly once when the performer is killed mid-stream and comes back", async (t) => {
+    const setup = await setUp(t, { delayMs: 300, performerConfig: { retry_attempts: 20 } });
+    const { client, avs, operatorAddress } = setup;
+    const port = setup.performer.grpcPort;
+    const ids = Array.from({ length: 30 }, (_, i) => `task-${i}`);
+    const first = ids.slice(0, 15).map((id) => outcome(id, submit(client, avs, id)));
+    await waitForInFlight(setup.executor, avs, 15);
+    setup.performer.child.kill("SIGKILL");
+    await setup.performer.exited;
+    // Submitted while the performer is down: retried (the performer never saw them) until it is back.
+    const second = ids.slice(15).map((id) => outcome(id, submit(client, avs, id)));
+    await sleep(500);
+    setup.performer = await startSamplePerformer({ grpcPort: port });
+
+    const outcomes = await Promise.all([...first, ...second]);
+    assert.deepEqual(
+      outcomes.map((o) => o.id),
+      ids,
+      "one answer per task",
+    );
+    for (const o of outcomes) {
+      if ("result" in o) {
+        assert.equal(o.result.task_id, o.id);
+        assert.deepEqual(o.result.output, sha256(Buffer.from(o.id)));
+        assert.equal(recoverSigner(o.result.output, o.result.signature), operatorAddress);
+      } else {
+        // Cut off mid-call: the executor cannot know whether the task ran, and says so.
+        assert.equal(o.error.code, status.UNAVAILABLE, `${o.id}: ${o.error.message}`);
+        assert.match(o.error.details, /may have run/);
+      }
+    }
+    const cutOff = outcomes.slice(0, 15).filter((o) => "error" in o);
+    assert.ok(cutOff.length > 0, "the kill cut off tasks in flight");
+    const retried = outcomes.slice(15);
+    assert.ok(
+      retried.every((o) => "result" in o),
+      "tasks sent while the performer was down were retried and answered",
+    );
+  });
+
+  it("drains tasks in flight on SIGTERM, refuses new ones, and exits 0", async (t) => {
+    const { client, avs, executor } = await setUp(t, { delayMs: 1_500 });
+    const inFlight = ["x", "y", "z"].map((id) => submit(client, avs, id));
+    await waitForInFlight(executor, avs, 3);
+    executor.child.kill("SIGTERM");
+    await executor.waitForLog((l) => l.msg === "stopping: refusing new tasks, draining those in flight");
+    const late = executorClient(executor.grpcAddress);
+    await assert.rejects(
+      submit(late, avs, "late"),
+      (error: ServiceError) => error.code === status.UNAVAILABLE,
+    );
+    late.close();
+    const results = await Promise.all(inFlight);
+    assert.deepEqual(
+      results.map((r) => r.task_id),
+      ["x", "y", "z"],
+    );
+    assert.equal(await executor.exited, 0);
+  });
+});

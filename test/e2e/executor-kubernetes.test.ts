@@ -1,0 +1,288 @@
+// The executor in kubernetes mode against the local control plane: it creates its Performers (admitted and
+// defaulted by the operator's webhooks), waits for them to be Ready, routes tasks through service_pattern,
+// deploys a new artifact blue-green and deletes its Performers on shutdown. No controller runs here, so the test
+// writes each Performer's status as the controller would; service_pattern points at a sample performer on
+// 127.0.0.1.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LABEL_PERFORMER, type Performer } from "../../src/api/performer.ts";
+import { recoverSigner } from "../../src/executor/operator-signer.ts";
+import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
+import { executorClient } from "../support/grpc-clients.ts";
+import {
+  testAvsAddress,
+  testDir,
+  testOperator,
+  writeExecutorConfig,
+} from "../support/grpc-executor-config.ts";
+import { startExecutorProcess, startSamplePerformer, type TestProcess } from "../support/grpc-processes.ts";
+
+const MANAGED = "app.kubernetes.io/managed-by=hourglass-executor";
+const MISSING_DIGEST = `sha256:${"00".repeat(32)}`;
+
+async function performers(namespace: string): Promise<Performer[]> {
+  const got = await kubectl(["get", "performers", "-n", namespace, "-l", MANAGED, "-o", "json"]);
+  assert.equal(got.code, 0, got.stderr);
+  return (JSON.parse(got.stdout) as { items: Performer[] }).items;
+}
+
+/** Polls until `find` returns something, failing with the executor's last words if it exits meanwhile. */
+async function eventually<T>(executor: TestProcess, find: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const found = await find();
+    if (found !== undefined) return found;
+    if (executor.child.exitCode !== null) {
+      const last = executor.logs.slice(-5).map((l) => JSON.stringify(l));
+      assert.fail(
+        `the executor exited (${executor.child.exitCode}):\n${last.join("\n")}\n${executor.stderr()}`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+function condition(type: string, status: "True" | "False", reason: string, message: string) {
+  const lastTransitionTime = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  return { type, status, reason, message, lastTransitionTime };
+}
+
+/** Writes a Performer's status through the status subresource, as the controller does. */
+async function writeStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
+  const patch = JSON.stringify({ status });
+  const patched = await kubectl([
+    "patch",
+    "performer",
+    name,
+    "-n",
+    namespace,
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    patch,
+  ]);
+  assert.equal(patched.code, 0, patched.stderr);
+}
+
+/** The status the controller writes for a Performer whose Pod is Ready. */
+function markReady(namespace: string, name: string): Promise<void> {
+  return writeStatus(namespace, name, {
+    phase: "Running",
+    podName: `performer-${name}`,
+    serviceName: `performer-${name}`,
+    readyReplicas: 1,
+    conditions: [condition("Ready", "True", "PodReady", "the performer Pod is ready")],
+  });
+}
+
+function kubernetesModeConfig(
+  namespace: string,
+  operator: { address: string; keyFile: string },
+  avs: string,
+  performerPort: number,
+  cleanupOnShutdown: boolean,
+) {
+  return {
+    aggregator_endpoint: "127.0.0.1:9010",
+    deployment_mode: "kubernetes",
+    operator: { address: operator.address, ecdsa_key_file: operator.keyFile },
+    performer_config: {
+      service_pattern: "127.0.0.1:{port}",
+      default_port: performerPort,
+      connection_timeout: "10s",
+      startup_timeout: "2m",
+      retry_attempts: 3,
+    },
+    kubernetes: {
+      namespace,
+      kubeconfig: testCluster().kubeconfigPath,
+      cleanup_on_shutdown: cleanupOnShutdown,
+      cleanup_timeout: "30s",
+    },
+    avs_config: {
+      supported_avs: [
+        {
+          address: avs,
+          name: "sample-avs",
+          performer_image: "hourglass-example-performer",
+          performer_version: "dev",
+          deployment_mode: "kubernetes",
+        },
+      ],
+    },
+  };
+}
+
+function task(avs: string, id: string) {
+  return {
+    task_id: id,
+    aggregator_address: "",
+    avs_address: avs,
+    payload: Buffer.from(id),
+    signature: Buffer.alloc(0),
+  };
+}
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+
+describe("hourglass-executor run (kubernetes mode)", () => {
+  it("manages its Performers: create, Ready, route, blue-green deploy, cleanup", {
+    timeout: 180_000,
+  }, async (t) => {
+    const namespace = await useNamespace(t, "executor");
+    const dir = await testDir("executor-k8s");
+    const operator = await testOperator(dir);
+    const avs = testAvsAddress();
+    const performer = await startSamplePerformer();
+    t.after(() => performer.stop());
+
+    const config = kubernetesModeConfig(namespace, operator, avs, performer.grpcPort, true);
+    const executor = await startExecutorProcess(await writeExecutorConfig(dir, config));
+    t.after(() => executor.stop());
+    const client = executorClient(executor.grpcAddress);
+    t.after(() => client.close());
+
+    // 1. The executor creates the AVS's Performer; the webhook has defaulted it.
+    const blue = await eventually(executor, async () => (await performers(namespace))[0]);
+    const blueName = blue.metadata.name!;
+    assert.equal(blue.spec.avsAddress, avs);
+    assert.equal(blue.spec.image, "hourglass-example-performer");
+    assert.equal(blue.spec.version, "dev");
+    assert.equal(blue.spec.config?.grpcPort, performer.grpcPort);
+    assert.equal(blue.spec.deploymentMode, "kubernetes", "defaulted by the mutating webhook");
+    assert.equal(blue.metadata.labels?.[LABEL_PERFORMER], blueName, "labelled by the mutating webhook");
+
+    // 2. Not ready until its status says so; then tasks flow.
+    assert.equal((await fetch(`http://127.0.0.1:${executor.ports.health}/ready`)).status, 503);
+    await markReady(namespace, blueName);
+    await executor.waitForLog((l) => l.msg === "performers ready");
+    const result = await client.submitTask(task(avs, "through the service pattern"));
+    assert.deepEqual(result.output, sha256(Buffer.from("through the service pattern")));
+    assert.equal(recoverSigner(result.output, result.signature), operator.address);
+    const listed = await client.listPerformers(avs);
+    assert.deepEqual(
+      listed.performers.map((p) => [
+        p.performer_id,
+        p.status,
+        p.resource_healthy,
+        p.container_id,
+        p.artifact_registry,
+        p.artifact_digest,
+      ]),
+      [[blueName, "Running", true, `performer-${blueName}`, "hourglass-example-performer", "dev"]],
+    );
+
+    // 3. Blue-green: the new Performer must be Ready before traffic moves; the old one goes after.
+    const digest = `sha256:${"ab".repeat(32)}`;
+    const deployment = client.deployArtifact({
+      avs_address: avs,
+      registry_url: "registry.example/avs/performer",
+      digest,
+    });
+    const green = await eventually(executor, async () =>
+      (await performers(namespace)).find((p) => p.metadata.name !== blueName),
+    );
+    const greenName = green.metadata.name!;
+    assert.equal(green.spec.image, `registry.example/avs/performer@${digest}`);
+    assert.equal(
+      (await client.listPerformers(avs)).performers.length,
+      1,
+      "traffic stays on blue until green is Ready",
+    );
+    await markReady(namespace, greenName);
+    const deployed = await deployment;
+    assert.equal(deployed.success, true, deployed.message);
+    assert.equal(deployed.deployment_id, greenName);
+    assert.deepEqual(
+      (await performers(namespace)).map((p) => p.metadata.name),
+      [greenName],
+      "blue is deleted once green serves",
+    );
+    const after = await client.listPerformers(avs);
+    assert.deepEqual(
+      after.performers.map((p) => [p.performer_id, p.artifact_registry, p.artifact_digest]),
+      [[greenName, "registry.example/avs/performer", digest]],
+    );
+    const again = await client.submitTask(task(avs, "after the switch"));
+    assert.deepEqual(again.output, sha256(Buffer.from("after the switch")));
+
+    // 4. SIGTERM with cleanup_on_shutdown: the executor deletes its Performers and exits 0.
+    assert.equal(await executor.stop(), 0);
+    assert.deepEqual(await performers(namespace), []);
+  });
+
+  it("adopts its Performer after a restart, and keeps it when a deployment fails", {
+    timeout: 180_000,
+  }, async (t) => {
+    const namespace = await useNamespace(t, "executor");
+    const dir = await testDir("executor-k8s-adopt");
+    const operator = await testOperator(dir);
+    const avs = testAvsAddress();
+    const performer = await startSamplePerformer();
+    t.after(() => performer.stop());
+    const configPath = await writeExecutorConfig(
+      dir,
+      kubernetesModeConfig(namespace, operator, avs, performer.grpcPort, false),
+    );
+
+    const first = await startExecutorProcess(configPath);
+    t.after(() => first.stop());
+    const created = await eventually(first, async () => (await performers(namespace))[0]);
+    await markReady(namespace, created.metadata.name!);
+    await first.waitForLog((l) => l.msg === "performers ready");
+    // Without cleanup_on_shutdown the Performer outlives the executor.
+    assert.equal(await first.stop(), 0);
+    assert.deepEqual(
+      (await performers(namespace)).map((p) => p.metadata.uid),
+      [created.metadata.uid],
+    );
+
+    const second = await startExecutorProcess(configPath);
+    t.after(() => second.stop());
+    await second.waitForLog((l) => l.msg === "performers ready");
+    assert.deepEqual(
+      (await performers(namespace)).map((p) => p.metadata.uid),
+      [created.metadata.uid],
+      "adopted, not recreated",
+    );
+    const client = executorClient(second.grpcAddress);
+    t.after(() => client.close());
+    assert.deepEqual((await client.submitTask(task(avs, "adopted"))).output, sha256(Buffer.from("adopted")));
+
+    // The new side fails (its image cannot be pulled): traffic stays where it was and the new side is removed.
+    const deployment = client.deployArtifact({
+      avs_address: avs,
+      registry_url: "registry.example/avs/missing",
+      digest: MISSING_DIGEST,
+    });
+    const broken = await eventually(second, async () =>
+      (await performers(namespace)).find((p) => p.metadata.uid !== created.metadata.uid),
+    );
+    await writeStatus(namespace, broken.metadata.name!, {
+      phase: "Failed",
+      conditions: [
+        condition(
+          "ImageAvailable",
+          "False",
+          "ImagePullBackOff",
+          `Back-off pulling image "registry.example/avs/missing@${MISSING_DIGEST}"`,
+        ),
+        condition("Ready", "False", "ImagePullBackOff", "the performer image cannot be pulled"),
+      ],
+    });
+    const failed = await deployment;
+    assert.equal(failed.success, false);
+    assert.match(failed.message, /ImagePullBackOff/);
+    assert.match(failed.message, new RegExp(`stays on ${created.metadata.name}`));
+    await eventually(second, async () => ((await performers(namespace)).length === 1 ? true : undefined));
+    assert.deepEqual(
+      (await performers(namespace)).map((p) => p.metadata.uid),
+      [created.metadata.uid],
+    );
+    assert.deepEqual(
+      (await client.submitTask(task(avs, "still served"))).output,
+      sha256(Buffer.from("still served")),
+    );
+  });
+});

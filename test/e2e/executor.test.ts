@@ -1,0 +1,163 @@
+// The executor as an aggregator meets it: real processes on 127.0.0.1 (`hourglass-executor run` in docker mode and
+// two sample performers), tasks for two AVSs, results checked against the sample's computation and signatures
+// checked by recovering the signer.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { status } from "@grpc/grpc-js";
+import { recoverSigner } from "../../src/executor/operator-signer.ts";
+import { executorClient, grpcHealthStatus, listServicesByReflection } from "../support/grpc-clients.ts";
+import {
+  dockerModeConfig,
+  testAvsAddress,
+  testDir,
+  testOperator,
+  writeExecutorConfig,
+} from "../support/grpc-executor-config.ts";
+import {
+  type ExecutorProcess,
+  type SamplePerformerProcess,
+  startExecutorProcess,
+  startSamplePerformer,
+} from "../support/grpc-processes.ts";
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+
+describe("hourglass-executor run (docker mode)", () => {
+  const avsA = testAvsAddress();
+  const avsB = testAvsAddress();
+  let operatorAddress: string;
+  let performers: SamplePerformerProcess[] = [];
+  let executor: ExecutorProcess;
+
+  before(async () => {
+    const dir = await testDir("executor-e2e");
+    const operator = await testOperator(dir);
+    operatorAddress = operator.address;
+    performers = await Promise.all([startSamplePerformer(), startSamplePerformer()]);
+    const config = dockerModeConfig(operator, [
+      { address: avsA, name: "avs-a", endpoint: performers[0]!.address },
+      { address: avsB, name: "avs-b", endpoint: performers[1]!.address },
+    ]);
+    executor = await startExecutorProcess(await writeExecutorConfig(dir, config), {
+      env: { ENABLE_PROFILING: "true" },
+    });
+  });
+
+  after(async () => {
+    await executor?.stop();
+    await Promise.all(performers.map((p) => p.stop()));
+  });
+
+  it("answers every task of two AVSs with the performer's result, signed by the operator", async () => {
+    const client = executorClient(executor.grpcAddress);
+    try {
+      const tasks = Array.from({ length: 40 }, (_, i) => ({
+        task_id: `task-${i}`,
+        aggregator_address: testAvsAddress(),
+        avs_address: i % 2 === 0 ? avsA : avsB,
+        payload: Buffer.from(`payload ${i}`),
+        signature: Buffer.alloc(0),
+      }));
+      const results = await Promise.all(tasks.map((t) => client.submitTask(t)));
+      for (const [i, result] of results.entries()) {
+        const task = tasks[i]!;
+        assert.equal(result.task_id, task.task_id);
+        assert.equal(result.avs_address, task.avs_address);
+        assert.equal(result.operator_address, operatorAddress);
+        assert.deepEqual(result.output, sha256(task.payload));
+        assert.equal(recoverSigner(result.output, result.signature), operatorAddress);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  it("answers NOT_FOUND, naming the AVS, for an AVS it does not serve", async () => {
+    const client = executorClient(executor.grpcAddress);
+    const stranger = testAvsAddress();
+    try {
+      await assert.rejects(
+        client.submitTask({
+          task_id: "t",
+          aggregator_address: "",
+          avs_address: stranger,
+          payload: Buffer.from("x"),
+          signature: Buffer.alloc(0),
+        }),
+        (error: { code: number; details: string }) => {
+          assert.equal(error.code, status.NOT_FOUND);
+          assert.ok(error.details.includes(stranger), error.details);
+          return true;
+        },
+      );
+    } finally {
+      client.close();
+    }
+  });
+
+  it("lists its performers, one per AVS, at their endpoints", async () => {
+    const client = executorClient(executor.grpcAddress);
+    try {
+      const { performers: listed } = await client.listPerformers();
+      assert.deepEqual(listed.map((p) => p.avs_address).sort(), [avsA, avsB].sort());
+      const onlyA = await client.listPerformers(avsA);
+      assert.equal(onlyA.performers.length, 1);
+      assert.equal(onlyA.performers[0]!.avs_address, avsA);
+      await assert.rejects(
+        client.deployArtifact({ avs_address: avsA, digest: "sha256:00", registry_url: "example/performer" }),
+        (error: { code: number }) => error.code === status.FAILED_PRECONDITION,
+      );
+    } finally {
+      client.close();
+    }
+  });
+
+  it("serves reflection and grpc.health.v1 on both the executor and the performer", async () => {
+    assert.deepEqual(await listServicesByReflection(executor.grpcAddress), [
+      "eigenlayer.hourglass.v1.ExecutorService",
+      "grpc.health.v1.Health",
+    ]);
+    assert.deepEqual(await listServicesByReflection(performers[0]!.address), [
+      "eigenlayer.hourglass.v1.performer.PerformerService",
+      "grpc.health.v1.Health",
+    ]);
+    assert.equal(await grpcHealthStatus(executor.grpcAddress), "SERVING");
+    assert.equal(
+      await grpcHealthStatus(performers[0]!.address, "eigenlayer.hourglass.v1.performer.PerformerService"),
+      "SERVING",
+    );
+  });
+
+  it("reports health, readiness and task metrics over HTTP", async () => {
+    const health = await fetch(`http://127.0.0.1:${executor.ports.health}/health`);
+    assert.equal(health.status, 200);
+    const ready = await fetch(`http://127.0.0.1:${executor.ports.health}/ready`);
+    assert.equal(ready.status, 200);
+    const metrics = await (await fetch(`http://127.0.0.1:${executor.ports.metrics}/metrics`)).text();
+    // The first test answered 20 tasks per AVS.
+    assert.match(
+      metrics,
+      new RegExp(`hourglass_executor_tasks_total\\{avs="${avsA}",result="success"\\} 20\\b`),
+    );
+    assert.match(
+      metrics,
+      new RegExp(`hourglass_executor_tasks_total\\{avs="${avsB}",result="success"\\} 20\\b`),
+    );
+    assert.match(metrics, /hourglass_executor_task_duration_seconds_count\{avs="0x[0-9a-f]{40}"\} 20\b/);
+    assert.match(metrics, /hourglass_executor_tasks_in_flight\{avs="0x[0-9a-f]{40}"\} 0\b/);
+  });
+
+  it("serves CPU and heap profiles on the profiling port when ENABLE_PROFILING=true", async () => {
+    const base = `http://127.0.0.1:${executor.ports.profiling}/debug/pprof`;
+    const cpu = (await (await fetch(`${base}/profile?seconds=0.2`)).json()) as {
+      nodes: unknown[];
+      startTime: number;
+    };
+    assert.ok(cpu.nodes.length > 0);
+    assert.equal(typeof cpu.startTime, "number");
+    const heap = (await (await fetch(`${base}/heap`)).json()) as { snapshot: { node_count: number } };
+    assert.ok(heap.snapshot.node_count > 0);
+    assert.equal((await fetch(`${base}/profile?seconds=forever`)).status, 400);
+  });
+});
