@@ -3,8 +3,13 @@
 import type { Logger } from "pino";
 import { EXECUTOR_SERVICE_NAME, executorProtos, executorService } from "../grpc/protos.ts";
 import { type RunningGrpcServer, startGrpcServer } from "../grpc/server.ts";
+import {
+  type HttpRoutes,
+  jsonReply,
+  type RunningHttpServer,
+  serveHttp,
+} from "../observability/http-server.ts";
 import { executorServiceImplementation, type PerformerManager } from "./executor-service.ts";
-import { type HttpRoutes, jsonReply, type RunningHttpServer, serveHttp } from "./http-endpoints.ts";
 import { createExecutorMetrics } from "./metrics.ts";
 import type { OperatorSigner } from "./operator-signer.ts";
 import { monitorPerformerHealth } from "./performer-health-monitor.ts";

@@ -2,7 +2,7 @@
 // named checks that the parts of the process add as they start (the controller adds "informers synced"), and
 // /readyz answers as the apiserver's own does: one `[+]name ok` / `[-]name failed: why` line per check.
 import type { Registry } from "prom-client";
-import { type HttpReply, type RunningHttpServer, serveHttp } from "../executor/http-endpoints.ts";
+import { type HttpReply, type RunningHttpServer, serveHttp } from "./http-server.ts";
 
 /** True when ready; false or a thrown error (its message shown) when not. */
 export type ReadinessCheck = () => boolean | Promise<boolean>;

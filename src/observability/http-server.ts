@@ -1,4 +1,5 @@
-// The executor's plain-HTTP endpoints: one small server per port (health, metrics, profiling), GET only.
+// Plain-HTTP endpoints (health, metrics, profiling): one small server per port, GET only. Used by the operator and
+// the executor alike.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
