@@ -1,5 +1,5 @@
-// `make dev`: the whole system on this machine, on the real (local) kube-apiserver. Brings up the control plane and
-// the operator, applies config/samples/ and a Performer that must be refused, and says what happened: what was
+// `make dev`: the whole system on this machine, on the real (local) kube-apiserver. Brings up the control plane, the
+// operator, the sample performer and an executor (one task goes through them), applies config/samples/ and a Performer that must be refused, and says what happened: what was
 // admitted, what was defaulted, what was rejected and why. Stays up until Ctrl-C, then stops everything it started.
 // `--detach` leaves it running for scripts (`make dev-up`); `--down` stops it (`make dev-down`).
 import { execFile } from "node:child_process";
@@ -10,14 +10,15 @@ import { parseArgs, promisify } from "node:util";
 import { controlPlaneUp, DEV_WEBHOOK_PORT, LOCAL_DIR, STATE_DIR } from "../test/controlplane/cli.ts";
 import { stopControlPlane } from "../test/controlplane/controlplane.ts";
 import { startOperator } from "../test/controlplane/operator-process.ts";
+import { startDevAvs } from "./dev/avs.ts";
 
 const root = join(import.meta.dirname, "..");
 const PIDS = join(LOCAL_DIR, "dev-pids.json");
 
 const HELP = `Usage: node scripts/dev.ts [--detach | --down]
 
-Starts the local control plane and the operator (webhooks on https://127.0.0.1:${DEV_WEBHOOK_PORT}, the controller),
-applies config/samples/ and scripts/dev/rejected-performer.yaml, and prints what was admitted, defaulted and refused.
+Starts the local control plane, the operator (webhooks on https://127.0.0.1:${DEV_WEBHOOK_PORT}, the controller), the sample performer and an executor
+routing to it; applies config/samples/ and scripts/dev/rejected-performer.yaml, and prints what was admitted, defaulted and refused.
   (no flag)  stay in the foreground until Ctrl-C, then stop everything
   --detach   leave everything running and exit (make dev-up)
   --down     stop what --detach started (make dev-down)
@@ -84,7 +85,10 @@ async function up(detach: boolean): Promise<void> {
   say(
     `operator: webhooks https://127.0.0.1:${DEV_WEBHOOK_PORT}, metrics http://127.0.0.1:${operator.metricsPort}/metrics`,
   );
-  await writeFile(PIDS, JSON.stringify([operator.child.pid]));
+  const avs = await startDevAvs(join(LOCAL_DIR, "dev"), join(STATE_DIR, "logs"), detach);
+  const processes = [operator, ...avs.processes];
+  await writeFile(PIDS, JSON.stringify(processes.map((p) => p.child.pid)));
+  for (const line of avs.summary) say(line);
 
   const run = promisify(execFile);
   const kubectl = (args: string[]) =>
@@ -96,7 +100,7 @@ async function up(detach: boolean): Promise<void> {
   say(`\nkubectl: export KUBECONFIG=${cp.kubeconfigPath}; PATH=${cp.binaries.binDir}:$PATH`);
   say(`logs: ${join(STATE_DIR, "logs")}`);
   if (detach) {
-    operator.child.unref();
+    for (const p of processes) p.child.unref();
     say("running detached; `make dev-down` stops it");
     return;
   }
@@ -106,7 +110,7 @@ async function up(detach: boolean): Promise<void> {
     process.once("SIGTERM", resolve);
   });
   say("\nstopping...");
-  await operator.stop();
+  await Promise.all(processes.map((p) => p.stop()));
   await rm(PIDS, { force: true });
   await stopControlPlane(STATE_DIR);
   say("stopped; nothing left running");

@@ -1,4 +1,4 @@
-// Runs the operator as a real process against the local control plane, the way `make dev` and the test suites do.
+// Runs the operator (and other entry points) as real processes against the local control plane, the way `make dev` and the test suites do.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { openSync } from "node:fs";
@@ -9,10 +9,14 @@ import { freePort } from "./controlplane.ts";
 const root = join(import.meta.dirname, "..", "..");
 const node = join(root, "node_modules", ".bin", "node");
 
-export interface OperatorProcess {
+export interface NodeProcess {
   child: ChildProcess;
-  metricsPort: number;
+  /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */
   stop(): Promise<void>;
+}
+
+export interface OperatorProcess extends NodeProcess {
+  metricsPort: number;
 }
 
 export interface OperatorOptions {
@@ -44,8 +48,26 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     ...(options.controller ? [] : ["--no-controller"]),
     ...(options.extraArgs ?? []),
   ];
+  const started = await startNodeProcess({
+    name: "the operator",
+    args,
+    logFile: options.logFile,
+    readyUrl: `http://127.0.0.1:${metricsPort}/readyz`,
+    detached: options.detached,
+  });
+  return { ...started, metricsPort };
+}
+
+/** Runs a TypeScript entry point with the project's Node and resolves once `readyUrl` answers 2xx (30 s at most). */
+export async function startNodeProcess(options: {
+  name: string;
+  args: string[];
+  logFile: string;
+  readyUrl: string;
+  detached?: boolean;
+}): Promise<NodeProcess> {
   const log = openSync(options.logFile, "a");
-  const child = spawn(node, args, {
+  const child = spawn(node, options.args, {
     detached: options.detached ?? false,
     stdio: ["ignore", log, log],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "debug" },
@@ -54,21 +76,20 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null)
-      throw new Error(`the operator exited with ${child.exitCode}; see ${options.logFile}`);
-    const ok = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then(
+      throw new Error(`${options.name} exited with ${child.exitCode}; see ${options.logFile}`);
+    const ok = await fetch(options.readyUrl).then(
       (r) => r.ok,
       () => false,
     );
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`the operator was not ready within 30s; see ${options.logFile}`);
+      throw new Error(`${options.name} was not ready within 30s; see ${options.logFile}`);
     }
     await sleep(100);
   }
   return {
     child,
-    metricsPort,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
