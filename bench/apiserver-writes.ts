@@ -1,0 +1,66 @@
+// API writes as the apiserver counts them (apiserver_request_total), by verb and resource, so that a benchmark can
+// take the difference between two readings. Only the resources the Performer controller writes are kept; what the
+// controller manager writes (endpointslices, service accounts, ...) stays out.
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
+import type { Pki } from "../test/controlplane/pki.ts";
+
+const WRITE_VERBS = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"]);
+const CONTROLLER_RESOURCES = new Set(["pods", "services", "performers", "events"]);
+
+/** "VERB resource[/subresource]" → requests so far. */
+export type WriteCounts = Map<string, number>;
+
+function labelsOf(text: string): Record<string, string> {
+  return Object.fromEntries([...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+export function writeCounts(metricsText: string): WriteCounts {
+  const counts: WriteCounts = new Map();
+  for (const line of metricsText.split("\n")) {
+    const match = /^apiserver_request_total\{(.*)\} (\S+)$/.exec(line);
+    if (!match) continue;
+    const labels = labelsOf(match[1]!);
+    if (!WRITE_VERBS.has(labels.verb ?? "") || !CONTROLLER_RESOURCES.has(labels.resource ?? "")) continue;
+    const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ""}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(match[2]));
+  }
+  return counts;
+}
+
+/** `after - before`, keeping only what changed. */
+export function writesBetween(before: WriteCounts, after: WriteCounts): Record<string, number> {
+  const changed: Record<string, number> = {};
+  for (const [key, value] of after) {
+    const delta = value - (before.get(key) ?? 0);
+    if (delta !== 0) changed[key] = delta;
+  }
+  return changed;
+}
+
+export function total(writes: Record<string, number>): number {
+  return Object.values(writes).reduce((sum, n) => sum + n, 0);
+}
+
+export function readWriteCounts(server: string, pki: Pki): Promise<WriteCounts> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${server}/metrics`,
+      { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => {
+          body += chunk;
+        });
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve(writeCounts(body))
+            : reject(new Error(`GET ${server}/metrics: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}

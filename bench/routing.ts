@@ -1,0 +1,159 @@
+// Task routing: an aggregator-like client sending tasks through `hourglass-executor run` (docker mode) to the
+// sample performer, against the same client calling the performer directly; 1 KiB and 64 KiB payloads at
+// concurrency 1 and 64. All processes are separate and on 127.0.0.1.
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { signOutput } from "../src/executor/operator-signer.ts";
+import { executorClient } from "../test/support/grpc-clients.ts";
+import {
+  dockerModeConfig,
+  testAvsAddress,
+  testDir,
+  testOperator,
+  writeExecutorConfig,
+} from "../test/support/grpc-executor-config.ts";
+import { startExecutorProcess, startSamplePerformer } from "../test/support/grpc-processes.ts";
+import { atLeast, atMost, type Check } from "./checks.ts";
+import { loadResult } from "./load-process.ts";
+import { alternatingRounds, type LoadStats, median, medianRatio, type Round } from "./load-stats.ts";
+
+const PAYLOADS = [
+  { name: "1KiB", bytes: 1024 },
+  { name: "64KiB", bytes: 64 * 1024 },
+] as const;
+const CONCURRENCIES = [1, 64] as const;
+
+export interface RoutingRun {
+  payload: string;
+  concurrency: number;
+  /** Each round's stats: `subject` is through the executor, `baseline` straight to the performer. */
+  rounds: Round[];
+  throughputRatio: number;
+  /** Median over rounds of the executor's p50 minus the direct p50. */
+  addedP50Ms: number;
+}
+
+export interface RoutingResult {
+  roundsPerRun: number;
+  durationMsPerRound: number;
+  runs: RoutingRun[];
+  /** What signing one result costs in this process: part of what the executor adds to every task. */
+  signP50Ms: number;
+  checks: Check[];
+  notes: string[];
+}
+
+export async function routingBenchmark(rounds: number, durationMsPerRound: number): Promise<RoutingResult> {
+  const dir = await testDir("bench-routing");
+  const avs = testAvsAddress();
+  const performer = await startSamplePerformer();
+  let executor: Awaited<ReturnType<typeof startExecutorProcess>> | undefined;
+  try {
+    const config = dockerModeConfig(await testOperator(dir), [
+      { address: avs, name: "bench", endpoint: performer.address },
+    ]);
+    executor = await startExecutorProcess(await writeExecutorConfig(dir, config));
+    await firstTaskThrough(executor.grpcAddress, avs);
+    const load = (target: "executor" | "performer", address: string, bytes: number, concurrency: number) =>
+      loadResult([
+        "bench/grpc-load.ts",
+        `--target=${target}`,
+        `--address=${address}`,
+        `--avs=${avs}`,
+        `--payload-bytes=${bytes}`,
+        `--concurrency=${concurrency}`,
+        `--duration-ms=${durationMsPerRound}`,
+      ]);
+    const runs: RoutingRun[] = [];
+    for (const payload of PAYLOADS) {
+      for (const concurrency of CONCURRENCIES) {
+        const measured = await alternatingRounds(
+          rounds,
+          () => load("executor", executor!.grpcAddress, payload.bytes, concurrency),
+          () => load("performer", performer.address, payload.bytes, concurrency),
+        );
+        runs.push({
+          payload: payload.name,
+          concurrency,
+          rounds: measured,
+          throughputRatio: medianRatio(measured, (s) => s.requestsPerSecond),
+          addedP50Ms: median(measured.map((r) => r.subject.p50Ms - r.baseline.p50Ms)),
+        });
+      }
+    }
+    const signP50Ms = signingCostMs();
+    return {
+      roundsPerRun: rounds,
+      durationMsPerRound,
+      runs,
+      signP50Ms,
+      checks: runs.flatMap(routingChecks),
+      notes: [
+        `each ratio and difference is the median of ${rounds} rounds of ${durationMsPerRound / 1000} s, alternating which side goes first`,
+        ...runs.map(routingNote),
+        `signing one result (secp256k1 over keccak-256, in-process) takes ${signP50Ms.toFixed(2)} ms at p50; the executor does it for every task on its one thread`,
+      ],
+    };
+  } finally {
+    await executor?.stop();
+    await performer.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** p50 of signOutput over a 32-byte output, after a warm-up. */
+function signingCostMs(): number {
+  const key = secp256k1.utils.randomSecretKey();
+  const output = randomBytes(32);
+  const times: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const started = performance.now();
+    signOutput(output, key);
+    if (i >= 100) times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+/** The executor connects to its performers in the background; wait until a task goes through. */
+async function firstTaskThrough(address: string, avs: string): Promise<void> {
+  const client = executorClient(address);
+  const deadline = Date.now() + 30_000;
+  try {
+    for (;;) {
+      const task = {
+        task_id: "warm-up",
+        aggregator_address: avs,
+        avs_address: avs,
+        payload: Buffer.from("x"),
+        signature: Buffer.alloc(0),
+      };
+      const ok = await client.submitTask(task, new Date(Date.now() + 5_000)).then(
+        () => true,
+        () => false,
+      );
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`the executor at ${address} routed no task within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    client.close();
+  }
+}
+
+function routingNote(run: RoutingRun): string {
+  const side = (name: string, pick: (r: Round) => LoadStats) =>
+    `${name} ${median(run.rounds.map((r) => pick(r).requestsPerSecond)).toFixed(0)} tasks/s, p50 ${median(run.rounds.map((r) => pick(r).p50Ms)).toFixed(2)} ms, p99 ${median(run.rounds.map((r) => pick(r).p99Ms)).toFixed(2)} ms`;
+  return `${run.payload} c=${run.concurrency} (medians): ${side("executor", (r) => r.subject)}; ${side("direct", (r) => r.baseline)}`;
+}
+
+function routingChecks(run: RoutingRun): Check[] {
+  const label = `${run.payload} c=${run.concurrency}`;
+  const failed = run.rounds.reduce((sum, r) => sum + r.subject.errors + r.baseline.errors, 0);
+  return [
+    atLeast("routing", `${label} tasks/s ratio`, run.throughputRatio, 0.8),
+    atMost("routing", `${label} added p50 (ms)`, run.addedP50Ms, 0.3),
+    ...(failed > 0 ? [atMost("routing", `${label} failed tasks`, failed, 0)] : []),
+  ];
+}

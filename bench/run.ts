@@ -1,0 +1,54 @@
+// `make bench`: every benchmark in turn, each against a baseline measured in the same run (the machine is noisy,
+// so only ratios are compared with targets). Writes bench/results/<name>.json and bench/results/summary.md, and
+// prints the summary table. BENCH_ONLY=admission,routing,reconcile picks some; BENCH_PERFORMERS sets N.
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { admissionBenchmark } from "./admission.ts";
+import { type Check, summaryTable } from "./checks.ts";
+import { reconcileBenchmark } from "./reconcile.ts";
+import { routingBenchmark } from "./routing.ts";
+
+const RESULTS = join(import.meta.dirname, "results");
+
+interface Benchmark {
+  name: string;
+  run(): Promise<{ checks: Check[]; notes?: string[] }>;
+}
+
+const BENCHMARKS: Benchmark[] = [
+  { name: "admission", run: () => admissionBenchmark(3, 2000) },
+  { name: "routing", run: () => routingBenchmark(3, 1500) },
+  { name: "reconcile", run: () => reconcileBenchmark(Number(process.env.BENCH_PERFORMERS ?? 500)) },
+];
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(",");
+  await mkdir(RESULTS, { recursive: true });
+  const checks: Check[] = [];
+  // Other work on the machine skews both sides of a ratio alike only roughly; say how busy it was.
+  const notes: string[] = [`- load average at the start: ${loadavg()[0]!.toFixed(2)}`];
+  for (const benchmark of BENCHMARKS.filter((b) => !only || only.includes(b.name))) {
+    const started = Date.now();
+    process.stderr.write(`bench: ${benchmark.name}…\n`);
+    const result = await benchmark.run();
+    await writeFile(join(RESULTS, `${benchmark.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    process.stderr.write(
+      `bench: ${benchmark.name} done in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    );
+    checks.push(...result.checks);
+    notes.push(...(result.notes ?? []).map((n) => `- ${benchmark.name}: ${n}`));
+  }
+  const summary = [
+    `# Benchmark summary (${new Date().toISOString()}, ${cpus().length} CPUs, Node ${process.version})`,
+    "",
+    summaryTable(checks),
+    "",
+    ...notes,
+    `- load average at the end: ${loadavg()[0]!.toFixed(2)}`,
+  ].join("\n");
+  await writeFile(join(RESULTS, "summary.md"), `${summary}\n`);
+  process.stdout.write(`${summary}\n`);
+}
+
+await main();
