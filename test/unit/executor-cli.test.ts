@@ -76,3 +76,27 @@ test("--help on the program and on each command", async () => {
   assert.equal(run.code, 0);
   assert.match(run.stdout, /--config FILE/);
 });
+
+test("run refuses every config that validate refuses, with the same problems, before starting anything", async () => {
+  for (const name of [
+    "mixed-modes.yaml",
+    "missing-kubernetes.yaml",
+    "many-problems.yaml",
+    "syntax-error.yaml",
+  ]) {
+    const file = join(fixtures, name);
+    const validated = await executor("validate", "--config", file);
+    const ran = await executor("run", "--config", file);
+    assert.equal(validated.code, 1, name);
+    assert.equal(ran.code, 1, name);
+    const errors = validated.stdout
+      .split("\n")
+      .filter((line) => line && !line.startsWith("warning: ") && !line.startsWith(`${name}: `));
+    assert.ok(errors.length > 0, name);
+    for (const line of errors)
+      assert.ok(
+        ran.stderr.includes(line) || ran.stdout.includes(line),
+        `${name}: run did not report ${line}`,
+      );
+  }
+});
