@@ -5,13 +5,13 @@
 // data, certificates, logs, pid files and the kubeconfig, so `down` can find what `up` started.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Binaries, ensureBinaries } from "./binaries.ts";
-import { ensurePki, type Pki } from "./pki.ts";
+import { type Binaries, binaries, ensureBinaries } from "./binaries.ts";
+import { ensurePki, type Pki, pkiPaths } from "./pki.ts";
 
 export interface ControlPlane {
   dir: string;
@@ -24,6 +24,8 @@ export interface ControlPlane {
 interface State {
   server: string;
   pids: Record<string, number>;
+  /** Kept so that restartApiserver can start it again exactly as before. */
+  apiserverArgs: string[];
 }
 
 const READY_TIMEOUT_MS = 120_000;
@@ -166,7 +168,7 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
   ]);
 
   const server = `https://127.0.0.1:${apiserverPort}`;
-  const apiserver = startProcess(dir, "kube-apiserver", bins.kubeApiserver, [
+  const apiserverArgs = [
     `--etcd-servers=${etcdUrl}`,
     `--secure-port=${apiserverPort}`,
     "--bind-address=127.0.0.1",
@@ -181,12 +183,13 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     "--authorization-mode=RBAC",
     "--allow-privileged=true",
     "--profiling=false",
-  ]);
+  ];
+  const apiserver = startProcess(dir, "kube-apiserver", bins.kubeApiserver, apiserverArgs);
 
   const kubeconfigPath = join(dir, "kubeconfig");
   await writeFile(kubeconfigPath, kubeconfig(server, pki), { mode: 0o600 });
   const pids = { etcd: etcd.pid!, "kube-apiserver": apiserver.pid! };
-  await writeFile(join(dir, "state.json"), JSON.stringify({ server, pids } satisfies State));
+  await writeFile(join(dir, "state.json"), JSON.stringify({ server, pids, apiserverArgs } satisfies State));
 
   await waitFor(
     "kube-apiserver",
@@ -207,7 +210,10 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     "--controllers=garbage-collector-controller,namespace-controller,endpointslice-controller,serviceaccount-controller,serviceaccount-token-controller",
   ]);
   const allPids = { ...pids, "kube-controller-manager": kcm.pid! };
-  await writeFile(join(dir, "state.json"), JSON.stringify({ server, pids: allPids } satisfies State));
+  await writeFile(
+    join(dir, "state.json"),
+    JSON.stringify({ server, pids: allPids, apiserverArgs } satisfies State),
+  );
 
   await waitFor(
     "namespace default",
@@ -217,6 +223,28 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     Object.values(allPids),
   );
   return describe(dir, server, pki, bins);
+}
+
+/**
+ * Stops kube-apiserver and starts it again with the same flags (same port, same etcd, so no data is lost), as a
+ * control-plane upgrade or crash would: every watch is cut and clients must reconnect. Resolves once it is ready.
+ */
+export async function restartApiserver(dir: string): Promise<void> {
+  const state = readState(dir);
+  if (!state) throw new Error(`no control plane runs in ${dir}`);
+  const pid = state.pids["kube-apiserver"]!;
+  process.kill(pid, "SIGTERM");
+  while (alive(pid)) await sleep(100);
+  const restarted = startProcess(dir, "kube-apiserver", binaries().kubeApiserver, state.apiserverArgs);
+  const pids = { ...state.pids, "kube-apiserver": restarted.pid! };
+  await writeFile(join(dir, "state.json"), JSON.stringify({ ...state, pids } satisfies State));
+  const pki = pkiPaths(join(dir, "pki"));
+  await waitFor(
+    "kube-apiserver",
+    async () => (await get(`${state.server}/readyz`, pki)).status === 200,
+    dir,
+    [restarted.pid!],
+  );
 }
 
 /** Stops what `startControlPlane(dir)` started: SIGTERM, then SIGKILL after 10 s. Leaves data and certificates. */
@@ -238,8 +266,4 @@ export async function stopControlPlane(dir: string): Promise<void> {
 export async function destroyControlPlane(dir: string): Promise<void> {
   await stopControlPlane(dir);
   await rm(dir, { recursive: true, force: true });
-}
-
-export async function readKubeconfig(dir: string): Promise<string> {
-  return readFile(join(dir, "kubeconfig"), "utf8");
 }

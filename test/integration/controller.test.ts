@@ -25,6 +25,7 @@ import { type PerformerController, startPerformerController } from "../../contro
 import type { Performer, PerformerCondition } from "../../src/api/performer.ts";
 import { isNotFound } from "../../src/kube/api-errors.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import { restartApiserver } from "../controlplane/controlplane.ts";
 import { testCluster, useNamespace } from "../support/cluster.ts";
 import {
   crashLoopStatus,
@@ -575,4 +576,38 @@ test("watches cut off are re-established and nothing that changed meanwhile is l
   assert.equal(after.spec?.containers[0]?.image, "registry.example/avs/performer:v3.0.0");
   await eventually("the Pod of born-offline", () => readPod(ns, "born-offline"), 60_000);
   await assertOneChildEach(ns, ["cut", "born-offline"]);
+});
+
+test("after an apiserver restart the controller's watches recover and later changes are not lost", async (t) => {
+  const ns = await useNamespace(t, "ctl");
+  const controller = startPerformerController({
+    kubeConfig: cluster.kubeConfig(),
+    registry: new Registry(),
+    logger: createLogger("hourglass-operator", {
+      level: "debug",
+      destination: createWriteStream(logFile("controller-apiserver-restart")),
+    }),
+    leaderElect: false,
+  });
+  t.after(() => controller.stop());
+  await createPerformer(ns, "restart");
+  const before = await eventually("the first Pod", () => readPod(ns, "restart"));
+
+  await restartApiserver(cluster.stateDir);
+  // Changes after the restart reach the controller only through watches it had to re-establish.
+  await patchPerformer(ns, "restart", { spec: { version: "v4.0.0" } });
+  await createPerformer(ns, "after-restart");
+
+  const after = await eventually(
+    "the Pod of restart running v4.0.0",
+    async () => {
+      const pod = await readPod(ns, "restart");
+      return pod && pod.metadata?.uid !== before.metadata?.uid ? pod : undefined;
+    },
+    // A watch the restart left half-open is only noticed by the watchdog, after its silence timeout.
+    120_000,
+  );
+  assert.equal(after.spec?.containers[0]?.image, "registry.example/avs/performer:v4.0.0");
+  await eventually("the Pod of after-restart", () => readPod(ns, "after-restart"), 120_000);
+  await assertOneChildEach(ns, ["restart", "after-restart"]);
 });
