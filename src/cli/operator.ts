@@ -13,8 +13,10 @@ import { kubernetesAdmissionFacts } from "../../webhooks/kubernetes-admission-fa
 import { createWebhookMetrics } from "../../webhooks/webhook-metrics.ts";
 import { startWebhookServer } from "../../webhooks/webhook-server.ts";
 import { loadKubeConfig, SERVICE_ACCOUNT_DIR } from "../kube/kubeconfig.ts";
+import { serveHttp } from "../observability/http-server.ts";
 import { createLogger } from "../observability/logger.ts";
 import { Readiness, startMetricsServer } from "../observability/metrics-server.ts";
+import { profilingRoutes } from "../observability/profiling.ts";
 import { parseFlags, runProgram, UsageError } from "./args.ts";
 
 export interface OperatorOptions {
@@ -24,6 +26,8 @@ export interface OperatorOptions {
   webhookCertDir: string;
   metricsHost: string;
   metricsPort: number;
+  /** Serve CPU and heap profiles on 127.0.0.1 at this port (ENABLE_PROFILING=true); absent: not served. */
+  profilingPort?: number;
   kubeconfig?: string;
   controller: boolean;
   leaderElect: boolean;
@@ -47,7 +51,11 @@ Serves the admission webhooks for Performers and executor configs, runs the Perf
   --leader-elect           reconcile only while holding the Lease hourglass-operator in $POD_NAMESPACE
   --help                   print this help
 
-Environment: LOG_LEVEL (trace, debug, info, warn, error, fatal; default info).
+  --profiling-port PORT    with ENABLE_PROFILING=true, CPU and heap profiles on 127.0.0.1:PORT (default 6060):
+                           /debug/pprof/profile?seconds=N and /debug/pprof/heap
+
+Environment: LOG_LEVEL (trace, debug, info, warn, error, fatal; default info), ENABLE_PROFILING (true serves
+profiles).
 `;
 
 interface Running {
@@ -95,6 +103,13 @@ export async function startOperator(options: OperatorOptions, logger: Logger): P
       });
       readiness.add("informers synced", () => controller.ready());
       running.push({ name: "controller", close: () => controller.stop() });
+    }
+
+    if (options.profilingPort !== undefined) {
+      // Profiles expose the process's memory: loopback only, reached with `kubectl port-forward`.
+      const profiling = await serveHttp("127.0.0.1", options.profilingPort, profilingRoutes);
+      running.push({ name: "profiling server", close: profiling.close });
+      logger.info({ profilingPort: profiling.port }, "serving CPU and heap profiles");
     }
 
     // Started last, so that /readyz answers only once everything above runs; stopped last (closeAll), so that
@@ -173,6 +188,7 @@ const FLAGS = {
   "no-webhooks": { type: "boolean", default: false },
   "metrics-host": { type: "string", default: "0.0.0.0" },
   "metrics-port": { type: "string", default: "8080" },
+  "profiling-port": { type: "string", default: "6060" },
   kubeconfig: { type: "string" },
   "no-controller": { type: "boolean", default: false },
   "leader-elect": { type: "boolean", default: false },
@@ -189,6 +205,9 @@ function operatorOptions(argv: string[]): OperatorOptions | "help" {
     webhookCertDir: flags["webhook-cert-dir"],
     metricsHost: flags["metrics-host"],
     metricsPort: portFlag("metrics-port", flags["metrics-port"]),
+    ...(process.env.ENABLE_PROFILING === "true"
+      ? { profilingPort: portFlag("profiling-port", flags["profiling-port"]) }
+      : {}),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     controller: !flags["no-controller"],
     leaderElect: flags["leader-elect"],

@@ -9,12 +9,12 @@ import {
   type RunningHttpServer,
   serveHttp,
 } from "../observability/http-server.ts";
+import { profilingRoutes } from "../observability/profiling.ts";
 import { executorServiceImplementation, type PerformerManager } from "./executor-service.ts";
 import { createExecutorMetrics } from "./metrics.ts";
 import type { OperatorSigner } from "./operator-signer.ts";
 import { monitorPerformerHealth } from "./performer-health-monitor.ts";
 import { avsKey, PerformerRegistry } from "./performer-registry.ts";
-import { profilingRoutes } from "./profiling.ts";
 import type { ExecutorSettings } from "./settings.ts";
 import { TaskRouter } from "./task-router.ts";
 

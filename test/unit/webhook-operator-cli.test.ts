@@ -25,8 +25,8 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-function run(args: string[]): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "info" };
+function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "info", ...extraEnv };
   delete env.KUBERNETES_SERVICE_HOST;
   delete env.KUBECONFIG;
   return spawn(node, [operator, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -155,4 +155,48 @@ test("a certificate directory without certificates stops the start with status 1
   );
   assert.equal(code, 1);
   assert.match(stdout, /empty\/tls\.(crt|key)/);
+});
+
+test("ENABLE_PROFILING=true serves CPU and heap profiles on loopback; without it nothing listens there", async () => {
+  const args = [
+    "--no-controller",
+    "--no-webhooks",
+    "--metrics-host=127.0.0.1",
+    "--metrics-port=0",
+    "--profiling-port=0",
+  ];
+  const child = run(args, { ENABLE_PROFILING: "true" });
+  const exit = once(child, "exit");
+  try {
+    let profilingPort: number | undefined;
+    for await (const line of createInterface({ input: child.stdout! })) {
+      const entry = JSON.parse(line) as { profilingPort?: number; metricsPort?: number };
+      profilingPort ??= entry.profilingPort;
+      if (entry.metricsPort !== undefined) break;
+    }
+    assert.ok(profilingPort, "the operator did not log its profiling port");
+    const cpu = await fetch(`http://127.0.0.1:${profilingPort}/debug/pprof/profile?seconds=0.2`);
+    assert.equal(cpu.status, 200);
+    assert.ok(Array.isArray(((await cpu.json()) as { nodes: unknown }).nodes));
+    const heap = await fetch(`http://127.0.0.1:${profilingPort}/debug/pprof/heap`);
+    assert.equal(heap.status, 200);
+    assert.ok("snapshot" in ((await heap.json()) as object));
+  } finally {
+    child.kill("SIGTERM");
+  }
+  assert.equal((await exit)[0], 0);
+
+  const plain = run(args);
+  const plainExit = once(plain, "exit");
+  const lines: string[] = [];
+  for await (const line of createInterface({ input: plain.stdout! })) {
+    lines.push(line);
+    if (line.includes("metricsPort")) break;
+  }
+  plain.kill("SIGTERM");
+  await plainExit;
+  assert.ok(
+    !lines.some((line) => line.includes("profilingPort")),
+    "profiles served without ENABLE_PROFILING",
+  );
 });

@@ -4,7 +4,7 @@
 // The paths are Go's pprof paths, where Hourglass operators will look first; the formats are V8's.
 import { Session } from "node:inspector/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { HttpReply, HttpRoutes } from "../observability/http-server.ts";
+import type { HttpReply, HttpRoutes } from "./http-server.ts";
 
 const MAX_PROFILE_SECONDS = 300;
 
