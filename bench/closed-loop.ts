@@ -14,6 +14,7 @@ export interface ClosedLoopOptions {
 export async function closedLoop(options: ClosedLoopOptions): Promise<LoadStats> {
   const latencies: number[] = [];
   let errors = 0;
+  let answeredInAll = 0;
   const start = performance.now();
   const measureFrom = start + options.warmupMs;
   const end = measureFrom + options.durationMs;
@@ -27,11 +28,15 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<LoadStats>
       );
       // Only requests sent and answered inside the measured window count.
       const answered = performance.now();
+      answeredInAll++;
       if (sent < measureFrom || answered > end) continue;
       if (ok) latencies.push(answered - sent);
       else errors++;
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, caller));
-  return loadStats(latencies, errors, options.concurrency, options.durationMs / 1000);
+  return {
+    ...loadStats(latencies, errors, options.concurrency, options.durationMs / 1000),
+    answeredInAll,
+  };
 }

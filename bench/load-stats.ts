@@ -9,6 +9,8 @@ export interface LoadStats {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Requests answered over the whole run, warm-up included: what a server's CPU time is divided by. */
+  answeredInAll?: number;
 }
 
 /** The value below which `fraction` of the sorted samples fall (nearest rank). */

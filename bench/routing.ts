@@ -18,6 +18,7 @@ import { startExecutorProcess, startSamplePerformer } from "../test/support/grpc
 import { atLeast, atMost, type Check } from "./checks.ts";
 import { loadResult } from "./load-process.ts";
 import { alternatingRounds, type LoadStats, median, medianRatio, type Round } from "./load-stats.ts";
+import { processUsage } from "./process-usage.ts";
 
 const PAYLOADS = [
   { name: "1KiB", bytes: 1024 },
@@ -33,6 +34,13 @@ export interface RoutingRun {
   throughputRatio: number;
   /** Median over rounds of the executor's p50 minus the direct p50. */
   addedP50Ms: number;
+  /**
+   * CPU milliseconds per task (user + system), medians over rounds: the executor's and the performer's through
+   * the executor, the performer's alone when called directly. The executor is a gRPC server and a gRPC client
+   * of the same stack as the performer, so on a machine whose cores the load saturates its own CPU per task
+   * bounds the throughput ratio.
+   */
+  cpuMsPerTask: { executor: number; performerViaExecutor: number; performerDirect: number };
 }
 
 export interface RoutingResult {
@@ -69,10 +77,28 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
     const runs: RoutingRun[] = [];
     for (const payload of PAYLOADS) {
       for (const concurrency of CONCURRENCIES) {
+        const cpu = {
+          executor: [] as number[],
+          performerViaExecutor: [] as number[],
+          performerDirect: [] as number[],
+        };
         const measured = await alternatingRounds(
           rounds,
-          () => load("executor", executor!.grpcAddress, payload.bytes, concurrency),
-          () => load("performer", performer.address, payload.bytes, concurrency),
+          () =>
+            withCpuPerTask(
+              [executor!.child.pid!, performer.child.pid!],
+              () => load("executor", executor!.grpcAddress, payload.bytes, concurrency),
+              ([e, p]) => {
+                cpu.executor.push(e!);
+                cpu.performerViaExecutor.push(p!);
+              },
+            ),
+          () =>
+            withCpuPerTask(
+              [performer.child.pid!],
+              () => load("performer", performer.address, payload.bytes, concurrency),
+              ([p]) => cpu.performerDirect.push(p!),
+            ),
         );
         runs.push({
           payload: payload.name,
@@ -80,6 +106,11 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
           rounds: measured,
           throughputRatio: medianRatio(measured, (s) => s.requestsPerSecond),
           addedP50Ms: median(measured.map((r) => r.subject.p50Ms - r.baseline.p50Ms)),
+          cpuMsPerTask: {
+            executor: median(cpu.executor),
+            performerViaExecutor: median(cpu.performerViaExecutor),
+            performerDirect: median(cpu.performerDirect),
+          },
         });
       }
     }
@@ -93,7 +124,7 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
       notes: [
         `each ratio and difference is the median of ${rounds} rounds of ${durationMsPerRound / 1000} s, alternating which side goes first`,
         ...runs.map(routingNote),
-        `signing one result (secp256k1 over keccak-256, in-process) takes ${signP50Ms.toFixed(2)} ms at p50; the executor does it for every task on its one thread`,
+        `signing one result (secp256k1 over keccak-256, in-process) takes ${signP50Ms.toFixed(2)} ms at p50; part of the executor's CPU per task`,
       ],
     };
   } finally {
@@ -101,6 +132,19 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
     await performer.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs one load round and reports each process's CPU milliseconds per task answered in it. */
+async function withCpuPerTask(
+  pids: number[],
+  run: () => Promise<LoadStats>,
+  report: (msPerTask: number[]) => void,
+): Promise<LoadStats> {
+  const before = pids.map((pid) => processUsage(pid).cpuSeconds);
+  const stats = await run();
+  const tasks = stats.answeredInAll ?? stats.requests;
+  report(pids.map((pid, i) => ((processUsage(pid).cpuSeconds - before[i]!) * 1000) / tasks));
+  return stats;
 }
 
 /** p50 of signOutput over a 32-byte output, after a warm-up. */
@@ -145,7 +189,8 @@ async function firstTaskThrough(address: string, avs: string): Promise<void> {
 function routingNote(run: RoutingRun): string {
   const side = (name: string, pick: (r: Round) => LoadStats) =>
     `${name} ${median(run.rounds.map((r) => pick(r).requestsPerSecond)).toFixed(0)} tasks/s, p50 ${median(run.rounds.map((r) => pick(r).p50Ms)).toFixed(2)} ms, p99 ${median(run.rounds.map((r) => pick(r).p99Ms)).toFixed(2)} ms`;
-  return `${run.payload} c=${run.concurrency} (medians): ${side("executor", (r) => r.subject)}; ${side("direct", (r) => r.baseline)}`;
+  const cpu = run.cpuMsPerTask;
+  return `${run.payload} c=${run.concurrency} (medians): ${side("executor", (r) => r.subject)}; ${side("direct", (r) => r.baseline)}; CPU per task: executor ${cpu.executor.toFixed(3)} ms, performer ${cpu.performerViaExecutor.toFixed(3)} ms (${cpu.performerDirect.toFixed(3)} ms direct)`;
 }
 
 function routingChecks(run: RoutingRun): Check[] {

@@ -1,8 +1,21 @@
 // How the executor signs results, as Hourglass's ECDSA operators do: secp256k1 over keccak256(output), encoded
 // Ethereum-style as r || s || v (65 bytes, v = recovery id 0 or 1), so that the signer's address can be
 // recovered from (output, signature) alone and compared with the operator's registered address.
-import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
+//
+// Signing runs on the executor's event loop for every task, so both steps use WebAssembly builds
+// (libsecp256k1, and a compiled Keccak): several times faster than pure JavaScript, and Node's OpenSSL has
+// neither Keccak-256 nor recoverable signatures. Signatures are deterministic (RFC 6979).
+import { createKeccak } from "hash-wasm";
+import * as secp256k1 from "tiny-secp256k1";
+
+// One hasher, used synchronously from init to digest, so that calls cannot interleave.
+const keccak = await createKeccak(256);
+
+export function keccak256(data: Uint8Array): Uint8Array {
+  keccak.init();
+  keccak.update(data);
+  return keccak.digest("binary");
+}
 
 export interface OperatorSigner {
   /** `0x` + 40 lowercase hex. */
@@ -17,7 +30,7 @@ export function parsePrivateKeyHex(text: string): Uint8Array {
     throw new Error("expected a secp256k1 private key: 64 hex digits, optionally prefixed with 0x");
   }
   const key = Buffer.from(hex, "hex");
-  if (!secp256k1.utils.isValidSecretKey(key)) {
+  if (!secp256k1.isPrivate(key)) {
     throw new Error("not a valid secp256k1 private key (zero, or not below the curve order)");
   }
   return key;
@@ -25,17 +38,21 @@ export function parsePrivateKeyHex(text: string): Uint8Array {
 
 function addressOfPublicKey(uncompressed: Uint8Array): string {
   // The address is the last 20 bytes of keccak256 over the 64-byte X || Y, without the 0x04 prefix.
-  return `0x${Buffer.from(keccak_256(uncompressed.subarray(1)).subarray(12)).toString("hex")}`;
+  return `0x${Buffer.from(keccak256(uncompressed.subarray(1)).subarray(12)).toString("hex")}`;
 }
 
 export function addressOfPrivateKey(privateKey: Uint8Array): string {
-  return addressOfPublicKey(secp256k1.getPublicKey(privateKey, false));
+  const publicKey = secp256k1.pointFromScalar(privateKey, false);
+  if (!publicKey) throw new Error("not a valid secp256k1 private key");
+  return addressOfPublicKey(publicKey);
 }
 
 export function signOutput(output: Uint8Array, privateKey: Uint8Array): Buffer {
-  const recovered = secp256k1.sign(keccak_256(output), privateKey, { prehash: false, format: "recovered" });
-  // The library puts the recovery id first; Ethereum puts it last.
-  return Buffer.concat([recovered.subarray(1), recovered.subarray(0, 1)]);
+  const { signature, recoveryId } = secp256k1.signRecoverable(keccak256(output), privateKey);
+  const encoded = Buffer.allocUnsafe(65);
+  encoded.set(signature, 0);
+  encoded[64] = recoveryId;
+  return encoded;
 }
 
 /** The address that produced `signature` over `output`; throws when the signature is malformed. */
@@ -43,9 +60,10 @@ export function recoverSigner(output: Uint8Array, signature: Uint8Array): string
   if (signature.length !== 65)
     throw new Error(`signature: expected 65 bytes (r || s || v), got ${signature.length}`);
   const v = signature[64]! >= 27 ? signature[64]! - 27 : signature[64]!;
-  const recovered = Buffer.concat([Buffer.of(v), signature.subarray(0, 64)]);
-  const publicKey = secp256k1.recoverPublicKey(recovered, keccak_256(output), { prehash: false });
-  return addressOfPublicKey(secp256k1.Point.fromBytes(publicKey).toBytes(false));
+  if (v !== 0 && v !== 1) throw new Error(`signature: v must be 0, 1, 27 or 28, got ${signature[64]}`);
+  const publicKey = secp256k1.recover(keccak256(output), signature.subarray(0, 64), v, false);
+  if (!publicKey) throw new Error("signature: no public key recovers from it");
+  return addressOfPublicKey(publicKey);
 }
 
 export function operatorSigner(privateKey: Uint8Array): OperatorSigner {

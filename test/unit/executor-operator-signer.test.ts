@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import fc from "fast-check";
 import {
   addressOfPrivateKey,
   operatorSigner,
@@ -46,5 +49,28 @@ describe("operator signer", () => {
     const signature = signOutput(Buffer.from("a"), key);
     assert.notEqual(recoverSigner(Buffer.from("b"), signature), ADDRESS);
     assert.throws(() => recoverSigner(Buffer.from("a"), signature.subarray(0, 64)), /expected 65 bytes/);
+    const v5 = Buffer.from(signature);
+    v5[64] = 5;
+    assert.throws(() => recoverSigner(Buffer.from("a"), v5), /v must be 0, 1, 27 or 28, got 5/);
+  });
+
+  // A second, independent implementation (pure JavaScript) must produce the same bytes: RFC 6979 makes the
+  // signature a function of key and message, so any difference in hashing, encoding or v shows up here.
+  it("signs exactly as an independent secp256k1 + keccak-256 implementation does", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }).filter((k) => secp256k1.utils.isValidSecretKey(k)),
+        (output, key) => {
+          const recovered = secp256k1.sign(keccak_256(output), key, { prehash: false, format: "recovered" });
+          const expected = Buffer.concat([recovered.subarray(1), recovered.subarray(0, 1)]);
+          assert.deepEqual(signOutput(output, key), expected);
+          const publicKey = secp256k1.getPublicKey(key, false).subarray(1);
+          const address = `0x${Buffer.from(keccak_256(publicKey).subarray(12)).toString("hex")}`;
+          assert.equal(addressOfPrivateKey(key), address);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
