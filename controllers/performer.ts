@@ -3,7 +3,8 @@
 // spec cannot be changed in place), patches a drifted Service, and writes the status when it differs from what
 // is stored. Deleted Performers need nothing: their children carry a controller reference and the garbage
 // collector removes them. A restart at any point converges: every decision is taken again from what the cluster
-// holds.
+// holds. Creating a Performer's children is what creating a Performer means, and the status names them, so
+// that is no Event (nor an API write more per Performer); replacing, correcting and failing are.
 import type { KubernetesObject, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { type Performer, type PerformerStatus, performerChildName } from "../src/api/performer.ts";
@@ -95,7 +96,6 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       } else {
         observed.service = await cluster.createService(desired);
         services.created(key, observed.service, now().getTime());
-        events.push({ type: "Normal", reason: "CreatedService", message: `Created Service ${name}` });
       }
     } catch (error) {
       observed.serviceProblem = rejection("Service", name, error);
@@ -138,11 +138,6 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     try {
       observed.pod = await cluster.createPod(desired);
       pods.created(key, observed.pod, now().getTime());
-      events.push({
-        type: "Normal",
-        reason: "CreatedPod",
-        message: `Created Pod ${name} running ${desired.spec!.containers[0]!.image}`,
-      });
     } catch (error) {
       observed.podProblem = rejection("Pod", name, error);
     }
