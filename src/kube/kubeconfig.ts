@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
 
 /** Where the kubelet mounts a Pod's service account token and CA. */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -15,10 +15,31 @@ export interface KubeConfigOptions {
   serviceAccountRoot?: string;
 }
 
+/**
+ * A KubeConfig whose API clients share one connection pool per context. client-node 2.0.1 gives every request
+ * a dispatcher of its own, so every call opened a new TLS connection (and HTTP/2 session) to the apiserver:
+ * a handshake on both sides per write, which dominated the controller's CPU. Authentication headers are still
+ * computed per request (tokens rotate); the TLS identity of a context is taken as fixed for the process's life,
+ * as client-node's own https.Agent cache does.
+ */
+export class PooledKubeConfig extends KubeConfig {
+  readonly #dispatchers = new Map<string, NonNullable<ReturnType<RequestContext["getDispatcher"]>>>();
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const own = context.getDispatcher();
+    if (!own) return;
+    const key = this.getCurrentContext();
+    const shared = this.#dispatchers.get(key);
+    if (shared) context.setDispatcher(shared);
+    else this.#dispatchers.set(key, own);
+  }
+}
+
 export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   const env = process.env;
   const root = options.serviceAccountRoot ?? "";
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   if (options.kubeconfig) {
     if (!existsSync(options.kubeconfig)) {
       throw new Error(

@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream, openSync } from "node:fs";
-import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -26,6 +25,7 @@ import type { Performer, PerformerCondition } from "../../src/api/performer.ts";
 import { isNotFound } from "../../src/kube/api-errors.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { restartApiserver } from "../controlplane/controlplane.ts";
+import { apiserverProxy } from "../support/apiserver-proxy.ts";
 import { testCluster, useNamespace } from "../support/cluster.ts";
 import {
   crashLoopStatus,
@@ -485,60 +485,9 @@ describe("the controller, restarted and replaced", () => {
   });
 });
 
-/** A TCP proxy to the apiserver whose connections a test can cut. */
-async function apiserverProxy(
-  t: TestContext,
-): Promise<{ kubeConfig: KubeConfig; cut(): void; restore(): void }> {
-  const target = new URL(kc.getCurrentCluster()!.server);
-  const sockets = new Set<Socket>();
-  let refusing = false;
-  const server = createServer((client) => {
-    if (refusing) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(Number(target.port), target.hostname);
-    for (const [a, b] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      sockets.add(a);
-      a.on("error", () => b.destroy());
-      a.on("close", () => {
-        sockets.delete(a);
-        b.destroy();
-      });
-      a.pipe(b);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  const port = (server.address() as { port: number }).port;
-  const proxied = new KubeConfig();
-  proxied.loadFromOptions({
-    clusters: kc.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${port}` })),
-    users: kc.users,
-    contexts: kc.contexts,
-    currentContext: kc.currentContext,
-  });
-  return {
-    kubeConfig: proxied,
-    cut() {
-      refusing = true;
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      refusing = false;
-    },
-  };
-}
-
 test("watches cut off are re-established and nothing that changed meanwhile is lost", async (t) => {
   const ns = await useNamespace(t, "ctl");
-  const proxy = await apiserverProxy(t);
+  const proxy = await apiserverProxy(t, kc);
   const controller = startPerformerController({
     kubeConfig: proxy.kubeConfig,
     registry: new Registry(),

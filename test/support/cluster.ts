@@ -4,7 +4,8 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { PooledKubeConfig } from "../../src/kube/kubeconfig.ts";
 
 export interface TestCluster {
   kubeconfigPath: string;
@@ -29,7 +30,7 @@ export function testCluster(): TestCluster {
     stateDir: process.env.HOURGLASS_TEST_STATE_DIR!,
     webhookCertDir: process.env.HOURGLASS_TEST_WEBHOOK_CERT_DIR!,
     kubeConfig() {
-      const kc = new KubeConfig();
+      const kc = new PooledKubeConfig();
       kc.loadFromFile(kubeconfigPath);
       return kc;
     },
