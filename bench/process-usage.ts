@@ -19,3 +19,22 @@ export function processUsage(pid: number): ProcessUsage {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return { peakRssMiB: hwmKiB / 1024, cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND };
 }
+
+/** The whole machine's CPU time so far, busy and idle (iowait counts as idle), in ticks. */
+export interface MachineCpu {
+  busy: number;
+  idle: number;
+}
+
+export function machineCpu(): MachineCpu {
+  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const ticks = fields.map(Number);
+  const idle = ticks[3]! + ticks[4]!;
+  return { idle, busy: ticks.reduce((sum, n) => sum + n, 0) - idle };
+}
+
+/** How busy every core together was between two readings, in percent: near 100, the machine was the limit. */
+export function busyPercent(from: MachineCpu, to: MachineCpu): number {
+  const busy = to.busy - from.busy;
+  return (100 * busy) / (busy + to.idle - from.idle);
+}

@@ -3,13 +3,22 @@
 // Also the controller's peak RSS and CPU time, and its API writes per Performer and per resync, as the apiserver
 // counts them. No webhooks are registered: this measures the controller, not admission.
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from "@kubernetes/client-node";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+} from "@kubernetes/client-node";
+import { FIELD_MANAGER } from "../controllers/performer-cluster.ts";
 import { performerPod } from "../controllers/performer-pod.ts";
 import { performerService } from "../controllers/performer-service.ts";
+import { performerStatus } from "../controllers/performer-status.ts";
 import {
   LABEL_PERFORMER,
   PERFORMER_API_VERSION,
@@ -19,6 +28,7 @@ import {
   PERFORMER_VERSION,
   type Performer,
 } from "../src/api/performer.ts";
+import { PooledKubeConfig } from "../src/kube/kubeconfig.ts";
 import {
   type ControlPlane,
   destroyControlPlane,
@@ -28,7 +38,7 @@ import { kubectlAt } from "../test/controlplane/install.ts";
 import { startNodeProcess, type TestProcess } from "../test/support/grpc-processes.ts";
 import { readWriteCounts, total, writesBetween } from "./apiserver-writes.ts";
 import { atMost, type Check } from "./checks.ts";
-import { type ProcessUsage, processUsage } from "./process-usage.ts";
+import { busyPercent, machineCpu, type ProcessUsage, processUsage } from "./process-usage.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 /** In-flight create requests of either client. */
@@ -40,6 +50,10 @@ export interface ReconcileResult {
   performers: number;
   baselineSeconds: number;
   operatorSeconds: number;
+  /** The controller's writes and the Performer creates made by one client, no controller: see floorSeconds. */
+  floorSeconds: number;
+  /** How busy the machine's cores were during the baseline and during the controller's run, in percent. */
+  machineBusyPercent: { baseline: number; operator: number };
   operator: ProcessUsage;
   writesUntilSteady: Record<string, number>;
   writesPerResync: Record<string, number>;
@@ -149,6 +163,35 @@ async function settled(metricsPort: number, quietMs: number): Promise<number> {
   }
 }
 
+/**
+ * The floor under any controller here: one client making, per Performer, exactly the writes the benchmark's
+ * subject makes (create the Performer, its Pod and Service, write its status), with no controller, watch or
+ * cache in the way. The apiserver and the controller share this machine's cores, so the gap between this and the
+ * baseline is what the extra writes cost the apiserver, and the gap between the controller and this is the
+ * controller's own.
+ */
+async function floorSeconds(kc: KubeConfig, namespace: string, count: number): Promise<number> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const group = { group: PERFORMER_GROUP, version: PERFORMER_VERSION, plural: PERFORMER_PLURAL, namespace };
+  const started = performance.now();
+  await inParallel(
+    Array.from({ length: count }, (_, i) => performer(namespace, i)),
+    CLIENT_CONCURRENCY,
+    async (body) => {
+      const created = (await custom.createNamespacedCustomObject({ ...group, body })) as Performer;
+      const pod = await core.createNamespacedPod({ namespace, body: performerPod(created) });
+      const service = await core.createNamespacedService({ namespace, body: performerService(created) });
+      const status = performerStatus(created, { pod, service }, new Date());
+      await custom.patchNamespacedCustomObjectStatus(
+        { ...group, name: created.metadata.name!, body: { status } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+    },
+  );
+  return (performance.now() - started) / 1000;
+}
+
 async function baselineSeconds(kc: KubeConfig, namespace: string, count: number): Promise<number> {
   const core = kc.makeApiClient(CoreV1Api);
   // The operator's own Pod and Service for each Performer, without the owner reference (no owner exists here)
@@ -217,17 +260,20 @@ export async function reconcileBenchmark(count: number): Promise<ReconcileResult
       `crd/${PERFORMER_PLURAL}.${PERFORMER_GROUP}`,
     ]);
     await widenServiceRange(cp);
-    const kc = new KubeConfig();
+    // Every client here, the controller's included, keeps one connection to the apiserver.
+    const kc = new PooledKubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
     const core = kc.makeApiClient(CoreV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
-    await createNamespace(core, "bench-baseline");
-    await createNamespace(core, "bench-operator");
+    for (const ns of ["bench-baseline", "bench-operator", "bench-floor"]) await createNamespace(core, ns);
 
+    const baselineCpu = machineCpu();
     const baseline = await baselineSeconds(kc, "bench-baseline", count);
+    const baselineBusy = busyPercent(baselineCpu, machineCpu());
 
     controller = await startController(cp);
     const before = await readWriteCounts(cp.server, cp.pki);
+    const operatorCpu = machineCpu();
     const started = performance.now();
     const reconciled = allReconciled(kc, "bench-operator", count);
     await inParallel(
@@ -244,6 +290,7 @@ export async function reconcileBenchmark(count: number): Promise<ReconcileResult
     );
     await reconciled;
     const operatorSeconds = (performance.now() - started) / 1000;
+    const operatorBusy = busyPercent(operatorCpu, machineCpu());
 
     const steadyReconciles = await settled(controller.metricsPort, 3_000);
     const steady = await readWriteCounts(cp.server, cp.pki);
@@ -262,14 +309,27 @@ export async function reconcileBenchmark(count: number): Promise<ReconcileResult
     const afterResync = await settled(controller.metricsPort, 3_000);
     const writesPerResync = writesBetween(steady, await readWriteCounts(cp.server, cp.pki));
     const usage = processUsage(controller.proc.child.pid!);
+    // Stopped first: its informers would pick up the floor's Performers and reconcile them.
+    await controller.proc.stop();
+    controller = undefined;
+    const floor = await floorSeconds(kc, "bench-floor", count);
 
-    const perPerformer = total(writesUntilSteady) / count;
-    const events = Object.entries(writesUntilSteady).filter(([key]) => key.endsWith(" events"));
-    const eventWrites = events.reduce((sum, [, n]) => sum + n, 0);
+    // The apiserver counts every component's Events together; which were the controller's is in the Events.
+    const childWrites = Object.fromEntries(
+      Object.entries(writesUntilSteady).filter(([key]) => !key.endsWith(" events")),
+    );
+    const recorded = (await core.listNamespacedEvent({ namespace: "bench-operator" })).items;
+    const ours = recorded.filter((e) => e.reportingComponent === FIELD_MANAGER);
+    const perPerformer = (total(childWrites) + ours.length) / count;
+    const eventReasons = Object.entries(
+      Object.groupBy(recorded, (e) => `${e.reportingComponent || e.source?.component} ${e.reason}`),
+    ).map(([key, list]) => `${key} x${list!.length}`);
     return {
       performers: count,
       baselineSeconds: baseline,
       operatorSeconds,
+      floorSeconds: floor,
+      machineBusyPercent: { baseline: baselineBusy, operator: operatorBusy },
       operator: usage,
       writesUntilSteady,
       writesPerResync,
@@ -280,15 +340,16 @@ export async function reconcileBenchmark(count: number): Promise<ReconcileResult
         atMost(
           "reconcile",
           "API writes per Performer, Events left out",
-          perPerformer - eventWrites / count,
+          perPerformer - ours.length / count,
           3,
         ),
         atMost("reconcile", "API writes per resync", total(writesPerResync), 0),
       ],
       notes: [
         `${count} Performers reconciled in ${operatorSeconds.toFixed(1)} s by the controller with its default 2 workers, no webhooks registered; the baseline created ${count} Pods and ${count} Services in ${baseline.toFixed(1)} s (both clients ${CLIENT_CONCURRENCY} requests in flight)`,
+        `the same writes from one client with no controller (create each Performer, its Pod and Service, write its status; run last, the controller stopped) took ${floor.toFixed(1)} s = ${(floor / baseline).toFixed(2)} x baseline: the least any controller could take here, since the apiserver, etcd and the controller share the machine's ${cpus().length} cores (busy ${baselineBusy.toFixed(0)}% during the baseline, ${operatorBusy.toFixed(0)}% during the controller's run); controller time / floor = ${(operatorSeconds / floor).toFixed(2)}`,
         `controller: peak RSS ${usage.peakRssMiB.toFixed(0)} MiB, ${usage.cpuSeconds.toFixed(1)} CPU seconds over its whole run (start, reconcile, one resync)`,
-        `writes until steady: ${JSON.stringify(writesUntilSteady)}; in one resync (${afterResync - steadyReconciles} reconciles): ${JSON.stringify(writesPerResync)}`,
+        `writes until steady: ${JSON.stringify(writesUntilSteady)}; Events in the Performers' namespace: ${eventReasons.join(", ") || "none"}; in one resync (${afterResync - steadyReconciles} reconciles): ${JSON.stringify(writesPerResync)}`,
       ],
     };
   } finally {

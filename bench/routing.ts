@@ -14,7 +14,12 @@ import {
   testOperator,
   writeExecutorConfig,
 } from "../test/support/grpc-executor-config.ts";
-import { startExecutorProcess, startSamplePerformer } from "../test/support/grpc-processes.ts";
+import {
+  startExecutorProcess,
+  startNodeProcess,
+  startSamplePerformer,
+  type TestProcess,
+} from "../test/support/grpc-processes.ts";
 import { atLeast, atMost, type Check } from "./checks.ts";
 import { loadResult } from "./load-process.ts";
 import { alternatingRounds, type LoadStats, median, medianRatio, type Round } from "./load-stats.ts";
@@ -41,6 +46,11 @@ export interface RoutingRun {
    * bounds the throughput ratio.
    */
   cpuMsPerTask: { executor: number; performerViaExecutor: number; performerDirect: number };
+  /**
+   * The same load through bench/grpc-relay.ts (the gRPC hop alone, no executor logic) against direct calls:
+   * the best ratio and the least added latency any executor on this gRPC stack could show on this machine.
+   */
+  relay: { rounds: Round[]; throughputRatio: number; addedP50Ms: number };
 }
 
 export interface RoutingResult {
@@ -58,11 +68,14 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
   const avs = testAvsAddress();
   const performer = await startSamplePerformer();
   let executor: Awaited<ReturnType<typeof startExecutorProcess>> | undefined;
+  let relay: TestProcess | undefined;
   try {
     const config = dockerModeConfig(await testOperator(dir), [
       { address: avs, name: "bench", endpoint: performer.address },
     ]);
     executor = await startExecutorProcess(await writeExecutorConfig(dir, config));
+    relay = startNodeProcess(["bench/grpc-relay.ts", `--performer=${performer.address}`]);
+    const relayAddress = `127.0.0.1:${(await relay.waitForLog((l) => l.msg === "relay serving")).port}`;
     await firstTaskThrough(executor.grpcAddress, avs);
     const load = (target: "executor" | "performer", address: string, bytes: number, concurrency: number) =>
       loadResult([
@@ -100,12 +113,22 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
               ([p]) => cpu.performerDirect.push(p!),
             ),
         );
+        const relayRounds = await alternatingRounds(
+          rounds,
+          () => load("executor", relayAddress, payload.bytes, concurrency),
+          () => load("performer", performer.address, payload.bytes, concurrency),
+        );
         runs.push({
           payload: payload.name,
           concurrency,
           rounds: measured,
           throughputRatio: medianRatio(measured, (s) => s.requestsPerSecond),
           addedP50Ms: median(measured.map((r) => r.subject.p50Ms - r.baseline.p50Ms)),
+          relay: {
+            rounds: relayRounds,
+            throughputRatio: medianRatio(relayRounds, (s) => s.requestsPerSecond),
+            addedP50Ms: median(relayRounds.map((r) => r.subject.p50Ms - r.baseline.p50Ms)),
+          },
           cpuMsPerTask: {
             executor: median(cpu.executor),
             performerViaExecutor: median(cpu.performerViaExecutor),
@@ -129,6 +152,7 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
     };
   } finally {
     await executor?.stop();
+    await relay?.stop();
     await performer.stop();
     await rm(dir, { recursive: true, force: true });
   }
@@ -190,7 +214,7 @@ function routingNote(run: RoutingRun): string {
   const side = (name: string, pick: (r: Round) => LoadStats) =>
     `${name} ${median(run.rounds.map((r) => pick(r).requestsPerSecond)).toFixed(0)} tasks/s, p50 ${median(run.rounds.map((r) => pick(r).p50Ms)).toFixed(2)} ms, p99 ${median(run.rounds.map((r) => pick(r).p99Ms)).toFixed(2)} ms`;
   const cpu = run.cpuMsPerTask;
-  return `${run.payload} c=${run.concurrency} (medians): ${side("executor", (r) => r.subject)}; ${side("direct", (r) => r.baseline)}; CPU per task: executor ${cpu.executor.toFixed(3)} ms, performer ${cpu.performerViaExecutor.toFixed(3)} ms (${cpu.performerDirect.toFixed(3)} ms direct)`;
+  return `${run.payload} c=${run.concurrency} (medians): ${side("executor", (r) => r.subject)}; ${side("direct", (r) => r.baseline)}; CPU per task: executor ${cpu.executor.toFixed(3)} ms, performer ${cpu.performerViaExecutor.toFixed(3)} ms (${cpu.performerDirect.toFixed(3)} ms direct); a bare gRPC relay instead of the executor: tasks/s ratio ${run.relay.throughputRatio.toFixed(3)}, added p50 ${run.relay.addedP50Ms.toFixed(3)} ms`;
 }
 
 function routingChecks(run: RoutingRun): Check[] {
