@@ -159,8 +159,13 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       observed.pod = caches.pod(namespace, child);
       observed.service = caches.service(namespace, child);
     } else {
-      await ensureService(performer, observed, events);
-      await ensurePod(performer, observed, events);
+      // Both at once (they are independent), and both finished before the reconcile ends, failed or not, so
+      // that no write of this reconcile is still in flight when the next one for the key starts.
+      const outcomes = await Promise.allSettled([
+        ensureService(performer, observed, events),
+        ensurePod(performer, observed, events),
+      ]);
+      for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
     }
     const at = now();
     const status = performerStatus(performer, observed, at);

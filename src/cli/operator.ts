@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { startPerformerController } from "../../controllers/manager.ts";
+import { DEFAULT_WORKERS, startPerformerController } from "../../controllers/manager.ts";
 import { type AdmissionFacts, noClusterFacts } from "../../webhooks/admission-facts.ts";
 import { hourglassWebhooks } from "../../webhooks/hourglass-webhooks.ts";
 import { kubernetesAdmissionFacts } from "../../webhooks/kubernetes-admission-facts.ts";
@@ -30,6 +30,8 @@ export interface OperatorOptions {
   profilingPort?: number;
   kubeconfig?: string;
   controller: boolean;
+  /** Performers reconciled at once. */
+  workers: number;
   leaderElect: boolean;
 }
 
@@ -48,6 +50,7 @@ Serves the admission webhooks for Performers and executor configs, runs the Perf
   --kubeconfig FILE        cluster to use; in a Pod the service account is used. Without either, the
                            webhooks skip their cluster lookups (the controller needs a cluster)
   --no-controller          do not run the Performer controller
+  --workers N              Performers reconciled at once (default ${DEFAULT_WORKERS})
   --leader-elect           reconcile only while holding the Lease hourglass-operator in $POD_NAMESPACE
   --help                   print this help
 
@@ -99,6 +102,7 @@ export async function startOperator(options: OperatorOptions, logger: Logger): P
         registry,
         logger,
         leaderElect: options.leaderElect,
+        workers: options.workers,
         ...(process.env.POD_NAMESPACE ? { leaseNamespace: process.env.POD_NAMESPACE } : {}),
       });
       readiness.add("informers synced", () => controller.ready());
@@ -191,6 +195,7 @@ const FLAGS = {
   "profiling-port": { type: "string", default: "6060" },
   kubeconfig: { type: "string" },
   "no-controller": { type: "boolean", default: false },
+  workers: { type: "string", default: String(DEFAULT_WORKERS) },
   "leader-elect": { type: "boolean", default: false },
 } as const;
 
@@ -210,8 +215,17 @@ function operatorOptions(argv: string[]): OperatorOptions | "help" {
       : {}),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     controller: !flags["no-controller"],
+    workers: workersFlag(flags.workers),
     leaderElect: flags["leader-elect"],
   };
+}
+
+function workersFlag(text: string): number {
+  const workers = Number(text);
+  if (!/^\d+$/.test(text) || workers < 1 || workers > 64) {
+    throw new UsageError(`--workers: "${text}" is not a worker count; give a number from 1 to 64`);
+  }
+  return workers;
 }
 
 /** The port a flag names; 0 picks a free port. */

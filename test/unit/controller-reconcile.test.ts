@@ -41,10 +41,13 @@ function world(initial: Performer | undefined) {
   const writes: string[] = [];
   const events: string[] = [];
   const failures: { createPod?: unknown } = {};
+  /** When set, createService answers only once this resolves. */
+  const gates: { createService?: Promise<void> } = {};
   let uid = 0;
   const cluster: PerformerCluster = {
     async createService(service) {
       writes.push("createService");
+      await gates.createService;
       written.service = { ...service, metadata: { ...service.metadata, uid: `svc-${++uid}` } };
       return written.service;
     },
@@ -94,7 +97,7 @@ function world(initial: Performer | undefined) {
     writes.length = 0;
     events.length = 0;
   };
-  return { cache, written, writes, events, failures, reconcile, catchUp, settle, clear };
+  return { cache, written, writes, events, failures, gates, reconcile, catchUp, settle, clear };
 }
 
 test("a new Performer gets a Service, a Pod and a status: three writes, no Event", async () => {
@@ -247,6 +250,24 @@ test("a 409 on create (the cache is behind) asks for another look; other errors 
   const down = world(performer());
   down.failures.createPod = new ApiException(503, "Service Unavailable", "{}", {});
   await assert.rejects(down.reconcile(KEY), (e: unknown) => e instanceof ApiException && e.code === 503);
+});
+
+test("a failed reconcile ends only after its other write has finished", async () => {
+  const w = world(performer());
+  let openGate = () => {};
+  w.gates.createService = new Promise((resolve) => {
+    openGate = resolve;
+  });
+  w.failures.createPod = new ApiException(503, "Service Unavailable", "{}", {});
+  let ended = false;
+  const reconciled = w.reconcile(KEY).finally(() => {
+    ended = true;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(ended, false, "the reconcile ended while the Service create was still in flight");
+  openGate();
+  await assert.rejects(reconciled, (e: unknown) => e instanceof ApiException && e.code === 503);
+  assert.ok(w.written.service, "the Service create completed");
 });
 
 test("a Performer that is gone needs nothing", async () => {

@@ -141,6 +141,9 @@ test("an unknown flag or a bad port is refused with status 2, naming the flag", 
   const badPort = await exited(run(["--metrics-port=80a"]));
   assert.equal(badPort.code, 2);
   assert.match(badPort.stderr, /--metrics-port: "80a" is not a port/);
+  const noWorkers = await exited(run(["--workers=0"]));
+  assert.equal(noWorkers.code, 2);
+  assert.match(noWorkers.stderr, /--workers: "0" is not a worker count; give a number from 1 to 64/);
 });
 
 test("a certificate directory without certificates stops the start with status 1, naming the file", async () => {
