@@ -1,26 +1,19 @@
 // Reconcile at scale on the local control plane: N Performers created at once, timed until every one has its Pod,
 // its Service and a status naming both, against a client that creates the same N Pods and N Services itself.
-// Also the controller's peak RSS and CPU time, and its API writes per Performer and per resync, as the apiserver
-// counts them. No webhooks are registered: this measures the controller, not admission.
+// Also what kube-apiserver and etcd spent on each (CPU seconds), the controller's peak RSS and CPU time, and its API
+// writes per Performer and per resync, as the apiserver counts them. No webhooks are registered: this measures
+// the controller, not admission.
 import { mkdtemp } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  Watch,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
+import { DEFAULT_WORKERS } from "../controllers/manager.ts";
 import { FIELD_MANAGER } from "../controllers/performer-cluster.ts";
 import { performerPod } from "../controllers/performer-pod.ts";
 import { performerService } from "../controllers/performer-service.ts";
-import { performerStatus } from "../controllers/performer-status.ts";
 import {
-  LABEL_PERFORMER,
   PERFORMER_API_VERSION,
   PERFORMER_GROUP,
   PERFORMER_KIND,
@@ -31,6 +24,7 @@ import {
 import { PooledKubeConfig } from "../src/kube/kubeconfig.ts";
 import {
   type ControlPlane,
+  controlPlanePids,
   destroyControlPlane,
   startControlPlane,
 } from "../test/controlplane/controlplane.ts";
@@ -38,6 +32,7 @@ import { kubectlAt } from "../test/controlplane/install.ts";
 import { startNodeProcess, type TestProcess } from "../test/support/grpc-processes.ts";
 import { readWriteCounts, total, writesBetween } from "./apiserver-writes.ts";
 import { atMost, type Check } from "./checks.ts";
+import { median } from "./load-stats.ts";
 import { busyPercent, machineCpu, type ProcessUsage, processUsage } from "./process-usage.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -45,22 +40,7 @@ const ROOT = join(import.meta.dirname, "..");
 const CLIENT_CONCURRENCY = 16;
 const RESYNC_MS = 20_000;
 const COMPLETION_TIMEOUT_MS = 240_000;
-
-export interface ReconcileResult {
-  performers: number;
-  baselineSeconds: number;
-  operatorSeconds: number;
-  /** The controller's writes and the Performer creates made by one client, no controller: see floorSeconds. */
-  floorSeconds: number;
-  /** How busy the machine's cores were during the baseline and during the controller's run, in percent. */
-  machineBusyPercent: { baseline: number; operator: number };
-  operator: ProcessUsage;
-  writesUntilSteady: Record<string, number>;
-  writesPerResync: Record<string, number>;
-  reconcilesInResync: number;
-  checks: Check[];
-  notes: string[];
-}
+const NAMESPACE = "bench";
 
 function performer(namespace: string, i: number): Performer {
   return {
@@ -163,78 +143,22 @@ async function settled(metricsPort: number, quietMs: number): Promise<number> {
   }
 }
 
-/**
- * The floor under any controller here: one client making, per Performer, exactly the writes the benchmark's
- * subject makes (create the Performer, its Pod and Service, write its status), with no controller, watch or
- * cache in the way. The apiserver and the controller share this machine's cores, so the gap between this and the
- * baseline is what the extra writes cost the apiserver, and the gap between the controller and this is the
- * controller's own.
- */
-async function floorSeconds(kc: KubeConfig, namespace: string, count: number): Promise<number> {
+/** The apiserver's own limit: the same Pods and Services (without an owner to point to), created directly. */
+async function baseline(kc: KubeConfig, count: number): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const group = { group: PERFORMER_GROUP, version: PERFORMER_VERSION, plural: PERFORMER_PLURAL, namespace };
-  const started = performance.now();
-  await inParallel(
-    Array.from({ length: count }, (_, i) => performer(namespace, i)),
-    CLIENT_CONCURRENCY,
-    async (body) => {
-      const created = (await custom.createNamespacedCustomObject({ ...group, body })) as Performer;
-      const pod = await core.createNamespacedPod({ namespace, body: performerPod(created) });
-      const service = await core.createNamespacedService({ namespace, body: performerService(created) });
-      const status = performerStatus(created, { pod, service }, new Date());
-      await custom.patchNamespacedCustomObjectStatus(
-        { ...group, name: created.metadata.name!, body: { status } },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      );
-    },
-  );
-  return (performance.now() - started) / 1000;
-}
-
-async function baselineSeconds(kc: KubeConfig, namespace: string, count: number): Promise<number> {
-  const core = kc.makeApiClient(CoreV1Api);
-  // The operator's own Pod and Service for each Performer, without the owner reference (no owner exists here)
-  // and under another label key, so that the controller's informers never see them.
-  const unowned = <T extends { metadata?: { labels?: Record<string, string>; ownerReferences?: unknown } }>(
-    o: T,
-  ): T => {
-    const { [LABEL_PERFORMER]: name, ...labels } = o.metadata?.labels ?? {};
-    return {
-      ...o,
-      metadata: {
-        ...o.metadata,
-        ownerReferences: undefined,
-        labels: { ...labels, "bench.hourglass.eigenlayer.io/name": name ?? "" },
-      },
-    };
-  };
+  const namespace = NAMESPACE;
   const items = Array.from({ length: count }, (_, i) => {
     const p = { ...performer(namespace, i), metadata: { name: `bench-${i}`, namespace, uid: `bench-${i}` } };
+    const unowned = <T extends { metadata?: object }>(o: T): T => ({
+      ...o,
+      metadata: { ...o.metadata, ownerReferences: undefined },
+    });
     return { pod: unowned(performerPod(p)), service: unowned(performerService(p)) };
   });
-  const started = performance.now();
   await inParallel(items, CLIENT_CONCURRENCY, async ({ pod, service }) => {
     await core.createNamespacedPod({ namespace, body: pod });
     await core.createNamespacedService({ namespace, body: service });
   });
-  return (performance.now() - started) / 1000;
-}
-
-/**
- * The local control plane's Service range (a /24) holds fewer ClusterIPs than 2 N Services need; an extra
- * ServiceCIDR (networking.k8s.io/v1) widens it without restarting the apiserver.
- */
-async function widenServiceRange(cp: ControlPlane): Promise<void> {
-  const serviceCidr = {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "ServiceCIDR",
-    metadata: { name: "bench" },
-    spec: { cidrs: ["10.96.0.0/20"] },
-  };
-  // The apiserver's allocator takes it from its informer; its Ready condition would come from a controller the
-  // local controller manager does not run.
-  await kubectlAt(cp, ["apply", "-f", "-"], JSON.stringify(serviceCidr));
 }
 
 async function startController(cp: ControlPlane): Promise<{ proc: TestProcess; metricsPort: number }> {
@@ -247,10 +171,118 @@ async function startController(cp: ControlPlane): Promise<{ proc: TestProcess; m
   return { proc, metricsPort: ready.metricsPort as number };
 }
 
-export async function reconcileBenchmark(count: number): Promise<ReconcileResult> {
+/**
+ * How long a phase took; how busy the machine's cores were meanwhile (near 100%: the machine was the limit); and
+ * the CPU seconds kube-apiserver and etcd spent on it: the cluster's side of the work, whoever asked for it.
+ */
+interface Phase {
+  seconds: number;
+  busyPercent: number;
+  apiserverEtcdCpuSeconds: number;
+}
+
+async function timed(cp: ControlPlane, work: () => Promise<unknown>): Promise<Phase> {
+  const pids = controlPlanePids(cp.dir);
+  const serverCpu = () =>
+    processUsage(pids["kube-apiserver"]!).cpuSeconds + processUsage(pids.etcd!).cpuSeconds;
+  const cpu = machineCpu();
+  const server = serverCpu();
+  const started = performance.now();
+  await work();
+  return {
+    seconds: (performance.now() - started) / 1000,
+    busyPercent: busyPercent(cpu, machineCpu()),
+    apiserverEtcdCpuSeconds: serverCpu() - server,
+  };
+}
+
+interface ControllerPhase extends Phase {
+  usage: ProcessUsage;
+  /** The controller's API writes until nothing more happened: Pods, Services, statuses and its own Events. */
+  writesPerPerformer: number;
+  eventsPerPerformer: number;
+  writesUntilSteady: Record<string, number>;
+  eventReasons: string[];
+  resync?: { reconciles: number; writes: Record<string, number> };
+}
+
+/** The subject: the controller, and a client creating the Performers. With `resync`, one resync is watched too. */
+async function controllerPhase(
+  cp: ControlPlane,
+  kc: KubeConfig,
+  count: number,
+  resync: boolean,
+): Promise<ControllerPhase> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const controller = await startController(cp);
+  try {
+    const before = await readWriteCounts(cp.server, cp.pki);
+    const phase = await timed(cp, async () => {
+      const reconciled = allReconciled(kc, NAMESPACE, count);
+      await inParallel(
+        Array.from({ length: count }, (_, i) => performer(NAMESPACE, i)),
+        CLIENT_CONCURRENCY,
+        (body) =>
+          custom.createNamespacedCustomObject({
+            group: PERFORMER_GROUP,
+            version: PERFORMER_VERSION,
+            namespace: NAMESPACE,
+            plural: PERFORMER_PLURAL,
+            body,
+          }),
+      );
+      await reconciled;
+    });
+    const steadyReconciles = await settled(controller.metricsPort, 3_000);
+    const steady = await readWriteCounts(cp.server, cp.pki);
+    // The client's own creates are not the controller's writes.
+    const { [`POST ${PERFORMER_PLURAL}`]: created, ...writesUntilSteady } = writesBetween(before, steady);
+    if (created !== count)
+      throw new Error(`expected ${count} Performer creates, the apiserver counted ${created}`);
+    // The apiserver counts every component's Events together; which were the controller's is in the Events.
+    const childWrites = Object.fromEntries(
+      Object.entries(writesUntilSteady).filter(([key]) => !key.endsWith(" events")),
+    );
+    const recorded = (await core.listNamespacedEvent({ namespace: NAMESPACE })).items;
+    const ours = recorded.filter((e) => e.reportingComponent === FIELD_MANAGER).length;
+    const eventReasons = Object.entries(
+      Object.groupBy(recorded, (e) => `${e.reportingComponent || e.source?.component} ${e.reason}`),
+    ).map(([key, list]) => `${key} x${list!.length}`);
+
+    let resyncResult: ControllerPhase["resync"];
+    if (resync) {
+      // A resync hands every cached Performer to the reconciler again; wait for one full pass to finish.
+      await until(
+        "a resync of every Performer",
+        async () =>
+          (await reconciles(controller.metricsPort)) >= steadyReconciles + count ? true : undefined,
+        RESYNC_MS * 3,
+      );
+      const afterResync = await settled(controller.metricsPort, 3_000);
+      resyncResult = {
+        reconciles: afterResync - steadyReconciles,
+        writes: writesBetween(steady, await readWriteCounts(cp.server, cp.pki)),
+      };
+    }
+    return {
+      ...phase,
+      usage: processUsage(controller.proc.child.pid!),
+      writesPerPerformer: (total(childWrites) + ours) / count,
+      eventsPerPerformer: ours / count,
+      writesUntilSteady,
+      eventReasons,
+      resync: resyncResult,
+    };
+  } finally {
+    await controller.proc.stop();
+  }
+}
+
+/** A fresh control plane with the CRD and the benchmark's namespace, so that every phase starts from the same state. */
+async function onFreshControlPlane<T>(run: (cp: ControlPlane, kc: KubeConfig) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "bench-reconcile-"));
   const cp = await startControlPlane(dir);
-  let controller: Awaited<ReturnType<typeof startController>> | undefined;
   try {
     await kubectlAt(cp, ["apply", "--server-side", "-k", join(ROOT, "config", "crd")]);
     await kubectlAt(cp, [
@@ -259,101 +291,75 @@ export async function reconcileBenchmark(count: number): Promise<ReconcileResult
       "--timeout=60s",
       `crd/${PERFORMER_PLURAL}.${PERFORMER_GROUP}`,
     ]);
-    await widenServiceRange(cp);
     // Every client here, the controller's included, keeps one connection to the apiserver.
     const kc = new PooledKubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
-    const core = kc.makeApiClient(CoreV1Api);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    for (const ns of ["bench-baseline", "bench-operator", "bench-floor"]) await createNamespace(core, ns);
-
-    const baselineCpu = machineCpu();
-    const baseline = await baselineSeconds(kc, "bench-baseline", count);
-    const baselineBusy = busyPercent(baselineCpu, machineCpu());
-
-    controller = await startController(cp);
-    const before = await readWriteCounts(cp.server, cp.pki);
-    const operatorCpu = machineCpu();
-    const started = performance.now();
-    const reconciled = allReconciled(kc, "bench-operator", count);
-    await inParallel(
-      Array.from({ length: count }, (_, i) => performer("bench-operator", i)),
-      CLIENT_CONCURRENCY,
-      (body) =>
-        custom.createNamespacedCustomObject({
-          group: PERFORMER_GROUP,
-          version: PERFORMER_VERSION,
-          namespace: "bench-operator",
-          plural: PERFORMER_PLURAL,
-          body,
-        }),
-    );
-    await reconciled;
-    const operatorSeconds = (performance.now() - started) / 1000;
-    const operatorBusy = busyPercent(operatorCpu, machineCpu());
-
-    const steadyReconciles = await settled(controller.metricsPort, 3_000);
-    const steady = await readWriteCounts(cp.server, cp.pki);
-    // The client's own creates are not the controller's writes.
-    const { [`POST ${PERFORMER_PLURAL}`]: created, ...writesUntilSteady } = writesBetween(before, steady);
-    if (created !== count)
-      throw new Error(`expected ${count} Performer creates, the apiserver counted ${created}`);
-
-    // A resync hands every cached Performer to the reconciler again; wait for one full pass to finish.
-    await until(
-      "a resync of every Performer",
-      async () =>
-        (await reconciles(controller!.metricsPort)) >= steadyReconciles + count ? true : undefined,
-      RESYNC_MS * 3,
-    );
-    const afterResync = await settled(controller.metricsPort, 3_000);
-    const writesPerResync = writesBetween(steady, await readWriteCounts(cp.server, cp.pki));
-    const usage = processUsage(controller.proc.child.pid!);
-    // Stopped first: its informers would pick up the floor's Performers and reconcile them.
-    await controller.proc.stop();
-    controller = undefined;
-    const floor = await floorSeconds(kc, "bench-floor", count);
-
-    // The apiserver counts every component's Events together; which were the controller's is in the Events.
-    const childWrites = Object.fromEntries(
-      Object.entries(writesUntilSteady).filter(([key]) => !key.endsWith(" events")),
-    );
-    const recorded = (await core.listNamespacedEvent({ namespace: "bench-operator" })).items;
-    const ours = recorded.filter((e) => e.reportingComponent === FIELD_MANAGER);
-    const perPerformer = (total(childWrites) + ours.length) / count;
-    const eventReasons = Object.entries(
-      Object.groupBy(recorded, (e) => `${e.reportingComponent || e.source?.component} ${e.reason}`),
-    ).map(([key, list]) => `${key} x${list!.length}`);
-    return {
-      performers: count,
-      baselineSeconds: baseline,
-      operatorSeconds,
-      floorSeconds: floor,
-      machineBusyPercent: { baseline: baselineBusy, operator: operatorBusy },
-      operator: usage,
-      writesUntilSteady,
-      writesPerResync,
-      reconcilesInResync: afterResync - steadyReconciles,
-      checks: [
-        atMost("reconcile", `${count} Performers: time / baseline`, operatorSeconds / baseline, 1.5),
-        atMost("reconcile", "API writes per Performer", perPerformer, 3),
-        atMost(
-          "reconcile",
-          "API writes per Performer, Events left out",
-          perPerformer - ours.length / count,
-          3,
-        ),
-        atMost("reconcile", "API writes per resync", total(writesPerResync), 0),
-      ],
-      notes: [
-        `${count} Performers reconciled in ${operatorSeconds.toFixed(1)} s by the controller with its default 2 workers, no webhooks registered; the baseline created ${count} Pods and ${count} Services in ${baseline.toFixed(1)} s (both clients ${CLIENT_CONCURRENCY} requests in flight)`,
-        `the same writes from one client with no controller (create each Performer, its Pod and Service, write its status; run last, the controller stopped) took ${floor.toFixed(1)} s = ${(floor / baseline).toFixed(2)} x baseline: the least any controller could take here, since the apiserver, etcd and the controller share the machine's ${cpus().length} cores (busy ${baselineBusy.toFixed(0)}% during the baseline, ${operatorBusy.toFixed(0)}% during the controller's run); controller time / floor = ${(operatorSeconds / floor).toFixed(2)}`,
-        `controller: peak RSS ${usage.peakRssMiB.toFixed(0)} MiB, ${usage.cpuSeconds.toFixed(1)} CPU seconds over its whole run (start, reconcile, one resync)`,
-        `writes until steady: ${JSON.stringify(writesUntilSteady)}; Events in the Performers' namespace: ${eventReasons.join(", ") || "none"}; in one resync (${afterResync - steadyReconciles} reconciles): ${JSON.stringify(writesPerResync)}`,
-      ],
-    };
+    await createNamespace(kc.makeApiClient(CoreV1Api), NAMESPACE);
+    return await run(cp, kc);
   } finally {
-    await controller?.proc.stop();
     await destroyControlPlane(dir);
   }
+}
+
+interface Round {
+  baseline: Phase;
+  controller: ControllerPhase;
+}
+
+export interface ReconcileResult {
+  performers: number;
+  rounds: Round[];
+  /** Medians over rounds, controller phase / baseline: of the time, and of kube-apiserver + etcd CPU seconds. */
+  ratios: { time: number; apiserverEtcdCpu: number };
+  checks: Check[];
+  notes: string[];
+}
+
+export async function reconcileBenchmark(count: number, roundCount: number): Promise<ReconcileResult> {
+  const rounds: Round[] = [];
+  for (let r = 0; r < roundCount; r++) {
+    const round: Partial<Round> = {};
+    const phases = [
+      async () => {
+        round.baseline = await onFreshControlPlane((cp, kc) => timed(cp, () => baseline(kc, count)));
+      },
+      async () => {
+        round.controller = await onFreshControlPlane((cp, kc) => controllerPhase(cp, kc, count, r === 0));
+      },
+    ];
+    // Each round starts with another phase, so that none always meets the machine warmer or busier.
+    for (let i = 0; i < phases.length; i++) await phases[(i + r) % phases.length]!();
+    rounds.push(round as Round);
+  }
+  const ratio = (of: (p: Phase) => number) => median(rounds.map((r) => of(r.controller) / of(r.baseline)));
+  const ratios = { time: ratio((p) => p.seconds), apiserverEtcdCpu: ratio((p) => p.apiserverEtcdCpuSeconds) };
+  const first = rounds[0]!.controller;
+  const writes = Math.max(...rounds.map((r) => r.controller.writesPerPerformer));
+  const events = Math.max(...rounds.map((r) => r.controller.eventsPerPerformer));
+  const phases = (pick: (r: Round) => Phase) =>
+    rounds
+      .map((r) => {
+        const p = pick(r);
+        return `${p.seconds.toFixed(1)} s (${p.busyPercent.toFixed(0)}% busy, apiserver + etcd ${p.apiserverEtcdCpuSeconds.toFixed(1)} CPU s)`;
+      })
+      .join("; ");
+  return {
+    performers: count,
+    rounds,
+    ratios,
+    checks: [
+      atMost("reconcile", `${count} Performers: time / baseline`, ratios.time, 1.5),
+      atMost("reconcile", "API writes per Performer", writes, 3),
+      atMost("reconcile", "API writes per Performer, Events left out", writes - events, 3),
+      atMost("reconcile", "API writes per resync", total(first.resync!.writes), 0),
+    ],
+    notes: [
+      `${roundCount} rounds, each phase on a fresh control plane, the phase that goes first alternating; ratios are medians of per-round ratios; "busy" is how busy the machine's ${cpus().length} cores were`,
+      `controller (${DEFAULT_WORKERS} workers, no webhooks; a client creates the ${count} Performers, ${CLIENT_CONCURRENCY} in flight, until every status names its Pod and Service): ${phases((r) => r.controller)}`,
+      `baseline (${count} Pods and ${count} Services created directly, ${CLIENT_CONCURRENCY} in flight): ${phases((r) => r.baseline)}`,
+      `kube-apiserver + etcd CPU, controller phase / baseline: ${ratios.apiserverEtcdCpu.toFixed(2)}: the cluster's own work for ${count} Performer creates, ${count} Pods, ${count} Services and ${count} status writes, against ${count} Pods and ${count} Services; with every core busy, the time ratio cannot fall much below it, however little the controller itself costs`,
+      `controller, round 1: peak RSS ${first.usage.peakRssMiB.toFixed(0)} MiB, ${first.usage.cpuSeconds.toFixed(1)} CPU seconds over its whole run (start, reconcile, one resync)`,
+      `writes until steady, round 1: ${JSON.stringify(first.writesUntilSteady)}; Events in the Performers' namespace: ${first.eventReasons.join(", ") || "none"}; in one resync (${first.resync!.reconciles} reconciles): ${JSON.stringify(first.resync!.writes)}`,
+    ],
+  };
 }

@@ -19,7 +19,11 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
   { name: "admission", run: () => admissionBenchmark(3, 2000) },
   { name: "routing", run: () => routingBenchmark(3, 1500) },
-  { name: "reconcile", run: () => reconcileBenchmark(Number(process.env.BENCH_PERFORMERS ?? 500)) },
+  {
+    name: "reconcile",
+    run: () =>
+      reconcileBenchmark(Number(process.env.BENCH_PERFORMERS ?? 500), Number(process.env.BENCH_ROUNDS ?? 3)),
+  },
 ];
 
 async function main(): Promise<void> {

@@ -53,6 +53,13 @@ function readState(dir: string): State | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as State) : undefined;
 }
 
+/** The running components' process ids by name (etcd, kube-apiserver, kube-controller-manager). */
+export function controlPlanePids(dir: string): Record<string, number> {
+  const state = readState(dir);
+  if (!state) throw new Error(`no control plane state in ${dir}`);
+  return state.pids;
+}
+
 /** Spawns a component detached (its own process group), with its output in `<dir>/logs/<name>.log`. */
 function startProcess(dir: string, name: string, command: string, args: string[]): ChildProcess {
   const log = openSync(join(dir, "logs", `${name}.log`), "a");
@@ -179,7 +186,7 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
     `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-    "--service-cluster-ip-range=10.0.0.0/24",
+    "--service-cluster-ip-range=10.0.0.0/16",
     "--authorization-mode=RBAC",
     "--allow-privileged=true",
     "--profiling=false",
