@@ -546,10 +546,9 @@ test("after an apiserver restart the controller's watches recover and later chan
       const pod = await readPod(ns, "restart");
       return pod && pod.metadata?.uid !== before.metadata?.uid ? pod : undefined;
     },
-    // A watch the restart left half-open is only noticed by the watchdog, after its silence timeout.
-    120_000,
+    30_000,
   );
   assert.equal(after.spec?.containers[0]?.image, "registry.example/avs/performer:v4.0.0");
-  await eventually("the Pod of after-restart", () => readPod(ns, "after-restart"), 120_000);
+  await eventually("the Pod of after-restart", () => readPod(ns, "after-restart"), 30_000);
   await assertOneChildEach(ns, ["restart", "after-restart"]);
 });
