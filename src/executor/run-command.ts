@@ -74,6 +74,7 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
   // LOG_LEVEL wins over the config's log_level, so that an operator can turn up logging without editing it.
   const log = createLogger("hourglass-executor", {
     level: process.env.LOG_LEVEL ? logLevelFromEnv() : config.log_level,
+    format: config.log_format,
   });
   for (const p of warningsOf(problems)) log.warn({ path: p.path, line: p.line }, formatProblem(p));
 

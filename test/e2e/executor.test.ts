@@ -3,7 +3,7 @@
 // checked by recovering the signer.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { recoverSigner } from "../../src/executor/operator-signer.ts";
 import { executorClient, grpcHealthStatus, listServicesByReflection } from "../support/grpc-clients.ts";
@@ -18,6 +18,7 @@ import {
   type ExecutorProcess,
   type SamplePerformerProcess,
   startExecutorProcess,
+  startNodeProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
 
@@ -160,4 +161,36 @@ describe("hourglass-executor run (docker mode)", () => {
     assert.ok(heap.snapshot.node_count > 0);
     assert.equal((await fetch(`${base}/profile?seconds=forever`)).status, 400);
   });
+});
+
+test("log_format: text makes the executor log lines for people instead of JSON", async (t) => {
+  const dir = await testDir("executor-text-logs");
+  const performer = await startSamplePerformer();
+  t.after(() => performer.stop());
+  const config = {
+    ...dockerModeConfig(await testOperator(dir), [
+      { address: testAvsAddress(), name: "avs", endpoint: performer.address },
+    ]),
+    log_format: "text",
+  };
+  const executor = startNodeProcess([
+    "src/cli/executor.ts",
+    "run",
+    "--config",
+    await writeExecutorConfig(dir, config),
+    "--host=127.0.0.1",
+    "--grpc-port=0",
+    "--health-port=0",
+    "--metrics-port=0",
+  ]);
+  t.after(() => executor.stop());
+  const serving = await executor.waitForLog((l) => /executor serving/.test(l.msg ?? ""));
+  assert.match(
+    serving.msg!,
+    /^\S+Z INFO {2}hourglass-executor: executor serving ports=\{"grpc":\d+,.*\} deploymentMode=docker operator=0x[0-9a-f]{40}$/,
+  );
+  assert.ok(
+    executor.logs.every((l) => !("level" in l)),
+    "no line was JSON",
+  );
 });
