@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { kubectl, useNamespace } from "../support/cluster.ts";
+import { executorConfigYaml, supportedAvs } from "../support/executor-configs.ts";
 
 const AVS = "0x1234567890abcdef1234567890abcdef12345678";
 const OTHER_AVS = "0xabcdefabcdefabcdefabcdefabcdefabcdefabcd";
@@ -45,17 +46,7 @@ async function getJson(namespace: string, resource: string): Promise<Stored> {
   return JSON.parse(got.stdout);
 }
 
-const kubernetesConfig = (avsLines: string) => `
-aggregator_endpoint: aggregator.example:9000
-deployment_mode: kubernetes
-operator:
-  address: "0x00000000000000000000000000000000000000aa"
-  ecdsa_key_file: /etc/executor/key
-kubernetes:
-  namespace: ns
-avs_config:
-  supported_avs:
-${avsLines}`;
+const kubernetesConfig = (avsLines: string) => executorConfigYaml("kubernetes", supportedAvs(avsLines));
 
 test("a minimal Performer is stored with every default filled in", async (t) => {
   const ns = await useNamespace(t, "admit");
@@ -158,19 +149,14 @@ test("kubernetes mode without a kubernetes section is refused with the guide's m
 
 test("a Performer for an AVS that the namespace's executor runs in docker mode is refused", async (t) => {
   const ns = await useNamespace(t, "admit");
-  const config = `
-aggregator_endpoint: aggregator.example:9000
-deployment_mode: docker
-operator:
-  address: "0x00000000000000000000000000000000000000aa"
-  ecdsa_key_file: /etc/executor/key
-avs_config:
-  supported_avs:
-    - address: "${AVS}"
+  const config = executorConfigYaml(
+    "docker",
+    supportedAvs(`    - address: "${AVS}"
       name: one
       performer_image: registry.example/one
       endpoint: performer-one:9090
-`;
+`),
+  );
   const accepted = await apply(ns, executorConfigMap("executor-config", config));
   assert.equal(accepted.code, 0, accepted.stderr);
   const rejected = await apply(ns, performer("docker-avs", {}));

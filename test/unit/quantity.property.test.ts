@@ -11,13 +11,8 @@ import {
   QuantityFormatError,
   quantityText,
 } from "../../src/api/quantity.ts";
+import { MAX_INT64, nanos } from "../support/quantities.ts";
 
-/** The exact value in nano-units, the unit Kubernetes rounds to. */
-function nanos(q: Quantity): bigint {
-  return q.mantissa * 10n ** BigInt(q.exponent + 9);
-}
-
-const MAX_INT64 = 2n ** 63n - 1n;
 const DECIMAL_SI: Record<string, number> = {
   n: -9,
   u: -6,

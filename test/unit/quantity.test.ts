@@ -8,18 +8,11 @@ import {
   invalidQuantityMessage,
   isQuantity,
   parseQuantity,
-  type Quantity,
   type QuantityFormat,
   QuantityFormatError,
   quantityText,
 } from "../../src/api/quantity.ts";
-
-/** The exact value in nano-units, the unit Kubernetes rounds to. */
-function nanos(q: Quantity): bigint {
-  return q.mantissa * 10n ** BigInt(q.exponent + 9);
-}
-
-const MAX_INT64 = 2n ** 63n - 1n;
+import { MAX_INT64, nanos } from "../support/quantities.ts";
 
 describe("parseQuantity reads values and formats as Kubernetes does", () => {
   // [text, mantissa, exponent, format]: the value is mantissa × 10^exponent.

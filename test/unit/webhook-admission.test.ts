@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { parseExecutorConfig } from "../../src/api/executor-config.ts";
 import { admissionApp } from "../../webhooks/admission-app.ts";
 import {
   type AdmissionFacts,
@@ -15,6 +14,7 @@ import {
 import { hourglassWebhooks, WEBHOOK_PATHS } from "../../webhooks/hourglass-webhooks.ts";
 import { createWebhookMetrics } from "../../webhooks/webhook-metrics.ts";
 import { reviewText } from "../fixtures/admission/reviews.ts";
+import { executorConfigYaml, namespaceExecutorConfig, supportedAvs } from "../support/executor-configs.ts";
 
 interface ReviewResponse {
   response: {
@@ -76,23 +76,16 @@ function fakeFacts(executorConfig?: NamespaceExecutorConfig) {
   return { facts, asked };
 }
 
-const dockerConfig = (() => {
-  const parsed = parseExecutorConfig(`
-aggregator_endpoint: aggregator.example:9000
-deployment_mode: docker
-operator:
-  address: "0x00000000000000000000000000000000000000aa"
-  ecdsa_key_file: /etc/executor/key
-avs_config:
-  supported_avs:
-    - address: "0x1234567890abcdef1234567890abcdef12345678"
+const dockerConfig = namespaceExecutorConfig(
+  executorConfigYaml(
+    "docker",
+    supportedAvs(`    - address: "0x1234567890abcdef1234567890abcdef12345678"
       name: one
       performer_image: registry.example/one
       endpoint: performer-one:9090
-`);
-  assert.ok(parsed.config);
-  return { configMapName: "executor-config", config: parsed.config };
-})();
+`),
+  ),
+);
 
 test("the mutating webhook answers a minimal Performer with its defaults as a JSON Patch", async () => {
   const app = appWith(noClusterFacts);

@@ -9,23 +9,17 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { AdmissionLookupError } from "../../webhooks/admission-facts.ts";
 import { kubernetesAdmissionFacts } from "../../webhooks/kubernetes-admission-facts.ts";
+import { executorConfigYaml, supportedAvs } from "../support/executor-configs.ts";
 
 const AVS = "0x1234567890ABCDEF1234567890abcdef12345678";
 
-const validConfig = `
-aggregator_endpoint: aggregator.example:9000
-deployment_mode: kubernetes
-operator:
-  address: "0x00000000000000000000000000000000000000aa"
-  ecdsa_key_file: /etc/executor/key
-kubernetes:
-  namespace: avs-one
-avs_config:
-  supported_avs:
-    - address: "0x1234567890abcdef1234567890abcdef12345678"
+const validConfig = executorConfigYaml(
+  "kubernetes",
+  supportedAvs(`    - address: "0x1234567890abcdef1234567890abcdef12345678"
       name: one
       performer_image: registry.example/one
-`;
+`),
+);
 
 function configMap(name: string, data: Record<string, string>) {
   return { metadata: { name, labels: { "hourglass.eigenlayer.io/executor-config": "true" } }, data };

@@ -2,12 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import jsonPatch, { type Operation } from "fast-json-patch";
-import { parseExecutorConfig } from "../../src/api/executor-config.ts";
-import { formatProblem } from "../../src/api/problem.ts";
-import type { NamespaceExecutorConfig } from "../../webhooks/admission-facts.ts";
 import type { AdmissionRequest } from "../../webhooks/admission-review.ts";
 import { mutatePerformer } from "../../webhooks/mutate-performer.ts";
 import { requestOf } from "../fixtures/admission/reviews.ts";
+import { executorConfigYaml, namespaceExecutorConfig } from "../support/executor-configs.ts";
 
 const AVS_LOWER = "0x1234567890abcdef1234567890abcdef12345678";
 
@@ -23,22 +21,6 @@ function applied(request: AdmissionRequest, patch: readonly Operation[]): Record
 function withObject(request: AdmissionRequest, object: unknown): AdmissionRequest {
   return { ...request, object };
 }
-
-function executorConfig(yaml: string): NamespaceExecutorConfig {
-  const parsed = parseExecutorConfig(yaml);
-  assert.ok(parsed.config, parsed.problems.map(formatProblem).join("\n"));
-  return { configMapName: "executor-config", config: parsed.config };
-}
-
-const CONFIG_HEAD = `
-aggregator_endpoint: aggregator.example:9000
-deployment_mode: kubernetes
-operator:
-  address: "0x00000000000000000000000000000000000000aa"
-  ecdsa_key_file: /etc/executor/key
-kubernetes:
-  namespace: avs-one
-`;
 
 test("a minimal Performer gets every default, in additions only", () => {
   const request = requestOf("performer-minimal-create");
@@ -139,10 +121,11 @@ test("defaults never contradict the author: a request stays within a lower limit
   });
 });
 
+const kubernetesConfig = (rest: string) => namespaceExecutorConfig(executorConfigYaml("kubernetes", rest));
+
 test("the namespace's executor config supplies default_resources, its AVS's before the top level", () => {
   const request = requestOf("performer-minimal-create");
-  const perAvs = executorConfig(`${CONFIG_HEAD}
-default_resources:
+  const perAvs = kubernetesConfig(`default_resources:
   requests: { cpu: 100m, memory: 128Mi }
   limits: { cpu: 200m, memory: 256Mi }
 avs_config:
@@ -162,8 +145,7 @@ avs_config:
     limits: { cpu: "1", memory: "2Gi" },
   });
 
-  const topLevel = executorConfig(`${CONFIG_HEAD}
-default_resources:
+  const topLevel = kubernetesConfig(`default_resources:
   requests: { cpu: 100m, memory: 128Mi }
   limits: { cpu: 200m, memory: 256Mi }
 avs_config:

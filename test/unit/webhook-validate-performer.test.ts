@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseExecutorConfig } from "../../src/api/executor-config.ts";
 import type { Performer } from "../../src/api/performer.ts";
 import { errorsOf, formatProblem, warningsOf } from "../../src/api/problem.ts";
 import type { NamespaceExecutorConfig } from "../../webhooks/admission-facts.ts";
 import type { AdmissionRequest } from "../../webhooks/admission-review.ts";
 import { type PerformerFacts, validatePerformer } from "../../webhooks/validate-performer.ts";
 import { requestOf } from "../fixtures/admission/reviews.ts";
+import { executorConfigYaml, namespaceExecutorConfig, supportedAvs } from "../support/executor-configs.ts";
 
 const AVS = "0x1234567890abcdef1234567890abcdef12345678";
 const NO_FACTS: PerformerFacts = { sameAvsPerformers: [] };
@@ -28,22 +28,8 @@ function withSpec(
   return { ...request, object };
 }
 
-function executorConfig(yaml: string): NamespaceExecutorConfig {
-  const parsed = parseExecutorConfig(yaml);
-  assert.ok(parsed.config, parsed.problems.map(formatProblem).join("\n"));
-  return { configMapName: "executor-config", config: parsed.config };
-}
-
-function configFor(mode: string, avsLines: string): NamespaceExecutorConfig {
-  return executorConfig(`
-aggregator_endpoint: aggregator.example:9000
-deployment_mode: ${mode}
-operator:
-  address: "0x00000000000000000000000000000000000000aa"
-  ecdsa_key_file: /etc/executor/key
-${mode === "kubernetes" ? "kubernetes:\n  namespace: avs-one\n" : ""}avs_config:
-  supported_avs:
-${avsLines}`);
+function configFor(mode: "docker" | "kubernetes", avsLines: string): NamespaceExecutorConfig {
+  return namespaceExecutorConfig(executorConfigYaml(mode, supportedAvs(avsLines)));
 }
 
 function storedPerformer(name: string, deploymentMode: string): Performer {
