@@ -141,7 +141,8 @@ test("kubernetes mode without a kubernetes section is refused with the guide's m
   const config = kubernetesConfig(`    - address: "${AVS}"
       name: one
       performer_image: registry.example/one
-`).replace("kubernetes:\n  namespace: ns\n", "");
+`).replace("kubernetes:\n  namespace: avs-one\n", "");
+  assert.ok(!config.includes("\nkubernetes:"), config);
   const rejected = await apply(ns, executorConfigMap("executor-config", config));
   assert.notEqual(rejected.code, 0);
   assert.match(rejected.stderr, /kubernetes configuration is required/);
