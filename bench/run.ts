@@ -1,6 +1,7 @@
 // `make bench`: every benchmark in turn, each against a baseline measured in the same run (the machine is noisy,
 // so only ratios are compared with targets). Writes bench/results/<name>.json and bench/results/summary.md, and
-// prints the summary table. BENCH_ONLY=admission,routing,reconcile picks some; BENCH_PERFORMERS sets N.
+// prints the summary table. BENCH_ONLY=admission,routing,reconcile picks some; BENCH_PERFORMERS sets N and
+// BENCH_ROUNDS the rounds of the reconcile benchmark (500 and 3).
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
