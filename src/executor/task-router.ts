@@ -157,11 +157,13 @@ export class TaskRouter {
           Date.now() + delay < deadline.getTime();
         if (!retry) throw answerForFailure(error, route, taskId, attempt);
         metrics.taskRetriesTotal.inc({ avs: avsKey(avsAddress) });
+        // The slot is given back before the wait: a task backing off is not running on the performer, and the
+        // next attempt may go to another one (blue-green).
+        route.limiter.release();
         await sleep(delay);
         continue;
-      } finally {
-        route.limiter.release();
       }
+      route.limiter.release();
       if (response.task_id !== taskId) {
         throw statusError(
           status.INTERNAL,

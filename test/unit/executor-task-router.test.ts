@@ -37,7 +37,7 @@ const echoReversed: Behaviour = async (request) => ({
 
 function routerWith(
   connection: PerformerConnection,
-  options: { limit?: number; retryAttempts?: number } = {},
+  options: { limit?: number; retryAttempts?: number; backoffMs?: number } = {},
 ) {
   const registry = new PerformerRegistry();
   registry.add({
@@ -64,7 +64,7 @@ function routerWith(
     supportedAvs: [AVS, OTHER_AVS],
     taskTimeoutMs: 5_000,
     retryAttempts: options.retryAttempts ?? 2,
-    backoff: { initialMs: 1, maxMs: 2 },
+    backoff: { initialMs: options.backoffMs ?? 1, maxMs: 2 * (options.backoffMs ?? 1) },
   });
   return { router, registry, metrics };
 }
@@ -148,6 +148,28 @@ describe("TaskRouter", () => {
       await metrics.registry.metrics(),
       /task_retries_total\{avs="0xabcdef0123456789abcdef0123456789abcdef01"\} 2/,
     );
+  });
+
+  it("gives its in-flight slot back while it backs off before a retry", async () => {
+    let refused = false;
+    const connection = fakeConnection(async (request, deadline) => {
+      if (request.task_id === "t-1" && !refused) {
+        refused = true;
+        throw statusError(status.UNAVAILABLE, "No connection established. Last error: ECONNREFUSED");
+      }
+      return echoReversed(request, deadline);
+    });
+    const { router, registry } = routerWith(connection, { limit: 1, backoffMs: 200 });
+    const limiter = registry.routeFor(AVS)!.limiter;
+    const retrying = router.submitTask(task({ task_id: "t-1" }));
+    // Until the first attempt has failed and t-1 is in its backoff (a bounded wait: the slot may never come back).
+    for (let i = 0; i < 100 && !(refused && limiter.count === 0); i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // t-1 now waits out its backoff; the performer's only slot is free for t-2.
+    const other = await router.submitTask(task({ task_id: "t-2" }));
+    assert.equal(other.task_id, "t-2");
+    assert.equal((await retrying).task_id, "t-1");
   });
 
   it("gives up after retry_attempts retries and says the task was not run", async () => {
