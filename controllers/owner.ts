@@ -32,16 +32,12 @@ export function performerOwnerReference(performer: Performer): V1OwnerReference 
   };
 }
 
-/** Name, namespace, labels and owner of a child; `annotations` only when there are some. */
-export function performerChildMetadata(
-  performer: Performer,
-  annotations?: Record<string, string>,
-): V1ObjectMeta {
+/** Name, namespace, labels and owner of a child. */
+export function performerChildMetadata(performer: Performer): V1ObjectMeta {
   return {
     name: performerChildName(performer.metadata.name!),
     namespace: performer.metadata.namespace,
     labels: performerChildLabels(performer),
-    ...(annotations ? { annotations } : {}),
     ownerReferences: [performerOwnerReference(performer)],
   };
 }

@@ -1,11 +1,7 @@
 // What the controller assumes for a field the mutating webhook would have set. A Performer normally arrives
 // defaulted; these keep the controller correct when it does not (webhook disabled, object created before the
 // webhook was installed).
-import type { PerformerSpec } from "../src/api/performer.ts";
-
-export const DEFAULT_GRPC_PORT = 9090;
-
-type HealthCheck = NonNullable<PerformerSpec["healthCheck"]>;
+import type { PerformerHealthCheck as HealthCheck, PerformerSpec } from "../src/api/performer.ts";
 
 /** The troubleshooting guide's probe: HTTP GET /health on 8090, first after 30 s, then every 10 s. */
 export const DEFAULT_HEALTH_CHECK = {
@@ -15,10 +11,6 @@ export const DEFAULT_HEALTH_CHECK = {
   initialDelaySeconds: 30,
   periodSeconds: 10,
 } as const satisfies HealthCheck;
-
-export function grpcPortOf(spec: PerformerSpec): number {
-  return spec.config?.grpcPort ?? DEFAULT_GRPC_PORT;
-}
 
 /** The health check with every omitted field defaulted. */
 export function healthCheckOf(

@@ -11,9 +11,10 @@ import type {
   V1Toleration,
 } from "@kubernetes/client-node";
 import type { Performer, PerformerSpec } from "../src/api/performer.ts";
+import { grpcPortOf } from "../src/api/performer.ts";
 import { canonicalJson } from "../src/kube/canonical-json.ts";
 import { performerChildMetadata } from "./owner.ts";
-import { grpcPortOf, healthCheckOf } from "./performer-defaults.ts";
+import { healthCheckOf } from "./performer-defaults.ts";
 
 export const PERFORMER_CONTAINER = "performer";
 /** Hash of the desired Pod; a Pod whose hash differs from the Performer's is replaced (a Pod spec is immutable). */
@@ -98,15 +99,10 @@ function containerPorts(spec: PerformerSpec): V1ContainerPort[] {
   const grpcPort = grpcPortOf(spec);
   const ports: V1ContainerPort[] = [{ name: "grpc", containerPort: grpcPort, protocol: "TCP" }];
   const health = healthCheckOf(spec);
-  if (health.type !== "grpc" && healthPort(spec) !== grpcPort) {
-    ports.push({ name: "health", containerPort: healthPort(spec), protocol: "TCP" });
+  if (health.type !== "grpc" && health.port !== grpcPort) {
+    ports.push({ name: "health", containerPort: health.port, protocol: "TCP" });
   }
   return ports;
-}
-
-function healthPort(spec: PerformerSpec): number {
-  const health = healthCheckOf(spec);
-  return health.type === "grpc" ? grpcPortOf(spec) : health.port;
 }
 
 function readinessProbe(spec: PerformerSpec): V1Probe {
@@ -121,9 +117,9 @@ function readinessProbe(spec: PerformerSpec): V1Probe {
     case "grpc":
       return { grpc: { port: grpcPortOf(spec) }, ...timing };
     case "tcp":
-      return { tcpSocket: { port: healthPort(spec) }, ...timing };
+      return { tcpSocket: { port: health.port }, ...timing };
     default:
-      return { httpGet: { path: health.path, port: healthPort(spec) }, ...timing };
+      return { httpGet: { path: health.path, port: health.port }, ...timing };
   }
 }
 

@@ -1,9 +1,8 @@
 // The Service a Performer asks for: a stable name in front of its Pod, `performer-<name>`, which is what the
 // executor dials (performerEndpoint). Pure; the reconciler applies it when it differs from what exists.
 import type { V1Service } from "@kubernetes/client-node";
-import { LABEL_PERFORMER, type Performer } from "../src/api/performer.ts";
+import { grpcPortOf, LABEL_PERFORMER, type Performer } from "../src/api/performer.ts";
 import { performerChildMetadata } from "./owner.ts";
-import { grpcPortOf } from "./performer-defaults.ts";
 
 export function performerService(performer: Performer): V1Service {
   return {

@@ -2,6 +2,7 @@
 // argument, and the previous status (performer.status) only supplies lastTransitionTime of unchanged conditions.
 import type { V1ContainerStatus, V1Pod, V1PodCondition, V1Service } from "@kubernetes/client-node";
 import {
+  grpcPortOf,
   type Performer,
   type PerformerCondition,
   type PerformerPhase,
@@ -9,7 +10,7 @@ import {
   performerChildName,
   performerEndpoint,
 } from "../src/api/performer.ts";
-import { grpcPortOf, healthCheckOf } from "./performer-defaults.ts";
+import { healthCheckOf } from "./performer-defaults.ts";
 import { PERFORMER_CONTAINER } from "./performer-pod.ts";
 
 /** Why a child could not be brought to its desired state: refused by the apiserver, or owned by someone else. */

@@ -1,7 +1,7 @@
 // What the mutating webhook fills in on a Performer: pure, only adding what is missing (so that applying it to its
 // own output changes nothing), never touching what the author set.
-import { DEFAULT_GRPC_PORT, DEFAULT_HEALTH_CHECK } from "../controllers/performer-defaults.ts";
-import { avsLabelValue, LABEL_AVS, LABEL_PERFORMER } from "../src/api/performer.ts";
+import { DEFAULT_HEALTH_CHECK } from "../controllers/performer-defaults.ts";
+import { avsLabelValue, DEFAULT_GRPC_PORT, LABEL_AVS, LABEL_PERFORMER } from "../src/api/performer.ts";
 import { compareQuantities, isQuantity, parseQuantity, quantityText } from "../src/api/quantity.ts";
 
 export type ResourceList = Record<string, string | number>;

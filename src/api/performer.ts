@@ -56,6 +56,14 @@ export function performerChildName(name: string): string {
   return `performer-${name}`;
 }
 
+/** The performer's gRPC port when the Performer does not say (the mutating webhook writes it in). */
+export const DEFAULT_GRPC_PORT = 9090;
+
+/** The port the Performer's Service exposes and its executor dials. */
+export function grpcPortOf(spec: PerformerSpec): number {
+  return spec.config?.grpcPort ?? DEFAULT_GRPC_PORT;
+}
+
 /** Where the executor reaches a performer: Hourglass's `performer-{name}.{namespace}.svc.cluster.local:{port}`. */
 export function performerEndpoint(name: string, namespace: string, port: number): string {
   return `${performerChildName(name)}.${namespace}.svc.cluster.local:${port}`;

@@ -1,8 +1,3 @@
-// hourglass-operator: the admission webhooks (HTTPS, on every replica), the Performer controller (on the elected
-// leader with --leader-elect) and the metrics/health endpoints, in one process. SIGTERM and SIGINT stop it
-// gracefully: reviews and reconciles in flight finish, then the process exits.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
@@ -12,7 +7,7 @@ import { hourglassWebhooks } from "../../webhooks/hourglass-webhooks.ts";
 import { kubernetesAdmissionFacts } from "../../webhooks/kubernetes-admission-facts.ts";
 import { createWebhookMetrics } from "../../webhooks/webhook-metrics.ts";
 import { startWebhookServer } from "../../webhooks/webhook-server.ts";
-import { loadKubeConfig, SERVICE_ACCOUNT_DIR } from "../kube/kubeconfig.ts";
+import { inCluster, loadKubeConfig } from "../kube/kubeconfig.ts";
 import { serveHttp } from "../observability/http-server.ts";
 import { createLogger } from "../observability/logger.ts";
 import { Readiness, startMetricsServer } from "../observability/metrics-server.ts";
@@ -138,8 +133,7 @@ export async function startOperator(options: OperatorOptions, logger: Logger): P
  * $KUBECONFIG or ~/.kube/config. Webhooks alone run without one.
  */
 function clusterAccess(options: OperatorOptions): KubeConfig | undefined {
-  const inCluster = !!process.env.KUBERNETES_SERVICE_HOST && existsSync(join(SERVICE_ACCOUNT_DIR, "token"));
-  if (options.kubeconfig || inCluster || options.controller) {
+  if (options.kubeconfig || inCluster() || options.controller) {
     return loadKubeConfig(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {});
   }
   return undefined;

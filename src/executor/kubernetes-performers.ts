@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { avsLabelValue, LABEL_AVS, type Performer } from "../api/performer.ts";
+import { avsLabelValue, grpcPortOf, LABEL_AVS, type Performer } from "../api/performer.ts";
 import type {
   DeployArtifactRequest,
   DeployArtifactResponse,
@@ -197,7 +197,8 @@ export function kubernetesPerformerManager(parts: {
   /** Sends the AVS's tasks to a Ready Performer; returns the route that had them before, if another. */
   function routeTo(avs: AvsSettings, performer: Performer): PerformerRoute | undefined {
     const name = performer.metadata.name!;
-    const port = performer.spec.config?.grpcPort ?? settings.performer.defaultPort;
+    // The port the controller gives the Performer's Service.
+    const port = grpcPortOf(performer.spec);
     const endpoint = renderServicePattern(settings.performer.servicePattern, {
       name,
       namespace: k8s.namespace,

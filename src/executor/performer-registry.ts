@@ -1,5 +1,6 @@
 // The performers this executor knows, and which one each AVS's tasks go to. A performer can be known without
 // taking traffic (a blue-green deployment's new side until it is Ready, the old side while it drains).
+import { avsLabelValue } from "../api/performer.ts";
 import type { PerformerInfo } from "../grpc/messages.ts";
 import type { InFlightLimiter } from "./in-flight-limiter.ts";
 import type { PerformerConnection } from "./performer-connection.ts";
@@ -27,10 +28,11 @@ export interface PerformerRoute {
   health: PerformerHealth;
 }
 
-/** Addresses are case-insensitive (EIP-55 mixed case is only a checksum). */
-export function avsKey(avsAddress: string): string {
-  return avsAddress.toLowerCase();
-}
+/**
+ * Addresses are case-insensitive (EIP-55 mixed case is only a checksum). The key is the AVS label's value, so
+ * that a Performer's label finds its AVS.
+ */
+export const avsKey = avsLabelValue;
 
 export function performerInfo(route: PerformerRoute): PerformerInfo {
   return {

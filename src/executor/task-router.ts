@@ -71,13 +71,13 @@ export class TaskRouter {
   async submitTask(submission: TaskSubmission, callDeadline?: Date): Promise<TaskResult> {
     const { metrics } = this.#options;
     const started = performance.now();
-    const avsLabel = avsKey(submission.avs_address);
-    const known = this.#supported.has(avsLabel);
+    const avs = avsKey(submission.avs_address);
+    const known = this.#supported.has(avs);
     // Unknown AVSs share one label value so that a caller cannot grow the metric's label set without bound.
-    const labels = { avs: known ? avsLabel : "unknown" };
+    const labels = { avs: known ? avs : "unknown" };
     metrics.tasksInFlight.inc(labels);
     try {
-      const result = await this.#submit(submission, callDeadline);
+      const result = await this.#submit(submission, known ? avs : undefined, callDeadline);
       metrics.tasksTotal.inc({ ...labels, result: "success" });
       return result;
     } catch (error) {
@@ -92,19 +92,24 @@ export class TaskRouter {
     }
   }
 
-  async #submit(submission: TaskSubmission, callDeadline: Date | undefined): Promise<TaskResult> {
+  /** `avs`: the AVS's key when this executor serves it. */
+  async #submit(
+    submission: TaskSubmission,
+    avs: string | undefined,
+    callDeadline: Date | undefined,
+  ): Promise<TaskResult> {
     const { task_id: taskId, avs_address: avsAddress } = submission;
     if (!taskId) throw statusError(status.INVALID_ARGUMENT, "task_id: empty; give every task a unique id");
     if (!avsAddress)
       throw statusError(status.INVALID_ARGUMENT, "avs_address: empty; name the AVS the task is for");
-    if (!this.#supported.has(avsKey(avsAddress))) {
+    if (avs === undefined) {
       throw statusError(
         status.NOT_FOUND,
         `avs_address: this executor serves no AVS ${avsAddress} (it serves ${[...this.#supported.values()].join(", ")}); add it to avs_config.supported_avs`,
       );
     }
     // A task id already running for the AVS is refused so that a resubmission cannot be executed, or answered, twice.
-    const runningKey = `${avsKey(avsAddress)}/${taskId}`;
+    const runningKey = `${avs}/${taskId}`;
     if (this.#running.has(runningKey)) {
       throw statusError(
         status.ALREADY_EXISTS,
@@ -113,7 +118,7 @@ export class TaskRouter {
     }
     this.#running.add(runningKey);
     try {
-      return await this.#execute(submission, this.#deadline(callDeadline));
+      return await this.#execute(submission, avs, this.#deadline(callDeadline));
     } finally {
       this.#running.delete(runningKey);
     }
@@ -124,7 +129,7 @@ export class TaskRouter {
     return new Date(callDeadline && callDeadline.getTime() < own ? callDeadline.getTime() : own);
   }
 
-  async #execute(submission: TaskSubmission, deadline: Date): Promise<TaskResult> {
+  async #execute(submission: TaskSubmission, avs: string, deadline: Date): Promise<TaskResult> {
     const { registry, retryAttempts, backoff, metrics, signer } = this.#options;
     const { task_id: taskId, avs_address: avsAddress } = submission;
     for (let attempt = 1; ; attempt++) {
@@ -156,7 +161,7 @@ export class TaskRouter {
           attempt <= retryAttempts &&
           Date.now() + delay < deadline.getTime();
         if (!retry) throw answerForFailure(error, route, taskId, attempt);
-        metrics.taskRetriesTotal.inc({ avs: avsKey(avsAddress) });
+        metrics.taskRetriesTotal.inc({ avs });
         // The slot is given back before the wait: a task backing off is not running on the performer, and the
         // next attempt may go to another one (blue-green).
         route.limiter.release();

@@ -18,6 +18,8 @@ export function apiErrorMessage(error: unknown): string {
 }
 
 export const isNotFound = (error: unknown): boolean => apiStatusCode(error) === 404;
+/** 410 Gone: from an API call, a watch request, or a watch's ERROR event object (a Status). */
+export const isGone = (error: unknown): boolean => apiStatusCode(error) === 410;
 export const isConflict = (error: unknown): boolean => apiStatusCode(error) === 409;
 
 /** 4xx other than 404/409/429: the request itself is wrong (invalid, forbidden) and repeating it will not help. */

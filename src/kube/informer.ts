@@ -10,7 +10,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { errorLogFields } from "./api-errors.ts";
+import { errorLogFields, isGone } from "./api-errors.ts";
 import { exponentialDelayMs, jittered } from "./backoff.ts";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -50,12 +50,6 @@ export interface InformerOptions<T> {
   backoffMaxMs?: number;
   /** In [0, 1); the jitter's source. */
   random?: () => number;
-}
-
-/** The ERROR event's object, or the error thrown, says 410 Gone. */
-export function isGone(error: unknown): boolean {
-  const e = error as { statusCode?: number; code?: number } | undefined;
-  return e?.statusCode === 410 || e?.code === 410;
 }
 
 function asError(error: unknown): Error {

@@ -36,6 +36,14 @@ export class PooledKubeConfig extends KubeConfig {
   }
 }
 
+/** In a Pod with a service account: what client-go's in-cluster config requires. */
+export function inCluster(serviceAccountRoot = ""): boolean {
+  return (
+    !!process.env.KUBERNETES_SERVICE_HOST &&
+    existsSync(join(serviceAccountRoot, SERVICE_ACCOUNT_DIR, "token"))
+  );
+}
+
 export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   const env = process.env;
   const root = options.serviceAccountRoot ?? "";
@@ -47,7 +55,7 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
       );
     }
     kc.loadFromFile(options.kubeconfig);
-  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(join(root, SERVICE_ACCOUNT_DIR, "token"))) {
+  } else if (inCluster(root)) {
     kc.loadFromCluster(root);
   } else {
     const files = (env.KUBECONFIG ?? "").split(":").filter(Boolean);
