@@ -3,7 +3,7 @@
 // apiserver giving up on the webhook.
 import { type ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { parseExecutorConfig } from "../src/api/executor-config.ts";
+import { type ExecutorConfig, parseExecutorConfig } from "../src/api/executor-config.ts";
 import {
   avsLabelValue,
   LABEL_AVS,
@@ -31,6 +31,25 @@ export function kubernetesAdmissionFacts(
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const timeoutSeconds = Math.max(1, Math.floor(timeoutMs / 1000));
+  // Both webhooks read the namespace's config on every Performer write; each text a ConfigMap holds is parsed
+  // (and, when invalid, reported) once. Keyed by namespace/name; entries go when their ConfigMap is gone.
+  const parsedVersions = new Map<string, { text: string; config?: ExecutorConfig }>();
+  const parsedConfig = (namespace: string, name: string, text: string) => {
+    const key = `${namespace}/${name}`;
+    const known = parsedVersions.get(key);
+    if (known?.text === text) return known.config;
+    const parsed = parseExecutorConfig(text);
+    const errors = errorsOf(parsed.problems);
+    const config = errors.length === 0 ? parsed.config : undefined;
+    if (!config) {
+      logger.warn(
+        { namespace, configMap: name, problems: errors.map(formatProblem) },
+        "ignoring an executor config that does not validate",
+      );
+    }
+    parsedVersions.set(key, { text, config });
+    return config;
+  };
   return {
     async executorConfig(namespace) {
       const list = await bounded(
@@ -45,20 +64,17 @@ export function kubernetesAdmissionFacts(
       const items = [...list.items].sort((a, b) =>
         (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
       );
+      const listed = new Set(items.map((item) => `${namespace}/${item.metadata?.name ?? ""}`));
+      for (const key of parsedVersions.keys()) {
+        if (key.startsWith(`${namespace}/`) && !listed.has(key)) parsedVersions.delete(key);
+      }
       // One executor config per namespace is the layout; with several, the first by name decides, predictably.
       for (const item of items) {
         const name = item.metadata?.name ?? "";
         const text = item.data?.[EXECUTOR_CONFIG_KEY];
         if (text === undefined) continue;
-        const parsed = parseExecutorConfig(text);
-        const errors = errorsOf(parsed.problems);
-        if (parsed.config && errors.length === 0) {
-          return { configMapName: name, config: parsed.config } satisfies NamespaceExecutorConfig;
-        }
-        logger.warn(
-          { namespace, configMap: name, problems: errors.map(formatProblem) },
-          "ignoring an executor config that does not validate",
-        );
+        const config = parsedConfig(namespace, name, text);
+        if (config) return { configMapName: name, config } satisfies NamespaceExecutorConfig;
       }
       return undefined;
     },

@@ -2,7 +2,7 @@
 // own output changes nothing), never touching what the author set.
 import { DEFAULT_HEALTH_CHECK } from "../controllers/performer-defaults.ts";
 import { avsLabelValue, DEFAULT_GRPC_PORT, LABEL_AVS, LABEL_PERFORMER } from "../src/api/performer.ts";
-import { compareQuantities, isQuantity, parseQuantity, quantityText } from "../src/api/quantity.ts";
+import { compareQuantities, quantityText, tryParseQuantity } from "../src/api/quantity.ts";
 
 export type ResourceList = Record<string, string | number>;
 
@@ -118,11 +118,11 @@ function greater(fallback: string | number, authored: unknown): string | number 
 
 /** Sign of authored − fallback; 0 when authored is absent or not a quantity. */
 function ordered(authored: unknown, fallback: string | number): number {
-  const a = quantityText(authored);
-  const b = quantityText(fallback);
-  return a !== undefined && b !== undefined && isQuantity(a) && isQuantity(b)
-    ? compareQuantities(parseQuantity(a), parseQuantity(b))
-    : 0;
+  const aText = quantityText(authored);
+  const bText = quantityText(fallback);
+  const a = aText === undefined ? undefined : tryParseQuantity(aText);
+  const b = bText === undefined ? undefined : tryParseQuantity(bText);
+  return a !== undefined && b !== undefined ? compareQuantities(a, b) : 0;
 }
 
 function isObject(value: unknown): value is JsonObject {

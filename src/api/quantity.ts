@@ -93,8 +93,14 @@ export function parseQuantity(text: string): Quantity {
   return result;
 }
 
+/** The quantity, or undefined when the text is not one: for rules that check and use it in one go. */
+export function tryParseQuantity(text: string): Quantity | undefined {
+  const result = readQuantity(text);
+  return typeof result === "string" ? undefined : result;
+}
+
 export function isQuantity(text: string): boolean {
-  return typeof readQuantity(text) !== "string";
+  return tryParseQuantity(text) !== undefined;
 }
 
 /** A quantity's text as YAML or JSON may give it: a string as is, a finite number or bigint in decimal. */

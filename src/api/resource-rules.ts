@@ -5,10 +5,10 @@ import { error, type Problem, warning } from "./problem.ts";
 import {
   compareQuantities,
   invalidQuantityMessage,
-  isQuantity,
   parseQuantity,
   type Quantity,
   quantityText,
+  tryParseQuantity,
 } from "./quantity.ts";
 import { childPath } from "./schema-validation.ts";
 
@@ -46,12 +46,13 @@ export function resourceProblems(
       const text = quantityText(raw);
       if (text === undefined) continue;
       const at = childPath(childPath(path, kind), name);
-      if (!isQuantity(text)) {
+      const quantity = tryParseQuantity(text);
+      if (quantity === undefined) {
         problems.push(error(at, invalidQuantityMessage(name, text)));
-      } else if (compareQuantities(parseQuantity(text), ZERO) < 0) {
+      } else if (compareQuantities(quantity, ZERO) < 0) {
         problems.push(error(at, `must not be negative (got ${text})`));
       } else {
-        parsed[kind].set(name, { text, quantity: parseQuantity(text) });
+        parsed[kind].set(name, { text, quantity });
       }
     }
   }

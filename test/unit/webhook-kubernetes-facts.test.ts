@@ -108,6 +108,16 @@ test("the executor config is the first valid labelled ConfigMap by name", async 
   assert.equal(await facts.executorConfig("empty"), undefined);
 });
 
+test("an executor config that does not validate is reported once per text, not on every review", async () => {
+  const lines: string[] = [];
+  const destination = { write: (line: string) => lines.push(line) };
+  const facts = kubernetesAdmissionFacts(kubeConfig, pino({ level: "warn" }, destination));
+  for (let i = 0; i < 3; i++) assert.equal((await facts.executorConfig("avs-one"))?.configMapName, "a-first");
+  const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.configMap === "a-broken");
+  assert.equal(warnings.length, 1, lines.join(""));
+  assert.equal(warnings[0].msg, "ignoring an executor config that does not validate");
+});
+
 test("the Performers of an AVS are selected by the lowercased AVS label", async () => {
   requests.length = 0;
   const facts = kubernetesAdmissionFacts(kubeConfig, pino({ level: "silent" }));
