@@ -10,6 +10,7 @@ import type {
   V1ResourceRequirements,
   V1Toleration,
 } from "@kubernetes/client-node";
+import { imageParts } from "../src/api/image-reference.ts";
 import type { Performer, PerformerSpec } from "../src/api/performer.ts";
 import { grpcPortOf } from "../src/api/performer.ts";
 import { canonicalJson } from "../src/kube/canonical-json.ts";
@@ -31,8 +32,8 @@ const TMP_VOLUME = "tmp";
 
 /** `image:version`, unless the image already names a tag or a digest (or no version is given). */
 export function performerImage(spec: PerformerSpec): string {
-  const lastSegment = spec.image.slice(spec.image.lastIndexOf("/") + 1);
-  const pinned = spec.image.includes("@") || lastSegment.includes(":");
+  const { tag, digest } = imageParts(spec.image);
+  const pinned = tag !== undefined || digest !== undefined;
   return pinned || !spec.version ? spec.image : `${spec.image}:${spec.version}`;
 }
 

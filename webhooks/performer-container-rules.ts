@@ -1,9 +1,10 @@
 // Rules on what becomes the performer's container: its image and its environment. They run beside the schema
 // check, on input that may be malformed elsewhere, so each looks at the types it relies on before using them.
+
+import { isImageTag, parseImageReference } from "../src/api/image-reference.ts";
 import type { PerformerSpec } from "../src/api/performer.ts";
 import { error, type Problem, warning } from "../src/api/problem.ts";
 import { childPath } from "../src/api/schema-validation.ts";
-import { isImageTag, parseImageReference } from "./image-reference.ts";
 
 /** spec.image and spec.version: valid references, and a warning when what runs is not pinned. */
 export function imageProblems(spec: Partial<PerformerSpec>): Problem[] {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isImageTag, parseImageReference } from "../../webhooks/image-reference.ts";
+import { isImageTag, parseImageReference } from "../../src/api/image-reference.ts";
 
 const DIGEST = `sha256:${"a1".repeat(32)}`;
 

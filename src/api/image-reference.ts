@@ -15,6 +15,20 @@ const DOMAIN =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?$/;
 const MAX_NAME_LENGTH = 255;
 
+/**
+ * Name, tag and digest of `text`, split as the runtime splits them, without checking them: the digest follows
+ * the first '@', the tag a ':' after the last '/'.
+ */
+export function imageParts(text: string): ImageReference {
+  const at = text.indexOf("@");
+  const rest = at === -1 ? text : text.slice(0, at);
+  const digest = at === -1 ? undefined : text.slice(at + 1);
+  const colon = rest.indexOf(":", rest.lastIndexOf("/") + 1);
+  const name = colon === -1 ? rest : rest.slice(0, colon);
+  const tag = colon === -1 ? undefined : rest.slice(colon + 1);
+  return { name, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
+}
+
 /** The parts of `text`, or why it is not an image reference (a phrase that completes "spec.image: ..."). */
 export function parseImageReference(text: string): ImageReference | { invalid: string } {
   if (text === "") {
@@ -23,19 +37,16 @@ export function parseImageReference(text: string): ImageReference | { invalid: s
   if (/\s/.test(text)) {
     return { invalid: `must not contain whitespace (got ${JSON.stringify(text)})` };
   }
-  const [rest = "", digest, ...more] = text.split("@");
-  if (more.length > 0) {
+  if (text.split("@").length > 2) {
     return { invalid: `has more than one @ (got ${JSON.stringify(text)}); use name@algorithm:hex` };
   }
+  const parts = imageParts(text);
+  const { name, tag, digest } = parts;
   if (digest !== undefined && !DIGEST.test(digest)) {
     return {
       invalid: `has an invalid digest ${JSON.stringify(digest)}; use algorithm:hex, e.g. sha256:<64 hex digits>`,
     };
   }
-  const lastSlash = rest.lastIndexOf("/");
-  const colon = rest.indexOf(":", lastSlash + 1);
-  const name = colon === -1 ? rest : rest.slice(0, colon);
-  const tag = colon === -1 ? undefined : rest.slice(colon + 1);
   if (tag !== undefined && !TAG.test(tag)) {
     return {
       invalid: `has an invalid tag ${JSON.stringify(tag)}; a tag is up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'`,
@@ -45,7 +56,7 @@ export function parseImageReference(text: string): ImageReference | { invalid: s
   if (nameProblem) {
     return { invalid: nameProblem };
   }
-  return { name, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
+  return parts;
 }
 
 function nameInvalid(name: string): string | undefined {
