@@ -1,8 +1,7 @@
 // API writes as the apiserver counts them (apiserver_request_total), by verb and resource, so that a benchmark can
 // take the difference between two readings. Only the resources the Performer controller writes are kept; what the
 // controller manager writes (endpointslices, service accounts, ...) stays out.
-import { readFileSync } from "node:fs";
-import { request } from "node:https";
+import { get } from "../test/controlplane/controlplane.ts";
 import type { Pki } from "../test/controlplane/pki.ts";
 
 const WRITE_VERBS = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"]);
@@ -42,25 +41,8 @@ export function total(writes: Record<string, number>): number {
   return Object.values(writes).reduce((sum, n) => sum + n, 0);
 }
 
-export function readWriteCounts(server: string, pki: Pki): Promise<WriteCounts> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${server}/metrics`,
-      { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk) => {
-          body += chunk;
-        });
-        res.on("end", () =>
-          res.statusCode === 200
-            ? resolve(writeCounts(body))
-            : reject(new Error(`GET ${server}/metrics: ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
+export async function readWriteCounts(server: string, pki: Pki): Promise<WriteCounts> {
+  const { status, body } = await get(`${server}/metrics`, pki);
+  if (status !== 200) throw new Error(`GET ${server}/metrics: ${status}`);
+  return writeCounts(body);
 }

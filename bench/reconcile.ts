@@ -28,7 +28,7 @@ import {
   destroyControlPlane,
   startControlPlane,
 } from "../test/controlplane/controlplane.ts";
-import { kubectlAt } from "../test/controlplane/install.ts";
+import { installCrd } from "../test/controlplane/install.ts";
 import { startNodeProcess, type TestProcess } from "../test/support/grpc-processes.ts";
 import { readWriteCounts, total, writesBetween } from "./apiserver-writes.ts";
 import { atMost, type Check } from "./checks.ts";
@@ -284,13 +284,7 @@ async function onFreshControlPlane<T>(run: (cp: ControlPlane, kc: KubeConfig) =>
   const dir = await mkdtemp(join(tmpdir(), "bench-reconcile-"));
   const cp = await startControlPlane(dir);
   try {
-    await kubectlAt(cp, ["apply", "--server-side", "-k", join(ROOT, "config", "crd")]);
-    await kubectlAt(cp, [
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      `crd/${PERFORMER_PLURAL}.${PERFORMER_GROUP}`,
-    ]);
+    await installCrd(cp);
     // Every client here, the controller's included, keeps one connection to the apiserver.
     const kc = new PooledKubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);

@@ -68,7 +68,8 @@ function startProcess(dir: string, name: string, command: string, args: string[]
   return child;
 }
 
-function get(url: string, pki: Pki): Promise<{ status: number; body: string }> {
+/** A GET as the cluster admin (the PKI's client certificate); resolves with any status. */
+export function get(url: string, pki: Pki): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,

@@ -20,7 +20,8 @@ export async function kubectlAt(cp: ControlPlane, args: string[], input?: string
   return (await child).stdout;
 }
 
-export async function installProject(cp: ControlPlane, webhookBaseUrl: string): Promise<void> {
+/** The Performer CRD from config/crd, once the apiserver serves it. */
+export async function installCrd(cp: ControlPlane): Promise<void> {
   await kubectlAt(cp, ["apply", "--server-side", "--force-conflicts", "-k", join(root, "config", "crd")]);
   await kubectlAt(cp, [
     "wait",
@@ -28,6 +29,10 @@ export async function installProject(cp: ControlPlane, webhookBaseUrl: string): 
     "--timeout=60s",
     "crd/performers.hourglass.eigenlayer.io",
   ]);
+}
+
+export async function installProject(cp: ControlPlane, webhookBaseUrl: string): Promise<void> {
+  await installCrd(cp);
   await kubectlAt(cp, ["create", "namespace", "hourglass-system", "--dry-run=client", "-o", "yaml"]).then(
     (yaml) => kubectlAt(cp, ["apply", "-f", "-"], yaml),
   );
