@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { LABEL_PERFORMER, type Performer } from "../../src/api/performer.ts";
 import { recoverSigner } from "../../src/executor/operator-signer.ts";
 import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
+import { eventually } from "../support/eventually.ts";
 import { executorClient } from "../support/grpc-clients.ts";
 import {
   testAvsAddress,
@@ -28,19 +28,13 @@ async function performers(namespace: string): Promise<Performer[]> {
   return (JSON.parse(got.stdout) as { items: Performer[] }).items;
 }
 
-/** Polls until `find` returns something, failing with the executor's last words if it exits meanwhile. */
-async function eventually<T>(executor: TestProcess, find: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const found = await find();
-    if (found !== undefined) return found;
-    if (executor.child.exitCode !== null) {
-      const last = executor.logs.slice(-5).map((l) => JSON.stringify(l));
-      assert.fail(
-        `the executor exited (${executor.child.exitCode}):\n${last.join("\n")}\n${executor.stderr()}`,
-      );
-    }
-    await sleep(100);
-  }
+/** For `eventually`: ends the wait with the executor's last words if it exits meanwhile. */
+function exitOf(executor: TestProcess): () => string | undefined {
+  return () => {
+    if (executor.child.exitCode === null) return undefined;
+    const last = executor.logs.slice(-5).map((l) => JSON.stringify(l));
+    return `the executor exited (${executor.child.exitCode}):\n${last.join("\n")}\n${executor.stderr()}`;
+  };
 }
 
 function condition(type: string, status: "True" | "False", reason: string, message: string) {
@@ -144,7 +138,9 @@ describe("hourglass-executor run (kubernetes mode)", () => {
     t.after(() => client.close());
 
     // 1. The executor creates the AVS's Performer; the webhook has defaulted it.
-    const blue = await eventually(executor, async () => (await performers(namespace))[0]);
+    const blue = await eventually("the executor's Performer", async () => (await performers(namespace))[0], {
+      abortIf: exitOf(executor),
+    });
     const blueName = blue.metadata.name!;
     assert.equal(blue.spec.avsAddress, avs);
     assert.equal(blue.spec.image, "hourglass-example-performer");
@@ -180,8 +176,10 @@ describe("hourglass-executor run (kubernetes mode)", () => {
       registry_url: "registry.example/avs/performer",
       digest,
     });
-    const green = await eventually(executor, async () =>
-      (await performers(namespace)).find((p) => p.metadata.name !== blueName),
+    const green = await eventually(
+      "the green Performer",
+      async () => (await performers(namespace)).find((p) => p.metadata.name !== blueName),
+      { abortIf: exitOf(executor) },
     );
     const greenName = green.metadata.name!;
     assert.equal(green.spec.image, `registry.example/avs/performer@${digest}`);
@@ -228,7 +226,13 @@ describe("hourglass-executor run (kubernetes mode)", () => {
 
     const first = await startExecutorProcess(configPath);
     t.after(() => first.stop());
-    const created = await eventually(first, async () => (await performers(namespace))[0]);
+    const created = await eventually(
+      "the executor's Performer",
+      async () => (await performers(namespace))[0],
+      {
+        abortIf: exitOf(first),
+      },
+    );
     await markReady(namespace, created.metadata.name!);
     await first.waitForLog((l) => l.msg === "performers ready");
     // Without cleanup_on_shutdown the Performer outlives the executor.
@@ -256,8 +260,10 @@ describe("hourglass-executor run (kubernetes mode)", () => {
       registry_url: "registry.example/avs/missing",
       digest: MISSING_DIGEST,
     });
-    const broken = await eventually(second, async () =>
-      (await performers(namespace)).find((p) => p.metadata.uid !== created.metadata.uid),
+    const broken = await eventually(
+      "the Performer of the failing deployment",
+      async () => (await performers(namespace)).find((p) => p.metadata.uid !== created.metadata.uid),
+      { abortIf: exitOf(second) },
     );
     await writeStatus(namespace, broken.metadata.name!, {
       phase: "Failed",
@@ -275,7 +281,11 @@ describe("hourglass-executor run (kubernetes mode)", () => {
     assert.equal(failed.success, false);
     assert.match(failed.message, /ImagePullBackOff/);
     assert.match(failed.message, new RegExp(`stays on ${created.metadata.name}`));
-    await eventually(second, async () => ((await performers(namespace)).length === 1 ? true : undefined));
+    await eventually(
+      "the failed deployment's Performer to be removed",
+      async () => ((await performers(namespace)).length === 1 ? true : undefined),
+      { abortIf: exitOf(second) },
+    );
     assert.deepEqual(
       (await performers(namespace)).map((p) => p.metadata.uid),
       [created.metadata.uid],

@@ -26,6 +26,7 @@ import { createLogger } from "../../src/observability/logger.ts";
 import { restartApiserver } from "../controlplane/controlplane.ts";
 import { apiserverProxy } from "../support/apiserver-proxy.ts";
 import { testCluster, useNamespace } from "../support/cluster.ts";
+import { eventually } from "../support/eventually.ts";
 import {
   crashLoopStatus,
   imagePullFailingStatus,
@@ -93,21 +94,6 @@ const readPod = (namespace: string, name: string) =>
   readOrUndefined(() => core.readNamespacedPod({ namespace, name: `performer-${name}` }));
 const readService = (namespace: string, name: string) =>
   readOrUndefined(() => core.readNamespacedService({ namespace, name: `performer-${name}` }));
-
-/** Polls `probe` until it returns something other than undefined; fails naming `what` after `timeoutMs`. */
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`gave up after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function condition(performer: Performer, type: string): PerformerCondition | undefined {
   return performer.status?.conditions?.find((c) => c.type === type);
@@ -257,7 +243,7 @@ describe("the controller, in process", () => {
       async () => ((await readPod(ns, "delta")) || (await readService(ns, "delta")) ? undefined : true),
       // The garbage collector of a fresh control plane starts watching a new CRD's objects only at its next
       // resource resync (about 30 s).
-      120_000,
+      { timeoutMs: 120_000 },
     );
   });
 
@@ -468,10 +454,10 @@ describe("the controller, restarted and replaced", () => {
     await eventually(
       "controller-b to hold the Lease",
       async () => ((await leaseHolder(ns)) === "controller-b" ? true : undefined),
-      60_000,
+      { timeoutMs: 60_000 },
     );
     const takeoverMs = performance.now() - killedAt;
-    await eventually("the Pod of led-by-b", () => readPod(ns, "led-by-b"), 30_000);
+    await eventually("the Pod of led-by-b", () => readPod(ns, "led-by-b"), { timeoutMs: 30_000 });
     const reconciledMs = performance.now() - killedAt;
     t.diagnostic(
       `leader killed → Lease taken over: ${(takeoverMs / 1000).toFixed(1)} s; → new Performer's Pod: ${(reconciledMs / 1000).toFixed(1)} s`,
@@ -513,10 +499,10 @@ test("watches cut off are re-established and nothing that changed meanwhile is l
       const pod = await readPod(ns, "cut");
       return pod && pod.metadata?.uid !== before.metadata?.uid ? pod : undefined;
     },
-    60_000,
+    { timeoutMs: 60_000 },
   );
   assert.equal(after.spec?.containers[0]?.image, "registry.example/avs/performer:v3.0.0");
-  await eventually("the Pod of born-offline", () => readPod(ns, "born-offline"), 60_000);
+  await eventually("the Pod of born-offline", () => readPod(ns, "born-offline"), { timeoutMs: 60_000 });
   await assertOneChildEach(ns, ["cut", "born-offline"]);
 });
 
@@ -546,9 +532,9 @@ test("after an apiserver restart the controller's watches recover and later chan
       const pod = await readPod(ns, "restart");
       return pod && pod.metadata?.uid !== before.metadata?.uid ? pod : undefined;
     },
-    30_000,
+    { timeoutMs: 30_000 },
   );
   assert.equal(after.spec?.containers[0]?.image, "registry.example/avs/performer:v4.0.0");
-  await eventually("the Pod of after-restart", () => readPod(ns, "after-restart"), 30_000);
+  await eventually("the Pod of after-restart", () => readPod(ns, "after-restart"), { timeoutMs: 30_000 });
   await assertOneChildEach(ns, ["restart", "after-restart"]);
 });

@@ -11,6 +11,7 @@ import {
   type ListWatchSource,
   type WatchEventType,
 } from "../../src/kube/informer.ts";
+import { until } from "../support/eventually.ts";
 
 function obj(name: string, resourceVersion: string): KubernetesObject {
   return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns", resourceVersion } };
@@ -65,11 +66,6 @@ class FakeSource implements ListWatchSource<KubernetesObject> {
       },
     };
   }
-}
-
-async function until(what: string, condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 5000 && !condition(); i++) await sleep(2);
-  assert.ok(condition(), `gave up waiting for: ${what}`);
 }
 
 function informer(source: FakeSource, options: { watchdogMs?: number; resyncPeriodMs?: number } = {}) {

@@ -13,6 +13,7 @@ import {
   microTime,
   type StoredLease,
 } from "../../src/kube/leader-election.ts";
+import { until } from "../support/eventually.ts";
 
 class MemoryLease {
   stored: StoredLease | undefined;
@@ -61,11 +62,6 @@ function candidate(lease: MemoryLease, identity: string, registry = new Registry
     },
   });
   return { elector, client, transitions, registry };
-}
-
-async function until(what: string, condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 3000 && !condition(); i++) await sleep(5);
-  assert.ok(condition(), `gave up waiting for: ${what}`);
 }
 
 async function masterStatus(registry: Registry): Promise<number | undefined> {
