@@ -13,6 +13,7 @@ import type {
 import { imageParts } from "../src/api/image-reference.ts";
 import type { Performer, PerformerSpec } from "../src/api/performer.ts";
 import { grpcPortOf } from "../src/api/performer.ts";
+import { formatQuantity, quantityText, tryParseQuantity } from "../src/api/quantity.ts";
 import { canonicalJson } from "../src/kube/canonical-json.ts";
 import { performerChildMetadata } from "./owner.ts";
 import { healthCheckOf } from "./performer-defaults.ts";
@@ -128,8 +129,8 @@ function readinessProbe(spec: PerformerSpec): V1Probe {
  * the kubelet requires its request and limit to be equal: both are set. */
 function containerResources(spec: PerformerSpec): V1ResourceRequirements | undefined {
   const gpus = spec.hardwareRequirements?.gpuCount ?? 0;
-  const requests = { ...stringQuantities(spec.resources?.requests) };
-  const limits = { ...stringQuantities(spec.resources?.limits) };
+  const requests = { ...canonicalQuantities(spec.resources?.requests) };
+  const limits = { ...canonicalQuantities(spec.resources?.limits) };
   if (gpus > 0) {
     requests[GPU_RESOURCE] = String(gpus);
     limits[GPU_RESOURCE] = String(gpus);
@@ -140,8 +141,21 @@ function containerResources(spec: PerformerSpec): V1ResourceRequirements | undef
   return result.requests || result.limits ? result : undefined;
 }
 
-function stringQuantities(quantities: Record<string, string | number> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(quantities ?? {}).map(([name, q]) => [name, String(q)]));
+/**
+ * Each quantity as the apiserver stores it (0.5 → 500m, 1024Mi → 1Gi), so that re-spelling a quantity in the
+ * Performer changes neither the Pod nor its hash, and does not restart the performer. A quantity that does
+ * not parse is passed on as written, for the apiserver to refuse with its own message.
+ */
+function canonicalQuantities(
+  quantities: Record<string, string | number> | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(quantities ?? {}).map(([name, value]) => {
+      const text = quantityText(value) ?? String(value);
+      const parsed = tryParseQuantity(text);
+      return [name, parsed ? formatQuantity(parsed) : text];
+    }),
+  );
 }
 
 function hardwareNodeSelector(spec: PerformerSpec): Record<string, string> {

@@ -232,6 +232,22 @@ describe("the controller, in process", () => {
     assert.ok((await eventsFor(ns, "gamma", "ReplacingPod")).length >= 1);
   });
 
+  test("a quantity re-spelled as the apiserver stores it keeps the Pod", async (t) => {
+    const ns = await useNamespace(t, "ctl");
+    await createPerformer(ns, "zeta", { resources: { requests: { cpu: "0.5", memory: "1024Mi" } } });
+    const first = await eventually("the first Pod", () => readPod(ns, "zeta"));
+    // What the apiserver stored is what the controller asked for: the two spell quantities alike.
+    const stored = first.spec?.containers[0]?.resources?.requests;
+    assert.deepEqual(stored, { cpu: "500m", memory: "1Gi" });
+    await patchPerformer(ns, "zeta", { spec: { resources: { requests: stored } } });
+    await eventually("status of generation 2", async () => {
+      const p = await getPerformer(ns, "zeta");
+      return p.metadata.generation === 2 && p.status?.observedGeneration === 2 ? p : undefined;
+    });
+    assert.equal((await readPod(ns, "zeta"))?.metadata?.uid, first.metadata?.uid);
+    assert.deepEqual(await eventsFor(ns, "zeta", "ReplacingPod"), []);
+  });
+
   test("deleting the Performer removes its Pod and Service (garbage collection)", async (t) => {
     const ns = await useNamespace(t, "ctl");
     await createPerformer(ns, "delta");

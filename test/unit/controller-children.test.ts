@@ -150,6 +150,32 @@ describe("performerPod", () => {
     });
   });
 
+  test("quantities are written as the apiserver stores them, so a re-spelling keeps the Pod", () => {
+    const respelled = performerPod(
+      performer({
+        resources: { requests: { cpu: 0.5, memory: "1024Mi" }, limits: { cpu: "2000m", memory: "4096Mi" } },
+      }),
+    );
+    const canonical = performerPod(
+      performer({
+        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" } },
+      }),
+    );
+    assert.deepEqual(container(respelled).resources, {
+      requests: { cpu: "500m", memory: "1Gi" },
+      limits: { cpu: "2", memory: "4Gi" },
+    });
+    assert.equal(
+      respelled.metadata?.annotations?.[ANNOTATION_SPEC_HASH],
+      canonical.metadata?.annotations?.[ANNOTATION_SPEC_HASH],
+    );
+  });
+
+  test("a quantity that does not parse is passed on as written, for the apiserver to refuse", () => {
+    const c = container(performerPod(performer({ resources: { requests: { cpu: "500mm" } } })));
+    assert.deepEqual(c.resources, { requests: { cpu: "500mm" } });
+  });
+
   test("gpuCount becomes an equal nvidia.com/gpu request and limit, and tolerates the GPU taint", () => {
     const pod = performerPod(
       performer({
