@@ -65,9 +65,22 @@ const PLACEHOLDERS = new Set(["{name}", "{namespace}", "{port}"]);
 
 const validateSchema = compileValidator(ExecutorConfigSchema);
 
+type PerformerConfig = NonNullable<ExecutorConfig["performer_config"]>;
+type KubernetesConfig = NonNullable<ExecutorConfig["kubernetes"]>;
+type WithValues<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
+
+/** The config as parseExecutorConfig returns it: every key that has a default has a value. */
+export type ResolvedExecutorConfig = WithValues<
+  ExecutorConfig,
+  "deployment_mode" | "grpc_port" | "health_port" | "metrics_port" | "log_level" | "log_format"
+> & {
+  performer_config: Required<PerformerConfig>;
+  kubernetes?: WithValues<KubernetesConfig, keyof typeof EXECUTOR_DEFAULTS.kubernetes>;
+};
+
 export interface ParsedExecutorConfig {
   /** The config with defaults applied; absent when there is any error. */
-  config?: ExecutorConfig;
+  config?: ResolvedExecutorConfig;
   /** Errors and warnings, in document order, each with its line. */
   problems: Problem[];
 }
@@ -129,11 +142,12 @@ export function defaultResourcesFor(
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
-function withDefaults(raw: ExecutorConfig): ExecutorConfig {
+function withDefaults(raw: ExecutorConfig): ResolvedExecutorConfig {
   // Modes are consistent by now, so the first AVS that declares one speaks for all.
   const avsMode = raw.avs_config.supported_avs.find((avs) => avs.deployment_mode)?.deployment_mode;
+  const { kubernetes, ...rest } = raw;
   return {
-    ...raw,
+    ...rest,
     deployment_mode: raw.deployment_mode ?? avsMode ?? DEFAULT_DEPLOYMENT_MODE,
     grpc_port: raw.grpc_port ?? EXECUTOR_DEFAULTS.grpc_port,
     health_port: raw.health_port ?? EXECUTOR_DEFAULTS.health_port,
@@ -141,7 +155,7 @@ function withDefaults(raw: ExecutorConfig): ExecutorConfig {
     log_level: raw.log_level ?? EXECUTOR_DEFAULTS.log_level,
     log_format: raw.log_format ?? EXECUTOR_DEFAULTS.log_format,
     performer_config: { ...EXECUTOR_DEFAULTS.performer_config, ...raw.performer_config },
-    ...(raw.kubernetes ? { kubernetes: { ...EXECUTOR_DEFAULTS.kubernetes, ...raw.kubernetes } } : {}),
+    ...(kubernetes ? { kubernetes: { ...EXECUTOR_DEFAULTS.kubernetes, ...kubernetes } } : {}),
   };
 }
 

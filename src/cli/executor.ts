@@ -1,7 +1,7 @@
 // hourglass-executor: the executor sidecar. `validate` checks a config offline; `run` serves tasks.
 // Exit codes: 0 success, 1 the config (or the run) failed, 2 usage errors.
 import { basename } from "node:path";
-import { deploymentModeOf, loadExecutorConfigFile } from "../api/executor-config.ts";
+import { loadExecutorConfigFile } from "../api/executor-config.ts";
 import { errorsOf, formatProblem, type Problem, warningsOf } from "../api/problem.ts";
 import { RUN_USAGE, runExecutorCommand } from "../executor/run-command.ts";
 import { type Command, dispatchCommand, oneOf, parseFlags, runProgram, UsageError } from "./args.ts";
@@ -42,7 +42,7 @@ function validate(args: string[]): number {
   const warnings = warningsOf(problems);
   if (output === "json") {
     const summary = config
-      ? { deploymentMode: deploymentModeOf(config), avsCount: config.avs_config.supported_avs.length }
+      ? { deploymentMode: config.deployment_mode, avsCount: config.avs_config.supported_avs.length }
       : {};
     const json = { file: flags.config, valid: errors.length === 0, ...summary, errors, warnings };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -52,7 +52,7 @@ function validate(args: string[]): number {
     const name = basename(flags.config);
     process.stdout.write(
       config
-        ? `${name}: valid (${deploymentModeOf(config)} mode, ${plural(config.avs_config.supported_avs.length, "AVS")}, ${plural(warnings.length, "warning")})\n`
+        ? `${name}: valid (${config.deployment_mode} mode, ${plural(config.avs_config.supported_avs.length, "AVS")}, ${plural(warnings.length, "warning")})\n`
         : `${name}: invalid (${plural(errors.length, "error")}, ${plural(warnings.length, "warning")})\n`,
     );
   }

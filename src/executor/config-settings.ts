@@ -2,12 +2,7 @@
 // to the executor's settings. Validation proper (paths, lines, suggestions) is the config module's; what is
 // checked here is only what the config cannot know: the environment and the flags.
 import { parseGoDuration } from "../api/duration.ts";
-import {
-  defaultResourcesFor,
-  deploymentModeOf,
-  EXECUTOR_DEFAULTS,
-  type ExecutorConfig,
-} from "../api/executor-config.ts";
+import { defaultResourcesFor, type ResolvedExecutorConfig } from "../api/executor-config.ts";
 import type { ExecutorSettings } from "./settings.ts";
 
 /** Command-line overrides of `hourglass-executor run`. */
@@ -22,9 +17,9 @@ export interface RunFlags {
 
 const RUN_DEFAULTS = { host: "0.0.0.0", profilingPort: 6060, maxInFlight: 64 } as const;
 
-/** A duration the config module has already checked; `fallback` when the key is absent. */
-function ms(value: string | undefined, fallback: string): number {
-  return parseGoDuration(value ?? fallback) ?? parseGoDuration(fallback)!;
+/** A duration the config module has already checked. */
+function ms(value: string): number {
+  return parseGoDuration(value)!;
 }
 
 /** NETWORK_TIMEOUT: a Go duration ("45s"), or a bare number of seconds. */
@@ -45,30 +40,28 @@ function pluralOf(kind: string): string {
 }
 
 export function executorSettings(
-  config: ExecutorConfig,
+  config: ResolvedExecutorConfig,
   env: NodeJS.ProcessEnv,
   flags: RunFlags = {},
 ): ExecutorSettings {
-  const pc = { ...EXECUTOR_DEFAULTS.performer_config, ...config.performer_config };
-  const k8s = config.kubernetes && { ...EXECUTOR_DEFAULTS.kubernetes, ...config.kubernetes };
+  const pc = config.performer_config;
+  const k8s = config.kubernetes;
   return {
-    deploymentMode: deploymentModeOf(config),
+    deploymentMode: config.deployment_mode,
     operator: { address: config.operator.address, ecdsaKeyFile: config.operator.ecdsa_key_file },
     host: flags.host ?? RUN_DEFAULTS.host,
     ports: {
-      grpc: flags.grpcPort ?? config.grpc_port ?? EXECUTOR_DEFAULTS.grpc_port,
-      health: flags.healthPort ?? config.health_port ?? EXECUTOR_DEFAULTS.health_port,
-      metrics: flags.metricsPort ?? config.metrics_port ?? EXECUTOR_DEFAULTS.metrics_port,
+      grpc: flags.grpcPort ?? config.grpc_port,
+      health: flags.healthPort ?? config.health_port,
+      metrics: flags.metricsPort ?? config.metrics_port,
       profiling: flags.profilingPort ?? RUN_DEFAULTS.profilingPort,
     },
     profiling: env.ENABLE_PROFILING === "true",
     performer: {
       servicePattern: pc.service_pattern,
       defaultPort: pc.default_port,
-      taskTimeoutMs:
-        networkTimeoutMs(env.NETWORK_TIMEOUT) ??
-        ms(pc.connection_timeout, EXECUTOR_DEFAULTS.performer_config.connection_timeout),
-      startupTimeoutMs: ms(pc.startup_timeout, EXECUTOR_DEFAULTS.performer_config.startup_timeout),
+      taskTimeoutMs: networkTimeoutMs(env.NETWORK_TIMEOUT) ?? ms(pc.connection_timeout),
+      startupTimeoutMs: ms(pc.startup_timeout),
       retryAttempts: pc.retry_attempts,
       maxPerformers: pc.max_performers,
       maxInFlight: flags.maxInFlight ?? RUN_DEFAULTS.maxInFlight,
@@ -82,8 +75,8 @@ export function executorSettings(
             crdPlural: pluralOf(k8s.performer_crd_kind),
             serviceAccount: k8s.service_account,
             cleanupOnShutdown: k8s.cleanup_on_shutdown,
-            cleanupTimeoutMs: ms(k8s.cleanup_timeout, EXECUTOR_DEFAULTS.kubernetes.cleanup_timeout),
-            connectionTimeoutMs: ms(k8s.connection_timeout, EXECUTOR_DEFAULTS.kubernetes.connection_timeout),
+            cleanupTimeoutMs: ms(k8s.cleanup_timeout),
+            connectionTimeoutMs: ms(k8s.connection_timeout),
             kubeconfig: k8s.kubeconfig,
           },
         }

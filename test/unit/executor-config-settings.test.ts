@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
-import { type ExecutorConfig, parseExecutorConfig } from "../../src/api/executor-config.ts";
+import { parseExecutorConfig, type ResolvedExecutorConfig } from "../../src/api/executor-config.ts";
 import { executorSettings, networkTimeoutMs } from "../../src/executor/config-settings.ts";
 
 const operator = { address: "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", ecdsa_key_file: "/keys/operator" };
 const AVS = "0x1111111111111111111111111111111111111111";
 
 /** A config as `run` receives it: parsed, validated and defaulted by the config module. */
-function config(document: Record<string, unknown>): ExecutorConfig {
+function config(document: Record<string, unknown>): ResolvedExecutorConfig {
   const parsed = parseExecutorConfig(stringify({ operator, ...document }));
   assert.ok(parsed.config, JSON.stringify(parsed.problems));
   return parsed.config;
