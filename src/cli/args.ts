@@ -50,6 +50,28 @@ export function oneOf<const Allowed extends string>(
   throw new UsageError(`--${flag}: "${value}" is not one of ${allowed.join(", ")}`);
 }
 
+/** A whole number from `min` to `max` named by a flag; else a UsageError naming the flag, `what` it must be and the range. */
+export function integerFlag(
+  flag: string,
+  text: string,
+  range: { min: number; max?: number },
+  what: string,
+): number {
+  const value = Number(text);
+  if (/^\d+$/.test(text) && value >= range.min && (range.max === undefined || value <= range.max))
+    return value;
+  const give =
+    range.max === undefined
+      ? `a whole number, ${range.min} or more`
+      : `a number from ${range.min} to ${range.max}`;
+  throw new UsageError(`--${flag}: "${text}" is not ${what}; give ${give}`);
+}
+
+/** The port a flag names; 0 picks a free port. */
+export function portFlag(flag: string, text: string): number {
+  return integerFlag(flag, text, { min: 0, max: 65535 }, "a port");
+}
+
 function asksForHelp(args: readonly string[]): boolean {
   return args.includes("--help") || args.includes("-h");
 }

@@ -12,7 +12,7 @@ import { serveHttp } from "../observability/http-server.ts";
 import { createLogger } from "../observability/logger.ts";
 import { Readiness, startMetricsServer } from "../observability/metrics-server.ts";
 import { profilingRoutes } from "../observability/profiling.ts";
-import { parseFlags, runProgram, UsageError } from "./args.ts";
+import { integerFlag, parseFlags, portFlag, runProgram } from "./args.ts";
 
 export interface OperatorOptions {
   webhooks: boolean;
@@ -209,26 +209,9 @@ function operatorOptions(argv: string[]): OperatorOptions | "help" {
       : {}),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     controller: !flags["no-controller"],
-    workers: workersFlag(flags.workers),
+    workers: integerFlag("workers", flags.workers, { min: 1, max: 64 }, "a worker count"),
     leaderElect: flags["leader-elect"],
   };
-}
-
-function workersFlag(text: string): number {
-  const workers = Number(text);
-  if (!/^\d+$/.test(text) || workers < 1 || workers > 64) {
-    throw new UsageError(`--workers: "${text}" is not a worker count; give a number from 1 to 64`);
-  }
-  return workers;
-}
-
-/** The port a flag names; 0 picks a free port. */
-function portFlag(name: string, text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) {
-    throw new UsageError(`--${name}: "${text}" is not a port; give a number from 0 to 65535`);
-  }
-  return port;
 }
 
 if (import.meta.main) {

@@ -1,8 +1,8 @@
 // `hourglass-executor run --config FILE`: validate the config as `validate` does, then serve until SIGTERM or
 // SIGINT, which drain in-flight tasks and (kubernetes mode, cleanup_on_shutdown) delete the executor's Performers.
-import { parseArgs } from "node:util";
 import { loadExecutorConfigFile } from "../api/executor-config.ts";
 import { errorsOf, formatProblem, warningsOf } from "../api/problem.ts";
+import { integerFlag, parseFlags, portFlag, UsageError } from "../cli/args.ts";
 import { createLogger, logLevelFromEnv } from "../observability/logger.ts";
 import { executorSettings, type RunFlags } from "./config-settings.ts";
 import { dockerPerformerManager } from "./docker-performers.ts";
@@ -10,59 +10,46 @@ import { type RunningExecutor, startExecutor } from "./executor.ts";
 import { kubernetesPerformerManager, loadKubeConfig } from "./kubernetes-performers.ts";
 import { loadOperatorSigner } from "./operator-key.ts";
 
-export const RUN_USAGE = `usage: hourglass-executor run --config FILE [--host ADDR] [--grpc-port N] [--health-port N]
+export const RUN_USAGE = `Usage: hourglass-executor run --config FILE [--host ADDR] [--grpc-port N] [--health-port N]
        [--metrics-port N] [--profiling-port N] [--max-in-flight N]
 Ports default to the config's grpc_port, health_port, metrics_port (9000, 8090, 8080) and 6060; 0 picks a free port.
 --max-in-flight bounds the tasks one performer is given at once (default 64); beyond it tasks get RESOURCE_EXHAUSTED.
 Environment: LOG_LEVEL, NETWORK_TIMEOUT (executor → performer deadline), ENABLE_PROFILING=true.`;
 
-function portFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new Error(`--${name}: "${value}" is not a port (0-65535)`);
-  return n;
-}
-
-export function parseRunArgs(args: string[]): { configPath: string; flags: RunFlags } {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: "string", short: "c" },
-      host: { type: "string" },
-      "grpc-port": { type: "string" },
-      "health-port": { type: "string" },
-      "metrics-port": { type: "string" },
-      "profiling-port": { type: "string" },
-      "max-in-flight": { type: "string" },
-    },
+/** The command line of `run`; a mistake throws UsageError (printed with RUN_USAGE, exit 2). */
+function parseRunArgs(args: string[]): { configPath: string; flags: RunFlags } {
+  const values = parseFlags(args, {
+    config: { type: "string", short: "c" },
+    host: { type: "string" },
+    "grpc-port": { type: "string" },
+    "health-port": { type: "string" },
+    "metrics-port": { type: "string" },
+    "profiling-port": { type: "string" },
+    "max-in-flight": { type: "string" },
   });
-  if (!values.config) throw new Error(`--config: required\n${RUN_USAGE}`);
-  const maxInFlight = values["max-in-flight"] === undefined ? undefined : Number(values["max-in-flight"]);
-  if (maxInFlight !== undefined && !(Number.isInteger(maxInFlight) && maxInFlight > 0)) {
-    throw new Error(`--max-in-flight: "${values["max-in-flight"]}" is not a positive integer`);
-  }
+  if (!values.config) throw new UsageError("--config FILE is required");
+  const port = (flag: keyof typeof values & `${string}-port`) => {
+    const text = values[flag];
+    return text === undefined ? undefined : portFlag(flag, text);
+  };
+  const maxInFlight = values["max-in-flight"];
   const flags: RunFlags = {
     host: values.host,
-    grpcPort: portFlag("grpc-port", values["grpc-port"]),
-    healthPort: portFlag("health-port", values["health-port"]),
-    metricsPort: portFlag("metrics-port", values["metrics-port"]),
-    profilingPort: portFlag("profiling-port", values["profiling-port"]),
-    maxInFlight,
+    grpcPort: port("grpc-port"),
+    healthPort: port("health-port"),
+    metricsPort: port("metrics-port"),
+    profilingPort: port("profiling-port"),
+    maxInFlight:
+      maxInFlight === undefined
+        ? undefined
+        : integerFlag("max-in-flight", maxInFlight, { min: 1 }, "a number of tasks"),
   };
   return { configPath: values.config, flags };
 }
 
 /** Runs the executor until a signal stops it; resolves with the process's exit code. */
 export async function runExecutorCommand(args: string[]): Promise<number> {
-  let configPath: string;
-  let flags: RunFlags;
-  try {
-    ({ configPath, flags } = parseRunArgs(args));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    return 2;
-  }
+  const { configPath, flags } = parseRunArgs(args);
 
   // The same checks, and messages, as `hourglass-executor validate`.
   const { config, problems } = loadExecutorConfigFile(configPath);

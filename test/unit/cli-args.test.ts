@@ -1,7 +1,15 @@
 // The shared command-line layer: flags, choices, command dispatch and the usage exit code.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Command, dispatchCommand, oneOf, parseFlags, UsageError } from "../../src/cli/args.ts";
+import {
+  type Command,
+  dispatchCommand,
+  integerFlag,
+  oneOf,
+  parseFlags,
+  portFlag,
+  UsageError,
+} from "../../src/cli/args.ts";
 
 const OPTIONS = { config: { type: "string", short: "c" }, verbose: { type: "boolean" } } as const;
 
@@ -65,4 +73,27 @@ test("a command's usage error carries that command's usage", async () => {
     assert.equal(err.usage, "check usage\n");
     return true;
   });
+});
+
+test("integer flags take whole numbers in range and name the flag, what it is and the range otherwise", () => {
+  assert.equal(portFlag("port", "0"), 0);
+  assert.equal(portFlag("port", "65535"), 65535);
+  assert.equal(integerFlag("n", "7", { min: 1 }, "a count"), 7);
+  const refused: [() => number, string][] = [
+    [() => portFlag("port", "65536"), '--port: "65536" is not a port; give a number from 0 to 65535'],
+    [() => portFlag("port", "80a"), '--port: "80a" is not a port; give a number from 0 to 65535'],
+    [() => portFlag("port", "-1"), '--port: "-1" is not a port; give a number from 0 to 65535'],
+    [() => portFlag("port", ""), '--port: "" is not a port; give a number from 0 to 65535'],
+    [
+      () => integerFlag("n", "1.5", { min: 1 }, "a count"),
+      '--n: "1.5" is not a count; give a whole number, 1 or more',
+    ],
+    [
+      () => integerFlag("n", "0", { min: 1 }, "a count"),
+      '--n: "0" is not a count; give a whole number, 1 or more',
+    ],
+  ];
+  for (const [parse, message] of refused) {
+    assert.throws(parse, (e: unknown) => e instanceof UsageError && e.message === message);
+  }
 });

@@ -51,17 +51,30 @@ test("validate: a missing file is reported with the guide's words, exit 1", asyn
   assert.match(run.stdout, /^--config: Config file not found: \/nonexistent\.yaml/);
 });
 
-test("usage errors exit 2 and say what is wrong", async () => {
-  for (const args of [
-    [],
-    ["validate"],
-    ["validate", "--config", "x", "--output", "xml"],
-    ["frobnicate"],
-    ["validate", "--bogus"],
-  ]) {
-    const run = await executor(...args);
+test("usage errors exit 2, say what is wrong and print the usage", async () => {
+  const cases: [string[], RegExp][] = [
+    [[], /a command is required/],
+    [["validate"], /--config FILE is required/],
+    [["validate", "--config", "x", "--output", "xml"], /--output: "xml" is not one of text, json/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [["validate", "--bogus"], /--bogus/],
+    [["run"], /--config FILE is required/],
+    [
+      ["run", "--config", "x", "--grpc-port", "99999"],
+      /--grpc-port: "99999" is not a port; give a number from 0 to 65535/,
+    ],
+    [
+      ["run", "--config", "x", "--max-in-flight", "0"],
+      /--max-in-flight: "0" is not a number of tasks; give a whole number, 1 or more/,
+    ],
+    [["run", "--config", "x", "stray"], /stray/],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => executor(...args)));
+  for (const [i, [args, message]] of cases.entries()) {
+    const run = runs[i]!;
     assert.equal(run.code, 2, `hourglass-executor ${args.join(" ")}`);
     assert.match(run.stderr, /^hourglass-executor: .+\n\nUsage: hourglass-executor/);
+    assert.match(run.stderr, message);
   }
 });
 
