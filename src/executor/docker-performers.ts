@@ -9,9 +9,8 @@ import type {
 } from "../grpc/messages.ts";
 import { statusError } from "../grpc/status.ts";
 import type { PerformerManager } from "./executor-service.ts";
-import { InFlightLimiter } from "./in-flight-limiter.ts";
-import { connectPerformer } from "./performer-connection.ts";
 import { avsKey, type PerformerRegistry } from "./performer-registry.ts";
+import { closeWhenIdle, openRoute } from "./performer-route.ts";
 import type { AvsSettings } from "./settings.ts";
 
 function dockerPerformerId(avs: AvsSettings): string {
@@ -34,21 +33,17 @@ export function dockerPerformerManager(parts: {
           );
         }
         const performerId = dockerPerformerId(avs);
-        registry.add({
-          performerId,
-          avsAddress: avs.address,
-          artifactRegistry: avs.performerImage ?? "",
-          artifactDigest: avs.performerVersion ?? "",
-          containerId: "",
-          connection: connectPerformer(avs.endpoint),
-          limiter: new InFlightLimiter(parts.maxInFlight),
-          health: {
-            status: "UNKNOWN",
-            resourceHealthy: false,
-            applicationHealthy: false,
-            lastHealthCheck: "",
-          },
-        });
+        registry.add(
+          openRoute({
+            performerId,
+            avsAddress: avs.address,
+            artifactRegistry: avs.performerImage ?? "",
+            artifactDigest: avs.performerVersion ?? "",
+            containerId: "",
+            endpoint: avs.endpoint,
+            maxInFlight: parts.maxInFlight,
+          }),
+        );
         registry.activate(performerId);
         log.info({ avs: avs.address, performerId, endpoint: avs.endpoint }, "routing AVS to its performer");
       });
@@ -68,7 +63,7 @@ export function dockerPerformerManager(parts: {
         );
       }
       // Tasks already sent finish on the old channel; new ones for the AVS find no route.
-      route.limiter.idle().then(() => route.connection.close());
+      void closeWhenIdle(route);
       log.info(
         { performerId: route.performerId, avs: route.avsAddress },
         "performer removed; its AVS has no route",

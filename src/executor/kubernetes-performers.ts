@@ -21,8 +21,6 @@ import { Informer, type InformerEvent } from "../kube/informer.ts";
 import { loadKubeConfig as loadKubeConfigFile } from "../kube/kubeconfig.ts";
 import { apiListWatch } from "../kube/list-watch.ts";
 import type { PerformerManager } from "./executor-service.ts";
-import { InFlightLimiter } from "./in-flight-limiter.ts";
-import { connectPerformer } from "./performer-connection.ts";
 import {
   artifactFields,
   deployedArtifact,
@@ -34,6 +32,7 @@ import {
   renderServicePattern,
 } from "./performer-manifest.ts";
 import { avsKey, type PerformerRegistry, type PerformerRoute } from "./performer-registry.ts";
+import { closeWhenIdle, openRoute } from "./performer-route.ts";
 import type { AvsSettings, ExecutorSettings, KubernetesSettings } from "./settings.ts";
 
 /** kubernetes.kubeconfig when set; else the Pod's service account (in_cluster), else $KUBECONFIG or ~/.kube/config. */
@@ -206,16 +205,18 @@ export function kubernetesPerformerManager(parts: {
     });
     const artifact = artifactFields(performer.spec);
     if (!registry.get(name)) {
-      registry.add({
-        performerId: name,
-        avsAddress: avs.address,
-        artifactRegistry: artifact.registry,
-        artifactDigest: artifact.digest,
-        containerId: performer.status?.podName ?? "",
-        connection: connectPerformer(endpoint),
-        limiter: new InFlightLimiter(settings.performer.maxInFlight),
-        health: { ...healthOf(performer), applicationHealthy: false, lastHealthCheck: "" },
-      });
+      registry.add(
+        openRoute({
+          performerId: name,
+          avsAddress: avs.address,
+          artifactRegistry: artifact.registry,
+          artifactDigest: artifact.digest,
+          containerId: performer.status?.podName ?? "",
+          endpoint,
+          maxInFlight: settings.performer.maxInFlight,
+          health: healthOf(performer),
+        }),
+      );
     }
     log.info({ avs: avs.address, performer: name, endpoint }, "routing AVS to Performer");
     return registry.activate(name);
@@ -225,10 +226,7 @@ export function kubernetesPerformerManager(parts: {
   async function retire(name: string): Promise<void> {
     deleting.add(name);
     const old = registry.remove(name);
-    if (old) {
-      await old.limiter.idle();
-      old.connection.close();
-    }
+    if (old) await closeWhenIdle(old);
     await deletePerformer(name);
   }
 
