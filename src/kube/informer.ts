@@ -204,6 +204,8 @@ export class Informer<T extends KubernetesObject> {
   }
 
   #watch(): Promise<WatchEnd> {
+    // stop() during a list finds no watch to end; the list returning must not open one that stop() then waits for.
+    if (this.#stopped) return Promise.resolve({ kind: "stopped" });
     return new Promise<WatchEnd>((resolve, reject) => {
       let events = 0;
       let settled = false;

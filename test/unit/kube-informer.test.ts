@@ -221,3 +221,25 @@ test("stop aborts the open watch and ends the loop", async () => {
   await sleep(10);
   assert.equal(source.watches.length, 1);
 });
+
+test("stop during the list ends the loop when the list returns, without opening a watch", async () => {
+  let answer: (result: ListResult<KubernetesObject>) => void = () => {};
+  const source = new FakeSource([{ items: [], resourceVersion: "5" }]);
+  source.list = () => {
+    source.listCalls++;
+    return new Promise((resolve) => {
+      answer = resolve;
+    });
+  };
+  const { inf } = informer(source, { watchdogMs: 60_000 });
+  inf.start();
+  await until("the list", () => source.listCalls === 1);
+  let stopped = false;
+  const stopping = inf.stop().then(() => {
+    stopped = true;
+  });
+  answer({ items: [obj("a", "5")], resourceVersion: "5" });
+  await stopping;
+  assert.equal(stopped, true);
+  assert.equal(source.watches.length, 0);
+});
