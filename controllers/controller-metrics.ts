@@ -1,7 +1,9 @@
 // controller-runtime's reconcile metrics, under the project's prefix.
 import { Counter, Histogram, type Registry } from "prom-client";
 
-export const RECONCILE_RESULTS = ["success", "error", "requeue"] as const;
+/** controller-runtime's results: requeue_after for a reconcile that asks to look again later, requeue for one
+ * put back with backoff without failing (here, a conflict with a newer object). */
+export const RECONCILE_RESULTS = ["success", "error", "requeue", "requeue_after"] as const;
 export type ReconcileOutcome = (typeof RECONCILE_RESULTS)[number];
 
 export interface ReconcileMetrics {

@@ -196,7 +196,7 @@ function ownerKey(child: KubernetesObject): string | undefined {
 }
 
 /** One worker: takes keys until the queue shuts down; never throws. */
-async function work(
+export async function work(
   queue: WorkQueue,
   reconcile: Reconcile,
   metrics: ReturnType<typeof reconcileMetrics>,
@@ -212,7 +212,7 @@ async function work(
       queue.forget(key);
       if (requeueAfterMs !== undefined) {
         queue.addAfter(key, requeueAfterMs);
-        result = "requeue";
+        result = "requeue_after";
       }
     } catch (error) {
       queue.addRateLimited(key);
