@@ -189,6 +189,9 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     "--service-cluster-ip-range=10.0.0.0/16",
     "--authorization-mode=RBAC",
+    // As hardened clusters (OpenShift among them) run it: setting blockOwnerDeletion on a child needs update
+    // on the owner's finalizers, which the operator's RBAC must then grant.
+    "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
     "--allow-privileged=true",
     "--profiling=false",
   ];

@@ -78,6 +78,7 @@ describe("RBAC", () => {
       ["watch", "performers.hourglass.eigenlayer.io"],
       ["patch", "performers.hourglass.eigenlayer.io/status"],
       ["update", "performers.hourglass.eigenlayer.io/status"],
+      ["update", "performers.hourglass.eigenlayer.io/finalizers"],
       ["create", "pods"],
       ["delete", "pods"],
       ["watch", "pods"],
