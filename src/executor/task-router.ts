@@ -2,7 +2,7 @@
 // only what is safe to retry, and answer every task exactly once: a signed TaskResult or a status that says why.
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ServiceError, status } from "@grpc/grpc-js";
-import type { TaskResult, TaskSubmission } from "../grpc/messages.ts";
+import type { TaskResponse, TaskResult, TaskSubmission } from "../grpc/messages.ts";
 import { isServiceError, statusError } from "../grpc/status.ts";
 import { exponentialDelayMs, jittered } from "../kube/backoff.ts";
 import type { ExecutorMetrics } from "./metrics.ts";
@@ -147,13 +147,23 @@ export class TaskRouter {
           `${describe(route)} already runs ${route.limiter.limit} tasks, the most it is given at once; retry later`,
         );
       }
-      let response: Awaited<ReturnType<typeof route.connection.executeTask>>;
+      // The slot is given back as soon as the call ends, however it ends: a task backing off is not running on
+      // the performer (and its next attempt may go to another one, blue-green), and one that failed is done.
+      let outcome: { response: TaskResponse } | { error: unknown };
       try {
-        response = await route.connection.executeTask(
-          { task_id: taskId, payload: submission.payload },
-          deadline,
-        );
+        outcome = {
+          response: await route.connection.executeTask(
+            { task_id: taskId, payload: submission.payload },
+            deadline,
+          ),
+        };
       } catch (error) {
+        outcome = { error };
+      } finally {
+        route.limiter.release();
+      }
+      if ("error" in outcome) {
+        const { error } = outcome;
         if (!isServiceError(error)) throw error;
         const delay = jittered(exponentialDelayMs(attempt, backoff.initialMs, backoff.maxMs), 0.5);
         const retry =
@@ -162,13 +172,10 @@ export class TaskRouter {
           Date.now() + delay < deadline.getTime();
         if (!retry) throw answerForFailure(error, route, taskId, attempt);
         metrics.taskRetriesTotal.inc({ avs });
-        // The slot is given back before the wait: a task backing off is not running on the performer, and the
-        // next attempt may go to another one (blue-green).
-        route.limiter.release();
         await sleep(delay);
         continue;
       }
-      route.limiter.release();
+      const { response } = outcome;
       if (response.task_id !== taskId) {
         throw statusError(
           status.INTERNAL,

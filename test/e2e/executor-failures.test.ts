@@ -123,7 +123,12 @@ describe("executor failure handling", () => {
   it("answers every task exactly once when the performer is killed mid-stream and comes back", async (t) => {
     // The first performer holds every task far longer than the test runs, so all of the first batch are in
     // flight when it is killed, however slow the machine.
-    const setup = await setUp(t, { delayMs: 60_000, performerConfig: { retry_attempts: 20 } });
+    // A limit of 15: the second batch finds room only if the cut-off tasks gave their slots back.
+    const setup = await setUp(t, {
+      delayMs: 60_000,
+      performerConfig: { retry_attempts: 20 },
+      args: ["--max-in-flight=15"],
+    });
     const { client, avs, operatorAddress } = setup;
     const port = setup.performer.grpcPort;
     const ids = Array.from({ length: 30 }, (_, i) => `task-${i}`);

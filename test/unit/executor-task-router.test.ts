@@ -172,6 +172,40 @@ describe("TaskRouter", () => {
     assert.equal((await retrying).task_id, "t-1");
   });
 
+  it("gives the slot back however the task ends, so failures cannot use up the performer's limit", async () => {
+    const endings: Record<string, Behaviour> = {
+      "ends with an error from the task": async () => {
+        throw statusError(status.INTERNAL, "the task failed");
+      },
+      "is cut off mid-call": async () => {
+        throw statusError(status.UNAVAILABLE, "Connection dropped");
+      },
+      "runs out of retries": async () => {
+        throw statusError(status.UNAVAILABLE, "No connection established. Last error: ECONNREFUSED");
+      },
+      "passes the deadline": async () => {
+        throw statusError(status.DEADLINE_EXCEEDED, "Deadline exceeded");
+      },
+      "fails outside gRPC": async () => {
+        throw new TypeError("a bug");
+      },
+      "answers another task": async () => ({ task_id: "someone-else", result: Buffer.from("x") }),
+      succeeds: echoReversed,
+    };
+    for (const [ending, behaviour] of Object.entries(endings)) {
+      const { router, registry } = routerWith(fakeConnection(behaviour), { limit: 1, retryAttempts: 1 });
+      const limiter = registry.routeFor(AVS)!.limiter;
+      // With a limit of 1, a slot kept by the first task would refuse the second with RESOURCE_EXHAUSTED.
+      for (const id of ["first", "second"]) {
+        await router.submitTask(task({ task_id: id })).catch((error: unknown) => {
+          if (isServiceError(error))
+            assert.notEqual(error.code, status.RESOURCE_EXHAUSTED, `${ending}: ${id}`);
+        });
+      }
+      assert.equal(limiter.count, 0, `the task that ${ending} kept its slot`);
+    }
+  });
+
   it("gives up after retry_attempts retries and says the task was not run", async () => {
     const connection = fakeConnection(async () => {
       throw statusError(status.UNAVAILABLE, "No connection established. Last error: ECONNREFUSED");
