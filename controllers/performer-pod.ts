@@ -17,6 +17,7 @@ import { formatQuantity, quantityText, tryParseQuantity } from "../src/api/quant
 import { canonicalJson } from "../src/kube/canonical-json.ts";
 import { performerChildMetadata } from "./owner.ts";
 import { healthCheckOf } from "./performer-defaults.ts";
+import type { PerformerEvent } from "./performer-events.ts";
 
 export const PERFORMER_CONTAINER = "performer";
 /** Hash of the desired Pod; a Pod whose hash differs from the Performer's is replaced (a Pod spec is immutable). */
@@ -48,6 +49,35 @@ export function performerPod(performer: Performer): V1Pod {
     metadata: { ...metadata, annotations: { [ANNOTATION_SPEC_HASH]: hash } },
     spec,
   };
+}
+
+/**
+ * Why the existing Pod gives way to the desired one (the Event that says so), or undefined when it stays: its spec
+ * hash is stale (a Pod's spec cannot be changed in place), or it has ended. A Pod that restarts Always ends only
+ * when evicted or when its node shuts down, and nothing else removes it: without this the Performer would stay
+ * down.
+ */
+export function podReplacement(existing: V1Pod, desired: V1Pod): PerformerEvent | undefined {
+  const name = existing.metadata?.name;
+  const have = existing.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
+  const want = desired.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
+  if (have !== want) {
+    return {
+      type: "Normal",
+      reason: "ReplacingPod",
+      message: `Spec changed (hash ${have ?? "none"} → ${want}): deleting Pod ${name} to recreate it`,
+    };
+  }
+  const { phase, reason, message } = existing.status ?? {};
+  if (phase === "Failed" || phase === "Succeeded") {
+    const why = [reason, message].filter(Boolean).join(": ") || "no reason given";
+    return {
+      type: "Warning",
+      reason: "ReplacingPod",
+      message: `Pod ${name} has ended (${phase}, ${why}): deleting it to recreate it`,
+    };
+  }
+  return undefined;
 }
 
 /** The hash the Pod carries in ANNOTATION_SPEC_HASH. */

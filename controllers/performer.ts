@@ -1,6 +1,6 @@
 // The Performer reconciler: level-triggered and idempotent. Given a key it reads the Performer and its
 // children from the informer caches, creates what is missing, replaces a Pod whose spec hash is stale (a Pod's
-// spec cannot be changed in place), patches a drifted Service, and writes the status when it differs from what
+// spec cannot be changed in place) or that has ended (evicted), patches a drifted Service, and writes the status when it differs from what
 // is stored. Deleted Performers need nothing: their children carry a controller reference and the garbage
 // collector removes them. A restart at any point converges: every decision is taken again from what the cluster
 // holds. Creating a Performer's children is what creating a Performer means, and the status names them, so
@@ -20,7 +20,7 @@ import { Expectations } from "./expectations.ts";
 import { isControlledBy } from "./owner.ts";
 import type { PerformerCluster } from "./performer-cluster.ts";
 import { type PerformerEvent, statusTransitionEvents } from "./performer-events.ts";
-import { ANNOTATION_SPEC_HASH, performerPod } from "./performer-pod.ts";
+import { performerPod, podReplacement } from "./performer-pod.ts";
 import { performerService, serviceMatches } from "./performer-service.ts";
 import {
   type ChildProblem,
@@ -115,18 +115,13 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       return;
     }
     const desired = performerPod(performer);
-    const want = desired.metadata!.annotations![ANNOTATION_SPEC_HASH];
     if (existing) {
-      const have = existing.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
       observed.pod = existing;
-      if (have === want) return;
+      const replacement = podReplacement(existing, desired);
+      if (!replacement) return;
       try {
         await cluster.deletePod(existing);
-        events.push({
-          type: "Normal",
-          reason: "ReplacingPod",
-          message: `Spec changed (hash ${have ?? "none"} → ${want}): deleting Pod ${name} to recreate it`,
-        });
+        events.push(replacement);
       } catch (error) {
         // Already gone, or replaced by someone: the next event shows the cluster as it is.
         if (!isNotFound(error) && !isConflict(error)) throw error;

@@ -29,6 +29,7 @@ import { testCluster, useNamespace } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
 import {
   crashLoopStatus,
+  evictedStatus,
   imagePullFailingStatus,
   readinessFailingStatus,
   runningReadyStatus,
@@ -230,6 +231,26 @@ describe("the controller, in process", () => {
     });
     assert.equal(condition(updated, "Ready")?.observedGeneration, updated.metadata.generation);
     assert.ok((await eventsFor(ns, "gamma", "ReplacingPod")).length >= 1);
+  });
+
+  test("an evicted Pod is replaced, and the Performer says why", async (t) => {
+    const ns = await useNamespace(t, "ctl");
+    await createPerformer(ns, "eta");
+    const first = await eventually("the first Pod", () => readPod(ns, "eta"));
+    await writePodStatus(kc, ns, first.metadata!.name!, evictedStatus(first));
+    await eventually("a new Pod", async () => {
+      const pod = await readPod(ns, "eta");
+      return pod && pod.metadata?.uid !== first.metadata?.uid ? pod : undefined;
+    });
+    const [event] = await eventually("a ReplacingPod Event", async () => {
+      const events = await eventsFor(ns, "eta", "ReplacingPod");
+      return events.length ? events : undefined;
+    });
+    assert.equal(event?.type, "Warning");
+    assert.match(
+      event?.message ?? "",
+      /Pod performer-eta has ended \(Failed, Evicted: The node was low on resource: memory/,
+    );
   });
 
   test("a quantity re-spelled as the apiserver stores it keeps the Pod", async (t) => {

@@ -153,6 +153,41 @@ export function crashLoopStatus(pod: V1Pod, at = new Date(), exitCode = 1): V1Po
   };
 }
 
+/** Evicted under node memory pressure: the kubelet ends the Pod for good (phase Failed), whatever its restartPolicy. */
+export function evictedStatus(pod: V1Pod, at = new Date()): V1PodStatus {
+  const status = runningReadyStatus(pod, at);
+  return {
+    ...status,
+    phase: "Failed",
+    reason: "Evicted",
+    message: `The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki. Container ${CONTAINER} was using 1200Mi, request is 1Gi, has larger consumption of memory. `,
+    conditions: [
+      {
+        type: "DisruptionTarget",
+        status: "True",
+        reason: "TerminationByKubelet",
+        message: "The node was low on resource: memory.",
+        lastTransitionTime: time(at),
+      },
+      ...(conditions(at, false) ?? []),
+    ],
+    containerStatuses: status.containerStatuses!.map((c) => ({
+      ...c,
+      ready: false,
+      started: false,
+      state: {
+        terminated: {
+          exitCode: 137,
+          reason: "Error",
+          startedAt: time(at),
+          finishedAt: time(at),
+          containerID: c.containerID,
+        },
+      },
+    })),
+  };
+}
+
 /** Writes `status` on the Pod through pods/status, replacing what the fields it names held. */
 export async function writePodStatus(
   kubeConfig: KubeConfig,

@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { isControlledBy } from "../../controllers/owner.ts";
-import { ANNOTATION_SPEC_HASH, performerImage, performerPod } from "../../controllers/performer-pod.ts";
+import {
+  ANNOTATION_SPEC_HASH,
+  performerImage,
+  performerPod,
+  podReplacement,
+} from "../../controllers/performer-pod.ts";
 import { performerService, serviceMatches } from "../../controllers/performer-service.ts";
 import type { Performer, PerformerSpec } from "../../src/api/performer.ts";
 
@@ -281,6 +286,42 @@ describe("performerPod", () => {
     ]) {
       assert.notEqual(hash(changed), base);
     }
+  });
+});
+
+describe("podReplacement", () => {
+  const desired = performerPod(performer());
+  const withStatus = (status: V1Pod["status"]): V1Pod => ({ ...desired, status });
+
+  test("a running Pod of the current spec stays", () => {
+    assert.equal(podReplacement(withStatus({ phase: "Running" }), desired), undefined);
+    assert.equal(podReplacement(withStatus(undefined), desired), undefined);
+  });
+
+  test("a Pod of another spec gives way, with a Normal Event naming both hashes", () => {
+    const stale = performerPod(performer({ version: "v0.9.0" }));
+    const event = podReplacement(stale, desired);
+    assert.equal(event?.type, "Normal");
+    assert.equal(event?.reason, "ReplacingPod");
+    assert.ok(event?.message.includes(stale.metadata!.annotations![ANNOTATION_SPEC_HASH]!));
+    assert.ok(event?.message.includes(desired.metadata!.annotations![ANNOTATION_SPEC_HASH]!));
+  });
+
+  test("a Pod that has ended gives way, with a Warning that quotes why it ended", () => {
+    const evicted = podReplacement(
+      withStatus({ phase: "Failed", reason: "Evicted", message: "The node was low on resource: memory." }),
+      desired,
+    );
+    assert.deepEqual(evicted, {
+      type: "Warning",
+      reason: "ReplacingPod",
+      message:
+        "Pod performer-my-avs has ended (Failed, Evicted: The node was low on resource: memory.): deleting it to recreate it",
+    });
+    assert.match(
+      podReplacement(withStatus({ phase: "Succeeded" }), desired)?.message ?? "",
+      /has ended \(Succeeded, no reason given\)/,
+    );
   });
 });
 
