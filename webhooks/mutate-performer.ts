@@ -5,7 +5,12 @@ import { defaultResourcesFor } from "../src/api/executor-config.ts";
 import { type AdmissionDecision, decision } from "./admission-decision.ts";
 import type { NamespaceExecutorConfig } from "./admission-facts.ts";
 import type { AdmissionRequest } from "./admission-review.ts";
-import { OPERATOR_DEFAULTS, type PerformerDefaults, performerWithDefaults } from "./performer-defaults.ts";
+import {
+  OPERATOR_DEFAULTS,
+  type PerformerDefaults,
+  performerWithDefaults,
+  resourceDefaults,
+} from "./performer-defaults.ts";
 
 export interface MutationFacts {
   executorConfig?: NamespaceExecutorConfig;
@@ -31,16 +36,12 @@ export function mutatePerformer(request: AdmissionRequest, facts: MutationFacts)
   return decision([], jsonPatch.compare(object, defaulted));
 }
 
-/** The namespace's executor config's default_resources (its AVS's first) over the operator's, resource by resource. */
+/** The namespace's executor config's default_resources (its AVS's first) over the operator's (see resourceDefaults). */
 export function performerDefaults(
   executor: NamespaceExecutorConfig | undefined,
   avsAddress: string | undefined,
 ): PerformerDefaults {
   const fromConfig =
     executor && avsAddress !== undefined ? defaultResourcesFor(executor.config, avsAddress) : undefined;
-  return {
-    requests: { ...OPERATOR_DEFAULTS.requests, ...fromConfig?.requests },
-    limits: { ...OPERATOR_DEFAULTS.limits, ...fromConfig?.limits },
-    grpcPort: OPERATOR_DEFAULTS.grpcPort,
-  };
+  return { ...resourceDefaults(fromConfig), grpcPort: OPERATOR_DEFAULTS.grpcPort };
 }

@@ -19,6 +19,33 @@ export const OPERATOR_DEFAULTS: PerformerDefaults = {
   grpcPort: DEFAULT_GRPC_PORT,
 };
 
+/**
+ * Default resources from the namespace's executor config over the operator's, resource by resource. What the config
+ * sets is kept, and the operator's value on the other side gives way to it: a config limit of 250m caps the
+ * operator's 500m request (else defaulting a Performer would raise the config's limit to that request), and a
+ * config request of 3 lifts the operator's limit of 2.
+ */
+export function resourceDefaults(
+  fromConfig: { requests?: ResourceList; limits?: ResourceList } | undefined,
+): {
+  requests: ResourceList;
+  limits: ResourceList;
+} {
+  const requests = { ...OPERATOR_DEFAULTS.requests, ...fromConfig?.requests };
+  const limits = { ...OPERATOR_DEFAULTS.limits, ...fromConfig?.limits };
+  for (const name of Object.keys(fromConfig?.limits ?? {})) {
+    if (fromConfig?.requests?.[name] === undefined && requests[name] !== undefined) {
+      requests[name] = lesser(requests[name], limits[name]);
+    }
+  }
+  for (const name of Object.keys(fromConfig?.requests ?? {})) {
+    if (fromConfig?.limits?.[name] === undefined && limits[name] !== undefined) {
+      limits[name] = greater(limits[name], requests[name]);
+    }
+  }
+  return { requests, limits };
+}
+
 export const PERFORMER_DEPLOYMENT_MODE = "kubernetes";
 
 const AVS_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -107,7 +134,7 @@ function defaultHealthCheck(healthCheck: JsonObject): void {
   healthCheck.periodSeconds ??= DEFAULT_HEALTH_CHECK.periodSeconds;
 }
 
-/** The default, or the author's value when that is below it; an unparsable author value is left to validation. */
+/** The default, or the other value when that is below it; an unparsable value is left to validation. */
 function lesser(fallback: string | number, authored: unknown): string | number {
   return ordered(authored, fallback) < 0 ? (authored as string | number) : fallback;
 }

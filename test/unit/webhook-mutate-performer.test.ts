@@ -163,6 +163,43 @@ avs_config:
   });
 });
 
+test("a config that sets only one side of a resource is kept: the operator's other side gives way to it", () => {
+  const request = requestOf("performer-minimal-create");
+  const config = kubernetesConfig(`default_resources:
+  requests: { cpu: 1500m }
+  limits: { cpu: 2500m, memory: 512Mi }
+avs_config:
+  supported_avs:
+    - address: "${AVS_LOWER}"
+      name: one
+      performer_image: registry.example/one
+`);
+  const defaulted = applied(request, mutatePerformer(request, { executorConfig: config }).patch) as {
+    spec: { resources: unknown };
+  };
+  // memory: the config's 512Mi limit caps the operator's 1Gi request; cpu: both set, both kept.
+  assert.deepEqual(defaulted.spec.resources, {
+    requests: { cpu: "1500m", memory: "512Mi" },
+    limits: { cpu: "2500m", memory: "512Mi" },
+  });
+  const requestOnly = kubernetesConfig(`default_resources:
+  requests: { cpu: "3" }
+avs_config:
+  supported_avs:
+    - address: "${AVS_LOWER}"
+      name: one
+      performer_image: registry.example/one
+`);
+  const lifted = applied(request, mutatePerformer(request, { executorConfig: requestOnly }).patch) as {
+    spec: { resources: unknown };
+  };
+  // cpu: the config's request of 3 lifts the operator's limit of 2.
+  assert.deepEqual(lifted.spec.resources, {
+    requests: { cpu: "3", memory: "1Gi" },
+    limits: { cpu: "3", memory: "4Gi" },
+  });
+});
+
 test("DELETE is never patched, and neither is an object with no spec", () => {
   assert.deepEqual(mutatePerformer(requestOf("performer-delete"), {}).patch, []);
   const request = requestOf("performer-minimal-create");
