@@ -6,7 +6,7 @@ import type { AdmissionFacts, NamespaceExecutorConfig } from "./admission-facts.
 import type { AdmissionRequest } from "./admission-review.ts";
 import { mutatePerformer } from "./mutate-performer.ts";
 import { validateExecutorConfig } from "./validate-executor-config.ts";
-import { type PerformerFacts, validatePerformer } from "./validate-performer.ts";
+import { isExemptUpdate, type PerformerFacts, validatePerformer } from "./validate-performer.ts";
 
 export const WEBHOOK_PATHS = {
   validatePerformer: "/validate-performer",
@@ -57,7 +57,7 @@ async function executorConfigFor(
 }
 
 async function performerFacts(request: AdmissionRequest, facts: AdmissionFacts): Promise<PerformerFacts> {
-  const key = lookupKey(request);
+  const key = isExemptUpdate(request) ? undefined : lookupKey(request);
   if (!key) {
     return { sameAvsPerformers: [] };
   }

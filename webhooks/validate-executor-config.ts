@@ -2,6 +2,7 @@
 // hourglass.eigenlayer.io/executor-config=true, key config.yaml): the same checks as `hourglass-executor validate`,
 // with each problem's YAML path placed under the ConfigMap key it came from.
 import { parseExecutorConfig } from "../src/api/executor-config.ts";
+import { LABEL_EXECUTOR_CONFIG } from "../src/api/performer.ts";
 import { error, type Problem } from "../src/api/problem.ts";
 import { childPath } from "../src/api/schema-validation.ts";
 import { type AdmissionDecision, decision } from "./admission-decision.ts";
@@ -14,7 +15,13 @@ export function validateExecutorConfig(request: AdmissionRequest): AdmissionDeci
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") {
     return decision([]);
   }
-  const data = (request.object as { data?: unknown } | null | undefined)?.data;
+  const object = request.object as { metadata?: { labels?: Record<string, unknown> }; data?: unknown } | null;
+  // The apiserver also sends an UPDATE whose old object alone carries the label: the one that takes it off,
+  // which is what the message below asks for, and which must therefore pass.
+  if (object?.metadata?.labels?.[LABEL_EXECUTOR_CONFIG] !== "true") {
+    return decision([]);
+  }
+  const data = object.data;
   const text =
     data !== null && typeof data === "object"
       ? (data as Record<string, unknown>)[EXECUTOR_CONFIG_KEY]
@@ -24,7 +31,7 @@ export function validateExecutorConfig(request: AdmissionRequest): AdmissionDeci
       error(
         KEY_PATH,
         "is required: put the executor's YAML config under the key config.yaml, or remove the label " +
-          "hourglass.eigenlayer.io/executor-config from this ConfigMap",
+          `${LABEL_EXECUTOR_CONFIG} from this ConfigMap`,
       ),
     ]);
   }

@@ -1,5 +1,6 @@
 // The validating decision for a Performer: every problem at once, each with its field path. Pure: the namespace's
 // executor config and the AVS's other Performers come in as data.
+import { isDeepStrictEqual } from "node:util";
 import { PerformerSchema } from "../src/api/performer-schema.ts";
 import { error, type Problem } from "../src/api/problem.ts";
 import { resourceProblems } from "../src/api/resource-rules.ts";
@@ -13,8 +14,22 @@ export type PerformerFacts = DeploymentModeFacts;
 
 const structureProblems = compileValidator(PerformerSchema);
 
+/**
+ * An UPDATE that leaves the spec as it was (labels, annotations, finalizers), or of a Performer being deleted, is
+ * not checked again: a rule or an executor config that changed since the Performer was admitted must not stop
+ * its metadata from changing, nor the garbage collector from removing a finalizer so that it can go.
+ */
+export function isExemptUpdate(request: AdmissionRequest): boolean {
+  if (request.operation !== "UPDATE") return false;
+  const object = request.object as { metadata?: { deletionTimestamp?: unknown }; spec?: unknown } | null;
+  const old = request.oldObject as { spec?: unknown } | null | undefined;
+  return (
+    Boolean(object?.metadata?.deletionTimestamp) || (old != null && isDeepStrictEqual(object?.spec, old.spec))
+  );
+}
+
 export function validatePerformer(request: AdmissionRequest, facts: PerformerFacts): AdmissionDecision {
-  if (request.operation !== "CREATE" && request.operation !== "UPDATE") {
+  if ((request.operation !== "CREATE" && request.operation !== "UPDATE") || isExemptUpdate(request)) {
     return decision([]);
   }
   const object = request.object;

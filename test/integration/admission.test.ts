@@ -185,6 +185,64 @@ test("a Performer picks up the default_resources of its namespace's executor con
   });
 });
 
+test("a Performer admitted before its AVS moved to docker mode can still be relabelled and deleted", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const avs = `    - address: "${AVS}"
+      name: one
+      performer_image: registry.example/one
+      endpoint: performer-one:9090
+`;
+  assert.equal((await apply(ns, executorConfigMap("executor-config", kubernetesConfig(avs)))).code, 0);
+  const created = await apply(ns, performer("moved", {}));
+  assert.equal(created.code, 0, created.stderr);
+  const docker = executorConfigYaml("docker", supportedAvs(avs));
+  assert.equal((await apply(ns, executorConfigMap("executor-config", docker))).code, 0);
+  const labelled = await kubectl(["label", "-n", ns, "performer/moved", "team=avs-one"]);
+  assert.equal(labelled.code, 0, labelled.stderr);
+  // A finalizer that some other controller holds, removed while the Performer is being deleted.
+  const held = await kubectl([
+    "patch",
+    "-n",
+    ns,
+    "performer/moved",
+    "--type=merge",
+    "-p",
+    '{"metadata":{"finalizers":["example.com/hold"]}}',
+  ]);
+  assert.equal(held.code, 0, held.stderr);
+  assert.equal((await kubectl(["delete", "-n", ns, "performer/moved", "--wait=false"])).code, 0);
+  const released = await kubectl([
+    "patch",
+    "-n",
+    ns,
+    "performer/moved",
+    "--type=merge",
+    "-p",
+    '{"metadata":{"finalizers":null}}',
+  ]);
+  assert.equal(released.code, 0, released.stderr);
+  // A new Performer of the AVS is still checked against the config.
+  const refused = await apply(ns, performer("moved-again", {}));
+  assert.match(refused.stderr, /mixed deployment modes not supported/);
+});
+
+test("an executor-config ConfigMap can have its label taken off, whatever it holds", async (t) => {
+  const ns = await useNamespace(t, "admit");
+  const config = kubernetesConfig(`    - address: "${AVS}"
+      name: one
+      performer_image: registry.example/one
+`);
+  assert.equal((await apply(ns, executorConfigMap("executor-config", config))).code, 0);
+  const unlabelled = JSON.stringify({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "executor-config", labels: {} },
+    data: { "notes.txt": "no longer an executor config" },
+  });
+  const replaced = await kubectl(["replace", "-n", ns, "-f", "-"], { input: unlabelled });
+  assert.equal(replaced.code, 0, replaced.stderr);
+});
+
 test("kubectl get performers shows the printer columns", async (t) => {
   const ns = await useNamespace(t, "admit");
   const applied = await apply(ns, performer("columns", {}));

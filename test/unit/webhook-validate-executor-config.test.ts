@@ -63,3 +63,18 @@ test("DELETE is allowed", () => {
   };
   assert.equal(validateExecutorConfig(request).allowed, true);
 });
+
+test("an UPDATE that takes the label off is allowed, whatever the ConfigMap holds", () => {
+  const labelled = requestOf("executor-config-no-key-create");
+  assert.equal(validateExecutorConfig(labelled).allowed, false, "the fixture must be refused while labelled");
+  const object = structuredClone(labelled.object) as { metadata: { labels?: Record<string, string> } };
+  delete object.metadata.labels?.["hourglass.eigenlayer.io/executor-config"];
+  const unlabelled: AdmissionRequest = {
+    ...labelled,
+    operation: "UPDATE",
+    object,
+    oldObject: labelled.object,
+  };
+  assert.deepEqual(validateExecutorConfig(unlabelled).problems, []);
+  assert.equal(validateExecutorConfig(unlabelled).allowed, true);
+});

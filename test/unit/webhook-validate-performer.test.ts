@@ -239,6 +239,40 @@ test("another Performer of the same AVS in another mode is a conflict; the Perfo
   assert.deepEqual(errorLines(request, itself), []);
 });
 
+test("an UPDATE that keeps the spec, or of a Performer being deleted, is not checked again", () => {
+  const docker: PerformerFacts = {
+    executorConfig: configFor(
+      "docker",
+      `    - address: "${AVS}"\n      name: one\n      performer_image: registry.example/one\n      endpoint: performer-one:9090\n`,
+    ),
+    sameAvsPerformers: [],
+  };
+  // Admitted before the executor config moved the AVS to docker mode; now only its labels change.
+  const created = requestOf("performer-minimal-create");
+  const relabelled = structuredClone(created.object) as { metadata: Record<string, unknown> };
+  relabelled.metadata.labels = { team: "avs-one" };
+  const update: AdmissionRequest = {
+    ...created,
+    operation: "UPDATE",
+    object: relabelled,
+    oldObject: created.object,
+  };
+  assert.deepEqual(validatePerformer(update, docker).problems, []);
+  // The garbage collector removing a finalizer from a Performer being deleted.
+  const deleting = structuredClone(relabelled) as {
+    metadata: Record<string, unknown>;
+    spec: Record<string, unknown>;
+  };
+  deleting.metadata.deletionTimestamp = "2026-11-28T12:00:00Z";
+  deleting.spec.image = "registry.example/avs/performer:v2";
+  assert.deepEqual(validatePerformer({ ...update, object: deleting }, docker).problems, []);
+  // A changed spec is checked as on CREATE.
+  const changed = withSpec(update, (spec) => {
+    spec.image = "registry.example/avs/performer:v2";
+  });
+  assert.equal(validatePerformer(changed, docker).allowed, false);
+});
+
 test("DELETE is allowed without looking at the object", () => {
   assert.deepEqual(validatePerformer(requestOf("performer-delete"), NO_FACTS), {
     allowed: true,
