@@ -36,6 +36,8 @@ export const CONDITION_CONTAINER_RUNNING = "ContainerRunning";
 export const PROGRESS_REASONS: ReadonlySet<string> = new Set([
   "PodNotCreated",
   "PodTerminating",
+  "WaitingForPreviousPod",
+  "WaitingForPreviousService",
   "ServiceNotCreated",
   "WaitingForScheduler",
   "WaitingForNode",

@@ -7,7 +7,12 @@
 // that is no Event (nor an API write more per Performer); replacing, correcting and failing are.
 import type { KubernetesObject, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { type Performer, type PerformerStatus, performerChildName } from "../src/api/performer.ts";
+import {
+  PERFORMER_KIND,
+  type Performer,
+  type PerformerStatus,
+  performerChildName,
+} from "../src/api/performer.ts";
 import {
   apiErrorMessage,
   errorLogFields,
@@ -77,7 +82,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     const { namespace, name, key } = childRef(performer);
     const existing = services.reconcile(key, caches.service(namespace, name), now().getTime());
     if (existing && !isControlledBy(existing, performer)) {
-      observed.serviceProblem = notOurs("Service", existing);
+      observed.serviceProblem = notOurs("Service", existing, performer);
       return;
     }
     const desired = performerService(performer);
@@ -106,7 +111,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     const { namespace, name, key } = childRef(performer);
     const existing = pods.reconcile(key, caches.pod(namespace, name), now().getTime());
     if (existing && !isControlledBy(existing, performer)) {
-      observed.podProblem = notOurs("Pod", existing);
+      observed.podProblem = notOurs("Pod", existing, performer);
       return;
     }
     // A Pod on its way out: wait for its deletion event, then create the successor under the same name.
@@ -195,8 +200,20 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
-function notOurs(kind: "Pod" | "Service", child: KubernetesObject): ChildProblem {
+function notOurs(kind: "Pod" | "Service", child: KubernetesObject, performer: Performer): ChildProblem {
   const owner = child.metadata?.ownerReferences?.find((r) => r.controller);
+  // A Performer deleted and created again under the same name (an executor's rollback does this) finds the old
+  // one's child still there until it is gone: the garbage collector removes it, and its deletion brings the
+  // next reconcile. That is progress, not a conflict.
+  const predecessor = owner?.kind === PERFORMER_KIND && owner.name === performer.metadata.name;
+  if (predecessor || child.metadata?.deletionTimestamp) {
+    return {
+      reason: `WaitingForPrevious${kind}`,
+      message:
+        `${kind} ${child.metadata?.name} still belongs to ${owner ? `${owner.kind} ${owner.name} (uid ${owner.uid})` : "no Performer"} ` +
+        `and is on its way out; this Performer's own ${kind} is created once it is gone`,
+    };
+  }
   const by = owner
     ? `is controlled by ${owner.kind} ${owner.name} (uid ${owner.uid})`
     : "is not controlled by it";

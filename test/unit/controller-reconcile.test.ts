@@ -223,6 +223,51 @@ test("a Pod of the same name controlled by someone else is left alone and report
   assert.ok(w.events.includes("PodConflict"));
 });
 
+test("a child left by a deleted namesake is waited for, not reported as a conflict", async () => {
+  const w = world(performer());
+  const predecessor = {
+    apiVersion: "hourglass.eigenlayer.io/v1alpha1",
+    kind: "Performer",
+    name: "my-avs",
+    uid: "the-deleted-one",
+    controller: true,
+  };
+  w.cache.pod = {
+    metadata: {
+      name: "performer-my-avs",
+      namespace: "avs-ns",
+      uid: "old-pod",
+      ownerReferences: [predecessor],
+    },
+  };
+  w.cache.service = {
+    metadata: {
+      name: "performer-my-avs",
+      namespace: "avs-ns",
+      uid: "old-svc",
+      ownerReferences: [predecessor],
+    },
+  };
+  await w.reconcile(KEY);
+  await w.settle();
+  assert.deepEqual(w.writes, ["writeStatus"], "nothing but the status is written while the old children go");
+  assert.equal(w.written.status?.phase, "Pending");
+  const ready = w.written.status?.conditions?.find((c) => c.type === "Ready");
+  assert.equal(ready?.reason, "WaitingForPreviousPod");
+  assert.match(
+    ready?.message ?? "",
+    /Pod performer-my-avs still belongs to Performer my-avs \(uid the-deleted-one\)/,
+  );
+  assert.ok(!w.events.some((e) => e.endsWith("Conflict")), w.events.join());
+
+  // The garbage collector removes them: this Performer's own follow.
+  w.cache.pod = undefined;
+  w.cache.service = undefined;
+  w.clear();
+  await w.reconcile(KEY);
+  assert.ok(w.writes.includes("createPod") && w.writes.includes("createService"), w.writes.join());
+});
+
 test("a Pod the apiserver refuses (422) becomes a condition quoting it", async () => {
   const w = world(performer());
   const message = 'Pod "performer-my-avs" is invalid: spec.containers[0].env[0].name: Invalid value: "1A"';
