@@ -15,6 +15,7 @@ import {
 } from "../src/api/performer.ts";
 import {
   apiErrorMessage,
+  apiStatusCode,
   errorLogFields,
   isConflict,
   isNotFound,
@@ -55,6 +56,9 @@ export interface PerformerReconcilerOptions {
 
 /** Thrown when the cluster is ahead of the cache (a 409): not a failure, just a reason to look again soon. */
 export class RequeueError extends Error {}
+
+/** How often a create refused with 403 is tried again. */
+const FORBIDDEN_RETRY_MS = 30_000;
 
 export type Reconcile = (key: string) => Promise<ReconcileResult>;
 
@@ -183,8 +187,12 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
         );
       });
     }
-    const recheck = startupGraceRemainingMs(performer, observed.pod, at);
-    return recheck === undefined ? {} : { requeueAfterMs: recheck };
+    const rechecks = [
+      startupGraceRemainingMs(performer, observed.pod, at),
+      observed.podProblem?.retryAfterMs,
+      observed.serviceProblem?.retryAfterMs,
+    ].filter((ms) => ms !== undefined);
+    return rechecks.length ? { requeueAfterMs: Math.min(...rechecks) } : {};
   };
 }
 
@@ -225,10 +233,23 @@ function notOurs(kind: "Pod" | "Service", child: KubernetesObject, performer: Pe
   };
 }
 
-/** A write the apiserver refused for good becomes a condition; anything else is retried with backoff. */
+/**
+ * A write the apiserver refused becomes a condition. A 403 (a ResourceQuota exceeded, the namespace terminating,
+ * a policy) can pass without any change to the Performer, so it is looked at again, as a ReplicaSet retries;
+ * other refusals (an invalid object) need the Performer changed, which brings a reconcile of its own. Anything
+ * else is retried with backoff.
+ */
 function rejection(kind: "Pod" | "Service", name: string, error: unknown): ChildProblem {
   if (isConflict(error))
     throw new RequeueError(`${kind} ${name} changed meanwhile: ${apiErrorMessage(error)}`);
   if (!isRejected(error)) throw error;
-  return { reason: `${kind}Rejected`, message: `${kind} ${name} was refused: ${apiErrorMessage(error)}` };
+  const message = `${kind} ${name} was refused: ${apiErrorMessage(error)}`;
+  if (apiStatusCode(error) === 403) {
+    return {
+      reason: `${kind}Forbidden`,
+      message: `${message}; trying again every ${FORBIDDEN_RETRY_MS / 1000} s`,
+      retryAfterMs: FORBIDDEN_RETRY_MS,
+    };
+  }
+  return { reason: `${kind}Rejected`, message };
 }

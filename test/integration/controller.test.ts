@@ -377,6 +377,38 @@ describe("the controller, in process", () => {
     assert.match(condition(seen, "Ready")!.message, /Pod performer-refused was refused: .*no-such-runtime/);
     await eventually("a PodRejected Event", async () => (await eventsFor(ns, "refused", "PodRejected"))[0]);
   });
+
+  test("a Pod a ResourceQuota forbids is reported with the apiserver's message, and the Performer waits", async (t) => {
+    const ns = await useNamespace(t, "ctl");
+    await core.createNamespacedResourceQuota({
+      namespace: ns,
+      body: { metadata: { name: "no-pods" }, spec: { hard: { pods: "0" } } },
+    });
+    // Quota admission enforces what the quota controller has written in the status; no such controller runs here.
+    await core.replaceNamespacedResourceQuotaStatus({
+      name: "no-pods",
+      namespace: ns,
+      body: {
+        metadata: { name: "no-pods" },
+        spec: { hard: { pods: "0" } },
+        status: { hard: { pods: "0" }, used: { pods: "0" } },
+      },
+    });
+    await createPerformer(ns, "over-quota");
+    const seen = await eventually("Ready reason PodForbidden", async () => {
+      const p = await getPerformer(ns, "over-quota");
+      return condition(p, "Ready")?.reason === "PodForbidden" ? p : undefined;
+    });
+    assert.equal(seen.status?.phase, "Pending");
+    assert.match(
+      condition(seen, "Ready")!.message,
+      /Pod performer-over-quota was refused: .*forbidden.*no-pods/,
+    );
+    await eventually(
+      "a PodForbidden Event",
+      async () => (await eventsFor(ns, "over-quota", "PodForbidden"))[0],
+    );
+  });
 });
 
 /** The controller as a process of its own, so that a test can kill it outright. */

@@ -288,6 +288,34 @@ test("a Pod the apiserver refuses (422) becomes a condition quoting it", async (
   );
 });
 
+test("a Pod refused with 403 (a quota) is reported, keeps the Performer Pending, and is tried again later", async () => {
+  const w = world(performer());
+  const message =
+    'pods "performer-my-avs" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=10, limited: pods=10';
+  w.failures.createPod = new ApiException(
+    403,
+    "Forbidden",
+    JSON.stringify({ kind: "Status", code: 403, message }),
+    {},
+  );
+  const result = await w.reconcile(KEY);
+  await w.settle();
+  assert.equal(result.requeueAfterMs, 30_000);
+  assert.equal(w.written.status?.phase, "Pending");
+  const ready = w.written.status?.conditions?.find((c) => c.type === "Ready");
+  assert.equal(ready?.reason, "PodForbidden");
+  assert.ok(ready?.message.includes(message), ready?.message);
+  assert.deepEqual(Object.keys(ready ?? {}).sort(), [
+    "lastTransitionTime",
+    "message",
+    "observedGeneration",
+    "reason",
+    "status",
+    "type",
+  ]);
+  assert.ok(w.events.includes("PodForbidden"));
+});
+
 test("a 409 on create (the cache is behind) asks for another look; other errors propagate", async () => {
   const conflict = world(performer());
   conflict.failures.createPod = new ApiException(409, "Conflict", "{}", {});
