@@ -1,8 +1,9 @@
 // Leader election on a coordination.k8s.io/v1 Lease, as client-go's leaderelection does it: a candidate takes
 // the Lease when it is free or its holder has not renewed it for leaseDuration (measured on the candidate's own
-// clock from when it last saw the record change, so clock skew between nodes does not matter); the leader renews
-// every retryPeriod and gives up leadership if it could not renew for renewDeadline. Stopping releases the Lease
-// so that a standby takes over at once instead of after leaseDuration.
+// monotonic clock from when it last saw the record change, so neither skew between nodes nor a clock step
+// matters); the leader renews every retryPeriod and gives up leadership if it could not renew for renewDeadline,
+// however long a request hangs. Stopping releases the Lease so that a standby takes over at once instead of after
+// leaseDuration.
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import type { Logger } from "pino";
@@ -97,18 +98,19 @@ export class LeaderElector {
 
   async #run(): Promise<void> {
     while (!this.#stop.signal.aborted) {
-      if (!(await this.#tryAcquireOrRenew())) {
+      if (!(await this.#attempt(this.#o.renewDeadlineMs))) {
         await this.#wait(jittered(this.#o.retryPeriodMs, 0.2));
         continue;
       }
       await this.#setLeading(true);
-      let lastRenew = Date.now();
+      let lastRenew = performance.now();
       while (!this.#stop.signal.aborted) {
         await this.#wait(this.#o.retryPeriodMs);
         if (this.#stop.signal.aborted) break;
-        if (await this.#tryAcquireOrRenew()) {
-          lastRenew = Date.now();
-        } else if (Date.now() - lastRenew > this.#o.renewDeadlineMs) {
+        const left = this.#o.renewDeadlineMs - (performance.now() - lastRenew);
+        if (left > 0 && (await this.#attempt(left))) {
+          lastRenew = performance.now();
+        } else if (performance.now() - lastRenew >= this.#o.renewDeadlineMs) {
           this.#logger.error(
             { renewDeadlineMs: this.#o.renewDeadlineMs },
             "could not renew the lease in time; leadership lost",
@@ -121,9 +123,33 @@ export class LeaderElector {
     }
   }
 
+  /**
+   * One attempt, given up after `ms` or on stop: a request that hangs (a connection gone silent) must not keep
+   * this process leading past the renew deadline, while a standby takes the Lease once it expires.
+   */
+  async #attempt(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    let onStop = () => {};
+    const givenUp = new Promise<false>((resolve) => {
+      timer = setTimeout(() => {
+        this.#logger.warn({ timeoutMs: Math.round(ms) }, "lease acquire/renew did not answer in time");
+        resolve(false);
+      }, ms);
+      onStop = () => resolve(false);
+      this.#stop.signal.addEventListener("abort", onStop);
+    });
+    try {
+      return await Promise.race([this.#tryAcquireOrRenew(), givenUp]);
+    } finally {
+      clearTimeout(timer);
+      this.#stop.signal.removeEventListener("abort", onStop);
+    }
+  }
+
   /** One attempt; true when this process holds the Lease afterwards. Errors count as "not now". */
   async #tryAcquireOrRenew(): Promise<boolean> {
     const now = new Date();
+    const seenAt = performance.now();
     try {
       const stored = await this.#o.client.get();
       if (!stored) {
@@ -133,13 +159,13 @@ export class LeaderElector {
       }
       const { record } = stored;
       if (!this.#observed || !sameRecord(this.#observed.record, record)) {
-        this.#observed = { record, at: now.getTime() };
+        this.#observed = { record, at: seenAt };
       }
       const heldByOther = record.holderIdentity !== "" && record.holderIdentity !== this.#o.identity;
       const expiresAt = this.#observed.at + record.leaseDurationSeconds * 1000;
-      if (heldByOther && expiresAt > now.getTime()) {
+      if (heldByOther && expiresAt > seenAt) {
         this.#logger.debug(
-          { holder: record.holderIdentity, expiresInMs: expiresAt - now.getTime() },
+          { holder: record.holderIdentity, expiresInMs: Math.round(expiresAt - seenAt) },
           "lease held by another",
         );
         return false;

@@ -19,12 +19,15 @@ class MemoryLease {
   stored: StoredLease | undefined;
   version = 0;
 
-  clientFor(): LeaseClient & { broken: boolean } {
+  clientFor(): LeaseClient & { broken: boolean; hung: boolean } {
     const lease = this;
     return {
       broken: false,
+      hung: false,
       async get() {
         if (this.broken) throw new Error("connect ECONNREFUSED");
+        // A request on a connection gone silent: no answer, no error.
+        if (this.hung) return new Promise<never>(() => {});
         return lease.stored && structuredClone(lease.stored);
       },
       async create(record: LeaseRecord) {
@@ -108,6 +111,21 @@ test("a leader that dies without releasing is replaced once the lease expires", 
   assert.deepEqual(a.transitions, ["started", "stopped"]);
   await until("b leads", () => b.elector.isLeader());
   assert.equal(lease.stored?.record.holderIdentity, "b");
+});
+
+test("a leader whose renewals hang stops leading at the renew deadline, and stop() does not wait on them", async (t) => {
+  const lease = new MemoryLease();
+  const a = candidate(lease, "a");
+  t.after(() => a.elector.stop());
+  a.elector.start();
+  await until("a leads", () => a.elector.isLeader());
+  a.client.hung = true;
+  // Renew deadline 300 ms; without a bound on each request it would lead for as long as the request hangs.
+  await until("a stops leading", () => !a.elector.isLeader(), 5_000);
+  assert.deepEqual(a.transitions, ["started", "stopped"]);
+  // Campaigning again, on requests that still hang: stop() ends that at once (the test would time out otherwise).
+  await a.elector.stop();
+  assert.equal(await masterStatus(a.registry), 0);
 });
 
 test("a leader keeps renewing the same lease: acquireTime stays, renewTime moves", async (t) => {
