@@ -367,15 +367,16 @@ describe("the controller, in process", () => {
 
   test("a Pod the apiserver refuses is reported with the apiserver's message", async (t) => {
     const ns = await useNamespace(t, "ctl");
-    // Valid for the Performer, refused for the Pod: the RuntimeClass admission plugin wants the class to exist.
+    // Valid for the Performer, refused for the Pod (403): the RuntimeClass admission plugin wants the class to
+    // exist, which an administrator can fix without touching the Performer, so it waits rather than fails.
     await createPerformer(ns, "refused", { scheduling: { runtimeClassName: "no-such-runtime" } });
-    const seen = await eventually("Ready reason PodRejected", async () => {
+    const seen = await eventually("Ready reason PodForbidden", async () => {
       const p = await getPerformer(ns, "refused");
-      return condition(p, "Ready")?.reason === "PodRejected" ? p : undefined;
+      return condition(p, "Ready")?.reason === "PodForbidden" ? p : undefined;
     });
-    assert.equal(seen.status?.phase, "Failed");
+    assert.equal(seen.status?.phase, "Pending");
     assert.match(condition(seen, "Ready")!.message, /Pod performer-refused was refused: .*no-such-runtime/);
-    await eventually("a PodRejected Event", async () => (await eventsFor(ns, "refused", "PodRejected"))[0]);
+    await eventually("a PodForbidden Event", async () => (await eventsFor(ns, "refused", "PodForbidden"))[0]);
   });
 
   test("a Pod a ResourceQuota forbids is reported with the apiserver's message, and the Performer waits", async (t) => {
@@ -408,6 +409,11 @@ describe("the controller, in process", () => {
       "a PodForbidden Event",
       async () => (await eventsFor(ns, "over-quota", "PodForbidden"))[0],
     );
+    // The quota goes; nothing about the Performer changes, and its Pod is created at the next try (30 s).
+    await core.deleteNamespacedResourceQuota({ name: "no-pods", namespace: ns });
+    await eventually("the Pod, once the quota is gone", () => readPod(ns, "over-quota"), {
+      timeoutMs: 60_000,
+    });
   });
 });
 
