@@ -73,6 +73,7 @@ export function dockerPerformerManager(parts: {
         message: `performer ${route.performerId} removed; AVS ${route.avsAddress} has no performer now`,
       };
     },
+    abortDeployments() {},
     async shutdown() {
       for (const route of registry.list()) route.connection.close();
     },

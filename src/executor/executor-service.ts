@@ -26,6 +26,9 @@ export interface PerformerManager {
   start(): Promise<void>;
   deployArtifact(request: DeployArtifactRequest): Promise<DeployArtifactResponse>;
   removePerformer(request: RemovePerformerRequest): Promise<RemovePerformerResponse>;
+  /** Ends waits for performers to become Ready (a DeployArtifact in progress answers at once); the first step of
+   * stopping, so that the drain of gRPC calls is not held up by them. */
+  abortDeployments(): void;
   /** Stops watching; in kubernetes mode with cleanup_on_shutdown, deletes the executor's Performers. */
   shutdown(): Promise<void>;
 }

@@ -145,6 +145,7 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
       stopping = true;
       const drainMs = settings.performer.taskTimeoutMs + DRAIN_MARGIN_MS;
       log.info({ drainMs }, "stopping: refusing new tasks, draining those in flight");
+      manager.abortDeployments();
       await grpc.shutdown(drainMs);
       await stopMonitor();
       await manager.shutdown();

@@ -56,6 +56,8 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 type PerformerListener = (performer: Performer, event: InformerEvent) => void;
 
 const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_EXECUTOR}`;
+/** How often a re-creation waiting for a deployment in progress looks again. */
+const RECREATE_POLL_MS = 1_000;
 /** client-node's own watch inactivity limit; the informer's watchdog (3 min) reopens silent watches first. */
 const WATCH_INACTIVITY_TIMEOUT_MS = 10 * 60_000;
 
@@ -106,6 +108,8 @@ export function kubernetesPerformerManager(parts: {
   const deploying = new Set<string>();
   /** Aborted on shutdown: ends waits for Ready that would otherwise outlive the executor. */
   const shutdown = new AbortController();
+  /** Creates in progress: shutdown waits for them, so that what they create is deleted with the rest. */
+  const creates = new Set<Promise<unknown>>();
 
   const call = <T>(what: string, work: () => Promise<T>) =>
     withTimeout(work(), k8s.connectionTimeoutMs, `${what} (kubernetes.connection_timeout)`);
@@ -162,9 +166,13 @@ export function kubernetesPerformerManager(parts: {
     }
     const name = desired.metadata.name!;
     try {
-      await persistently(`creating Performer ${name}`, () =>
-        api.createNamespacedCustomObject({ ...resource, body: desired }),
-      );
+      const creating = persistently(`creating Performer ${name}`, async () => {
+        // Shutdown collects the Performers to delete once creates in progress have settled; none may start after.
+        if (shutdown.signal.aborted) throw new Error("the executor is stopping");
+        return api.createNamespacedCustomObject({ ...resource, body: desired });
+      });
+      creates.add(creating);
+      await creating.finally(() => creates.delete(creating));
       log.info(
         { performer: name, avs: desired.spec.avsAddress, image: desired.spec.image },
         "Performer created",
@@ -180,7 +188,9 @@ export function kubernetesPerformerManager(parts: {
   async function deletePerformer(name: string): Promise<void> {
     deleting.add(name);
     try {
-      await call(`deleting Performer ${name}`, () => api.deleteNamespacedCustomObject({ ...resource, name }));
+      await persistently(`deleting Performer ${name}`, () =>
+        api.deleteNamespacedCustomObject({ ...resource, name }),
+      );
       log.info({ performer: name }, "Performer deleted");
     } catch (error) {
       deleting.delete(name);
@@ -232,10 +242,14 @@ export function kubernetesPerformerManager(parts: {
 
   /**
    * Adopts the newest of the AVS's Performers in `existing` (what the last DeployArtifact, or the config, asked
-   * for) or creates one from the config; waits for Ready, routes to it, and deletes older leftovers of a
+   * for) or creates one of `artifact` (the config's when not given); waits for Ready, routes to it, and deletes older leftovers of a
    * blue-green switch that did not finish.
    */
-  async function ensureAvs(avs: AvsSettings, existing: Performer[]): Promise<void> {
+  async function ensureAvs(
+    avs: AvsSettings,
+    existing: Performer[],
+    artifact?: { image: string; version?: string },
+  ): Promise<void> {
     const mine = newestFirst(
       existing.filter(
         (p) => p.metadata.labels?.[LABEL_AVS] === avsLabelValue(avs.address) && !p.metadata.deletionTimestamp,
@@ -243,16 +257,26 @@ export function kubernetesPerformerManager(parts: {
     );
     let current = mine[0];
     if (!current) {
-      if (!avs.performerImage) {
-        throw new Error(
-          `avs_config.supported_avs[address=${avs.address}].performer_image: required in kubernetes mode; set the performer's image`,
-        );
-      }
-      current = desiredPerformer(avs, { image: avs.performerImage, version: avs.performerVersion }, settings);
+      current = desiredPerformer(avs, artifact ?? configuredArtifact(avs), settings);
       await createPerformer(current);
     }
     routeTo(avs, await waitUntilReady(current.metadata.name!));
-    for (const leftover of mine.slice(1)) await retire(leftover.metadata.name!);
+    // The AVS is served; a leftover that cannot be deleted now is no reason to stop serving it.
+    for (const leftover of mine.slice(1)) {
+      await retire(leftover.metadata.name!).catch((error: Error) =>
+        log.warn({ performer: leftover.metadata.name, err: error.message }, "leftover Performer not deleted"),
+      );
+    }
+  }
+
+  /** The performer_image and performer_version the config gives the AVS. */
+  function configuredArtifact(avs: AvsSettings): { image: string; version?: string } {
+    if (!avs.performerImage) {
+      throw new Error(
+        `avs_config.supported_avs[address=${avs.address}].performer_image: required in kubernetes mode; set the performer's image`,
+      );
+    }
+    return { image: avs.performerImage, version: avs.performerVersion };
   }
 
   async function exclusively<T>(avs: AvsSettings, work: () => Promise<T>): Promise<T> {
@@ -285,16 +309,30 @@ export function kubernetesPerformerManager(parts: {
     if (deleting.delete(name) || !known || shutdown.signal.aborted) return;
     const wasActive = registry.isActive(name);
     registry.remove(name);
-    known.connection.close();
+    // Calls already sent fail on their own; closing at once would also fail those still connecting, which never
+    // reached the performer, with a message that says they may have run.
+    void closeWhenIdle(known);
     const avs = avsByKey.get(avsKey(known.avsAddress));
     if (!wasActive || !avs) return;
     log.warn(
       { performer: name, avs: avs.address },
       "Performer deleted from outside the executor; recreating it",
     );
-    exclusively(avs, () => ensureAvs(avs, [])).catch((error: Error) =>
+    recreate(avs, { image: performer.spec.image, version: performer.spec.version }).catch((error: Error) =>
       log.error({ avs: avs.address, err: error.message }, "recreating the AVS's Performer failed"),
     );
+  }
+
+  /** The artifact the AVS ran, again (not the config's: it may have been deployed since), once no deployment for
+   * the AVS is in progress, unless one of those has routed the AVS meanwhile. */
+  async function recreate(avs: AvsSettings, artifact: { image: string; version?: string }): Promise<void> {
+    while (!shutdown.signal.aborted && !registry.routeFor(avs.address)) {
+      if (!deploying.has(avsKey(avs.address))) {
+        await exclusively(avs, () => ensureAvs(avs, [], artifact));
+        return;
+      }
+      await sleep(RECREATE_POLL_MS, undefined, { signal: shutdown.signal }).catch(() => undefined);
+    }
   }
 
   /**
@@ -312,7 +350,8 @@ export function kubernetesPerformerManager(parts: {
         const final = isRejected(error) || isNotFound(error) || isConflict(error);
         if (final || Date.now() + delay > deadline || shutdown.signal.aborted) throw error;
         log.warn({ err: apiErrorMessage(error), retryInMs: Math.round(delay) }, `${what} failed; retrying`);
-        await sleep(delay);
+        // Woken early by shutdown: one last attempt, whose failure is then final.
+        await sleep(delay, undefined, { signal: shutdown.signal }).catch(() => undefined);
       }
     }
   }
@@ -382,10 +421,17 @@ export function kubernetesPerformerManager(parts: {
           };
         }
         const old = routeTo(avs, ready);
-        if (old) await retire(old.performerId);
+        // Traffic has moved: a failure to delete the old side is reported, not a failed deployment.
+        const retired =
+          old &&
+          (await retire(old.performerId).then(
+            () => `; ${old.performerId} drained and deleted`,
+            (error: Error) =>
+              `; ${old.performerId} drained but not deleted (${error.message}); delete it by hand`,
+          ));
         return {
           success: true,
-          message: `AVS ${avs.address} moved to Performer ${name}${old ? `; ${old.performerId} drained and deleted` : ""}`,
+          message: `AVS ${avs.address} moved to Performer ${name}${retired ?? ""}`,
           deployment_id: name,
         };
       });
@@ -406,14 +452,23 @@ export function kubernetesPerformerManager(parts: {
       };
     },
 
+    abortDeployments() {
+      shutdown.abort();
+    },
+
     async shutdown() {
       shutdown.abort();
-      // Every Performer of this executor's AVSs, routed or still starting.
+      await Promise.allSettled(creates);
+      // Every Performer of this executor's AVSs, routed or still starting; the cluster's list as well as the
+      // cache's, which may not have seen the last create yet.
+      const listed = await call("listing Performers", listManaged).then(
+        (list) => list.items,
+        () => [],
+      );
       const names = [
         ...new Set([
           ...registry.list().map((r) => r.performerId),
-          ...informer
-            .list()
+          ...[...informer.list(), ...listed]
             .filter((p) => avsByKey.has(p.metadata.labels?.[LABEL_AVS] ?? ""))
             .map((p) => p.metadata.name!),
         ]),

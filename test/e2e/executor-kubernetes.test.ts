@@ -205,6 +205,24 @@ describe("hourglass-executor run (kubernetes mode)", () => {
     const again = await client.submitTask(task(avs, "after the switch"));
     assert.deepEqual(again.output, sha256(Buffer.from("after the switch")));
 
+    // 3b. Deleted from outside: recreated with the artifact it ran (the deployed one, not the config's).
+    const deleted = await kubectl(["delete", "performer", greenName, "-n", namespace]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const recreated = await eventually(
+      "the recreated Performer",
+      async () => (await performers(namespace)).find((p) => p.metadata.uid !== green.metadata.uid),
+      { abortIf: exitOf(executor) },
+    );
+    assert.equal(recreated.spec.image, `registry.example/avs/performer@${digest}`);
+    await markReady(namespace, recreated.metadata.name!);
+    await eventually(
+      "tasks through the recreated Performer",
+      async () => (await client.listPerformers(avs)).performers.length === 1 || undefined,
+      { abortIf: exitOf(executor) },
+    );
+    const recovered = await client.submitTask(task(avs, "after the re-creation"));
+    assert.deepEqual(recovered.output, sha256(Buffer.from("after the re-creation")));
+
     // 4. SIGTERM with cleanup_on_shutdown: the executor deletes its Performers and exits 0.
     assert.equal(await executor.stop(), 0);
     assert.deepEqual(await performers(namespace), []);
