@@ -77,7 +77,6 @@ describe("RBAC", () => {
       ["list", "performers.hourglass.eigenlayer.io"],
       ["watch", "performers.hourglass.eigenlayer.io"],
       ["patch", "performers.hourglass.eigenlayer.io/status"],
-      ["update", "performers.hourglass.eigenlayer.io/status"],
       ["update", "performers.hourglass.eigenlayer.io/finalizers"],
       ["create", "pods"],
       ["delete", "pods"],
@@ -86,11 +85,30 @@ describe("RBAC", () => {
       ["patch", "services"],
       ["list", "configmaps"],
       ["create", "events"],
+      ["get", "leases.coordination.k8s.io", "hourglass-system"],
       ["create", "leases.coordination.k8s.io", "hourglass-system"],
       ["update", "leases.coordination.k8s.io", "hourglass-system"],
     ];
     for (const [verb, resource, namespace] of needed) {
       assert.ok(await canI(OPERATOR, verb, resource, namespace), `the operator cannot ${verb} ${resource}`);
+    }
+  });
+
+  test("the operator is granted nothing it does not use", async () => {
+    const unused: [string, string, string?][] = [
+      ["update", "pods"],
+      ["patch", "pods"],
+      ["delete", "services"],
+      ["update", "performers.hourglass.eigenlayer.io/status"],
+      ["watch", "configmaps"],
+      ["delete", "leases.coordination.k8s.io", "hourglass-system"],
+    ];
+    for (const [verb, resource, namespace] of unused) {
+      assert.equal(
+        await canI(OPERATOR, verb, resource, namespace),
+        false,
+        `the operator may ${verb} ${resource}`,
+      );
     }
   });
 
@@ -102,7 +120,7 @@ describe("RBAC", () => {
   });
 
   test("the executor manages Performers in its own namespace and nowhere else", async () => {
-    for (const verb of ["create", "get", "list", "watch", "delete"]) {
+    for (const verb of ["create", "list", "watch", "delete"]) {
       assert.ok(await canI(EXECUTOR, verb, "performers.hourglass.eigenlayer.io", "my-avs-project"), verb);
     }
     assert.equal(await canI(EXECUTOR, "create", "performers.hourglass.eigenlayer.io", "default"), false);
