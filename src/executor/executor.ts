@@ -108,6 +108,8 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
       serviceName: EXECUTOR_SERVICE_NAME,
       service: executorService,
       implementation: executorServiceImplementation({ router, registry, manager }),
+      // As /ready: not serving until the performers are started.
+      servingOnStart: false,
     });
   } catch (error) {
     // A port in use must not leave the other servers holding the process open.
@@ -127,6 +129,7 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
   const started = manager.start().then(() => {
     if (stopping) return;
     managerStarted = true;
+    grpc.setServing(true);
     stopMonitor = monitorPerformerHealth(registry, {
       intervalMs: HEALTH_CHECK_INTERVAL_MS,
       timeoutMs: HEALTH_CHECK_TIMEOUT_MS,

@@ -14,6 +14,8 @@ export interface GrpcServerOptions {
   serviceName: string;
   service: ServiceDefinition;
   implementation: UntypedServiceImplementation;
+  /** Whether Health says SERVING from the start (the default), or only once setServing(true) is called. */
+  servingOnStart?: boolean;
 }
 
 export interface RunningGrpcServer {
@@ -21,6 +23,8 @@ export interface RunningGrpcServer {
   port: number;
   /** Stops accepting calls and waits for those in progress; cancels what is still running after `graceMs`. */
   shutdown(graceMs: number): Promise<void>;
+  /** What grpc.health.v1.Health answers, overall and for the service. */
+  setServing(serving: boolean): void;
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
@@ -41,10 +45,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     health.setStatus("", status);
     health.setStatus(options.serviceName, status);
   };
-  setServing(true);
+  setServing(options.servingOnStart ?? true);
 
   return {
     port,
+    setServing,
     shutdown(graceMs) {
       setServing(false);
       return new Promise<void>((resolve) => {

@@ -10,7 +10,7 @@ import { LABEL_PERFORMER, type Performer } from "../../src/api/performer.ts";
 import { recoverSigner } from "../../src/executor/operator-signer.ts";
 import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
-import { executorClient } from "../support/grpc-clients.ts";
+import { executorClient, grpcHealthStatus } from "../support/grpc-clients.ts";
 import {
   testAvsAddress,
   testDir,
@@ -151,8 +151,14 @@ describe("hourglass-executor run (kubernetes mode)", () => {
 
     // 2. Not ready until its status says so; then tasks flow.
     assert.equal((await fetch(`http://127.0.0.1:${executor.ports.health}/ready`)).status, 503);
+    assert.equal(
+      await grpcHealthStatus(executor.grpcAddress),
+      "NOT_SERVING",
+      "gRPC health agrees with /ready",
+    );
     await markReady(namespace, blueName);
     await executor.waitForLog((l) => l.msg === "performers ready");
+    assert.equal(await grpcHealthStatus(executor.grpcAddress), "SERVING");
     const result = await client.submitTask(task(avs, "through the service pattern"));
     assert.deepEqual(result.output, sha256(Buffer.from("through the service pattern")));
     assert.equal(recoverSigner(result.output, result.signature), operator.address);
