@@ -46,6 +46,11 @@ async function getJson(namespace: string, resource: string): Promise<Stored> {
   return JSON.parse(got.stdout);
 }
 
+/** One supported_avs entry, for AVS, as an executor config's YAML. */
+const AVS_ONE = `    - address: "${AVS}"
+      name: one
+      performer_image: registry.example/one
+`;
 const kubernetesConfig = (avsLines: string) => executorConfigYaml("kubernetes", supportedAvs(avsLines));
 
 test("a minimal Performer is stored with every default filled in", async (t) => {
@@ -121,10 +126,7 @@ test("a Performer without avsAddress is refused, naming the field", async (t) =>
 
 test("an executor config that mixes deployment modes is refused with the guide's message", async (t) => {
   const ns = await useNamespace(t, "admit");
-  const config = kubernetesConfig(`    - address: "${AVS}"
-      name: one
-      performer_image: registry.example/one
-      deployment_mode: kubernetes
+  const config = kubernetesConfig(`${AVS_ONE}      deployment_mode: kubernetes
     - address: "${OTHER_AVS}"
       name: two
       performer_image: registry.example/two
@@ -138,10 +140,7 @@ test("an executor config that mixes deployment modes is refused with the guide's
 
 test("kubernetes mode without a kubernetes section is refused with the guide's message", async (t) => {
   const ns = await useNamespace(t, "admit");
-  const config = kubernetesConfig(`    - address: "${AVS}"
-      name: one
-      performer_image: registry.example/one
-`).replace("kubernetes:\n  namespace: avs-one\n", "");
+  const config = kubernetesConfig(AVS_ONE).replace("kubernetes:\n  namespace: avs-one\n", "");
   assert.ok(!config.includes("\nkubernetes:"), config);
   const rejected = await apply(ns, executorConfigMap("executor-config", config));
   assert.notEqual(rejected.code, 0);
@@ -152,10 +151,7 @@ test("a Performer for an AVS that the namespace's executor runs in docker mode i
   const ns = await useNamespace(t, "admit");
   const config = executorConfigYaml(
     "docker",
-    supportedAvs(`    - address: "${AVS}"
-      name: one
-      performer_image: registry.example/one
-      endpoint: performer-one:9090
+    supportedAvs(`${AVS_ONE}      endpoint: performer-one:9090
 `),
   );
   const accepted = await apply(ns, executorConfigMap("executor-config", config));
@@ -167,10 +163,7 @@ test("a Performer for an AVS that the namespace's executor runs in docker mode i
 
 test("a Performer picks up the default_resources of its namespace's executor config", async (t) => {
   const ns = await useNamespace(t, "admit");
-  const config = kubernetesConfig(`    - address: "${AVS}"
-      name: one
-      performer_image: registry.example/one
-      default_resources:
+  const config = kubernetesConfig(`${AVS_ONE}      default_resources:
         requests: { cpu: 250m, memory: 512Mi }
         limits: { cpu: "1", memory: 2Gi }
 `);
@@ -187,10 +180,7 @@ test("a Performer picks up the default_resources of its namespace's executor con
 
 test("a Performer admitted before its AVS moved to docker mode can still be relabelled and deleted", async (t) => {
   const ns = await useNamespace(t, "admit");
-  const avs = `    - address: "${AVS}"
-      name: one
-      performer_image: registry.example/one
-      endpoint: performer-one:9090
+  const avs = `${AVS_ONE}      endpoint: performer-one:9090
 `;
   assert.equal((await apply(ns, executorConfigMap("executor-config", kubernetesConfig(avs)))).code, 0);
   const created = await apply(ns, performer("moved", {}));
@@ -200,26 +190,20 @@ test("a Performer admitted before its AVS moved to docker mode can still be rela
   const labelled = await kubectl(["label", "-n", ns, "performer/moved", "team=avs-one"]);
   assert.equal(labelled.code, 0, labelled.stderr);
   // A finalizer that some other controller holds, removed while the Performer is being deleted.
-  const held = await kubectl([
-    "patch",
-    "-n",
-    ns,
-    "performer/moved",
-    "--type=merge",
-    "-p",
-    '{"metadata":{"finalizers":["example.com/hold"]}}',
-  ]);
+  const finalizers = (value: string[] | null) =>
+    kubectl([
+      "patch",
+      "-n",
+      ns,
+      "performer/moved",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ metadata: { finalizers: value } }),
+    ]);
+  const held = await finalizers(["example.com/hold"]);
   assert.equal(held.code, 0, held.stderr);
   assert.equal((await kubectl(["delete", "-n", ns, "performer/moved", "--wait=false"])).code, 0);
-  const released = await kubectl([
-    "patch",
-    "-n",
-    ns,
-    "performer/moved",
-    "--type=merge",
-    "-p",
-    '{"metadata":{"finalizers":null}}',
-  ]);
+  const released = await finalizers(null);
   assert.equal(released.code, 0, released.stderr);
   // A new Performer of the AVS is still checked against the config.
   const refused = await apply(ns, performer("moved-again", {}));
@@ -228,10 +212,7 @@ test("a Performer admitted before its AVS moved to docker mode can still be rela
 
 test("an executor-config ConfigMap can have its label taken off, whatever it holds", async (t) => {
   const ns = await useNamespace(t, "admit");
-  const config = kubernetesConfig(`    - address: "${AVS}"
-      name: one
-      performer_image: registry.example/one
-`);
+  const config = kubernetesConfig(AVS_ONE);
   assert.equal((await apply(ns, executorConfigMap("executor-config", config))).code, 0);
   const unlabelled = JSON.stringify({
     apiVersion: "v1",

@@ -121,80 +121,57 @@ test("defaults never contradict the author: a request stays within a lower limit
   });
 });
 
-const kubernetesConfig = (rest: string) => namespaceExecutorConfig(executorConfigYaml("kubernetes", rest));
+/** The resources a minimal Performer of AVS_LOWER is defaulted to under a kubernetes-mode executor config with
+ * this top-level default_resources (YAML) and, if given, the AVS's own. */
+function defaultedResources(topLevel: string, perAvs?: string): unknown {
+  const avsResources = perAvs ? `\n      default_resources:\n${indent(perAvs, 8)}` : "";
+  const config = namespaceExecutorConfig(
+    executorConfigYaml(
+      "kubernetes",
+      `default_resources:\n${indent(topLevel, 2)}
+avs_config:
+  supported_avs:
+    - address: "${AVS_LOWER}"
+      name: one
+      performer_image: registry.example/one${avsResources}
+`,
+    ),
+  );
+  const request = requestOf("performer-minimal-create");
+  const defaulted = applied(request, mutatePerformer(request, { executorConfig: config }).patch) as {
+    spec: { resources: unknown };
+  };
+  return defaulted.spec.resources;
+}
+
+function indent(yaml: string, spaces: number): string {
+  return yaml
+    .trim()
+    .split("\n")
+    .map((line) => `${" ".repeat(spaces)}${line.trim()}`)
+    .join("\n");
+}
 
 test("the namespace's executor config supplies default_resources, its AVS's before the top level", () => {
-  const request = requestOf("performer-minimal-create");
-  const perAvs = kubernetesConfig(`default_resources:
-  requests: { cpu: 100m, memory: 128Mi }
-  limits: { cpu: 200m, memory: 256Mi }
-avs_config:
-  supported_avs:
-    - address: "${AVS_LOWER}"
-      name: one
-      performer_image: registry.example/one
-      default_resources:
-        requests: { cpu: 250m, memory: 512Mi }
-        limits: { cpu: "1", memory: 2Gi }
-`);
-  const fromAvs = applied(request, mutatePerformer(request, { executorConfig: perAvs }).patch) as {
-    spec: { resources: unknown };
-  };
-  assert.deepEqual(fromAvs.spec.resources, {
-    requests: { cpu: "250m", memory: "512Mi" },
-    limits: { cpu: "1", memory: "2Gi" },
-  });
-
-  const topLevel = kubernetesConfig(`default_resources:
-  requests: { cpu: 100m, memory: 128Mi }
-  limits: { cpu: 200m, memory: 256Mi }
-avs_config:
-  supported_avs:
-    - address: "${AVS_LOWER}"
-      name: one
-      performer_image: registry.example/one
-`);
-  const fromTop = applied(request, mutatePerformer(request, { executorConfig: topLevel }).patch) as {
-    spec: { resources: unknown };
-  };
-  assert.deepEqual(fromTop.spec.resources, {
+  const topLevel = "requests: { cpu: 100m, memory: 128Mi }\nlimits: { cpu: 200m, memory: 256Mi }";
+  assert.deepEqual(
+    defaultedResources(topLevel, 'requests: { cpu: 250m, memory: 512Mi }\nlimits: { cpu: "1", memory: 2Gi }'),
+    { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
+  );
+  assert.deepEqual(defaultedResources(topLevel), {
     requests: { cpu: "100m", memory: "128Mi" },
     limits: { cpu: "200m", memory: "256Mi" },
   });
 });
 
 test("a config that sets only one side of a resource is kept: the operator's other side gives way to it", () => {
-  const request = requestOf("performer-minimal-create");
-  const config = kubernetesConfig(`default_resources:
-  requests: { cpu: 1500m }
-  limits: { cpu: 2500m, memory: 512Mi }
-avs_config:
-  supported_avs:
-    - address: "${AVS_LOWER}"
-      name: one
-      performer_image: registry.example/one
-`);
-  const defaulted = applied(request, mutatePerformer(request, { executorConfig: config }).patch) as {
-    spec: { resources: unknown };
-  };
   // memory: the config's 512Mi limit caps the operator's 1Gi request; cpu: both set, both kept.
-  assert.deepEqual(defaulted.spec.resources, {
+  assert.deepEqual(defaultedResources("requests: { cpu: 1500m }\nlimits: { cpu: 2500m, memory: 512Mi }"), {
     requests: { cpu: "1500m", memory: "512Mi" },
     limits: { cpu: "2500m", memory: "512Mi" },
   });
-  const requestOnly = kubernetesConfig(`default_resources:
-  requests: { cpu: "3" }
-avs_config:
-  supported_avs:
-    - address: "${AVS_LOWER}"
-      name: one
-      performer_image: registry.example/one
-`);
-  const lifted = applied(request, mutatePerformer(request, { executorConfig: requestOnly }).patch) as {
-    spec: { resources: unknown };
-  };
   // cpu: the config's request of 3 lifts the operator's limit of 2.
-  assert.deepEqual(lifted.spec.resources, {
+  assert.deepEqual(defaultedResources('requests: { cpu: "3" }'), {
     requests: { cpu: "3", memory: "1Gi" },
     limits: { cpu: "3", memory: "4Gi" },
   });

@@ -179,15 +179,17 @@ test("a version beside an image tag is ignored, and said so", () => {
   ]);
 });
 
+/** The namespace's executor runs AVS in docker mode. */
+const DOCKER_MODE: PerformerFacts = {
+  executorConfig: configFor(
+    "docker",
+    `    - address: "${AVS}"\n      name: one\n      performer_image: registry.example/one\n      endpoint: performer-one:9090\n`,
+  ),
+  sameAvsPerformers: [],
+};
+
 test("a Performer whose AVS the namespace's executor runs in docker mode is refused with the guide's message", () => {
-  const facts: PerformerFacts = {
-    executorConfig: configFor(
-      "docker",
-      `    - address: "${AVS}"\n      name: one\n      performer_image: registry.example/one\n      endpoint: performer-one:9090\n`,
-    ),
-    sameAvsPerformers: [],
-  };
-  const d = validatePerformer(requestOf("performer-minimal-create"), facts);
+  const d = validatePerformer(requestOf("performer-minimal-create"), DOCKER_MODE);
   assert.equal(d.allowed, false);
   const lines = errorsOf(d.problems).map(formatProblem);
   assert.equal(lines.length, 1);
@@ -240,13 +242,7 @@ test("another Performer of the same AVS in another mode is a conflict; the Perfo
 });
 
 test("an UPDATE that keeps the spec, or of a Performer being deleted, is not checked again", () => {
-  const docker: PerformerFacts = {
-    executorConfig: configFor(
-      "docker",
-      `    - address: "${AVS}"\n      name: one\n      performer_image: registry.example/one\n      endpoint: performer-one:9090\n`,
-    ),
-    sameAvsPerformers: [],
-  };
+  const docker = DOCKER_MODE;
   // Admitted before the executor config moved the AVS to docker mode; now only its labels change.
   const created = requestOf("performer-minimal-create");
   const relabelled = structuredClone(created.object) as { metadata: Record<string, unknown> };
