@@ -98,7 +98,7 @@ export class LeaderElector {
 
   async #run(): Promise<void> {
     while (!this.#stop.signal.aborted) {
-      if (!(await this.#attempt(this.#o.renewDeadlineMs))) {
+      if ((await this.#attempt(this.#o.renewDeadlineMs)) !== true) {
         await this.#wait(jittered(this.#o.retryPeriodMs, 0.2));
         continue;
       }
@@ -108,9 +108,12 @@ export class LeaderElector {
         await this.#wait(this.#o.retryPeriodMs);
         if (this.#stop.signal.aborted) break;
         const left = this.#o.renewDeadlineMs - (performance.now() - lastRenew);
-        if (left > 0 && (await this.#attempt(left))) {
+        const renewed = left > 0 ? await this.#attempt(left) : TIMED_OUT;
+        if (renewed === true) {
           lastRenew = performance.now();
-        } else if (performance.now() - lastRenew >= this.#o.renewDeadlineMs) {
+        } else if (this.#stop.signal.aborted) {
+          break;
+        } else if (renewed === TIMED_OUT || performance.now() - lastRenew >= this.#o.renewDeadlineMs) {
           this.#logger.error(
             { renewDeadlineMs: this.#o.renewDeadlineMs },
             "could not renew the lease in time; leadership lost",
@@ -119,7 +122,14 @@ export class LeaderElector {
         }
       }
       await this.#setLeading(false);
-      if (this.#stop.signal.aborted) await this.#release();
+      if (this.#stop.signal.aborted) {
+        // Bounded too: stopping must not wait on a silent connection; the Lease then expires on its own.
+        if ((await withDeadline(this.#release(), this.#o.renewDeadlineMs)) === TIMED_OUT) {
+          this.#logger.warn(
+            "releasing the lease did not answer in time; a standby takes over once it expires",
+          );
+        }
+      }
     }
   }
 
@@ -127,23 +137,12 @@ export class LeaderElector {
    * One attempt, given up after `ms` or on stop: a request that hangs (a connection gone silent) must not keep
    * this process leading past the renew deadline, while a standby takes the Lease once it expires.
    */
-  async #attempt(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    let onStop = () => {};
-    const givenUp = new Promise<false>((resolve) => {
-      timer = setTimeout(() => {
-        this.#logger.warn({ timeoutMs: Math.round(ms) }, "lease acquire/renew did not answer in time");
-        resolve(false);
-      }, ms);
-      onStop = () => resolve(false);
-      this.#stop.signal.addEventListener("abort", onStop);
-    });
-    try {
-      return await Promise.race([this.#tryAcquireOrRenew(), givenUp]);
-    } finally {
-      clearTimeout(timer);
-      this.#stop.signal.removeEventListener("abort", onStop);
+  async #attempt(ms: number): Promise<boolean | typeof TIMED_OUT> {
+    const result = await withDeadline(this.#tryAcquireOrRenew(), ms, this.#stop.signal);
+    if (result === TIMED_OUT && !this.#stop.signal.aborted) {
+      this.#logger.warn({ timeoutMs: Math.round(ms) }, "lease acquire/renew did not answer in time");
     }
+    return result;
   }
 
   /** One attempt; true when this process holds the Lease afterwards. Errors count as "not now". */
@@ -218,6 +217,29 @@ export class LeaderElector {
 
   async #wait(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+  }
+}
+
+const TIMED_OUT = Symbol("timed out");
+
+/** `work`'s result, or TIMED_OUT once `ms` have passed or `signal` aborts, whichever comes first. */
+async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  const expired = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+    onAbort = () => resolve(TIMED_OUT);
+    signal?.addEventListener("abort", onAbort);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 

@@ -128,6 +128,19 @@ test("a leader whose renewals hang stops leading at the renew deadline, and stop
   assert.equal(await masterStatus(a.registry), 0);
 });
 
+test("a leader stopped while its connection is silent stops without waiting on the release", async (t) => {
+  const lease = new MemoryLease();
+  const a = candidate(lease, "a");
+  t.after(() => a.elector.stop());
+  a.elector.start();
+  await until("a leads", () => a.elector.isLeader());
+  a.client.hung = true;
+  // Leading still (within the renew deadline); the release's request hangs like the renewal's.
+  await a.elector.stop();
+  assert.deepEqual(a.transitions, ["started", "stopped"]);
+  assert.equal(lease.stored?.record.holderIdentity, "a", "not released: it expires on its own");
+});
+
 test("a leader keeps renewing the same lease: acquireTime stays, renewTime moves", async (t) => {
   const lease = new MemoryLease();
   const a = candidate(lease, "a");
