@@ -52,7 +52,9 @@ async function executorConfigFor(
   request: AdmissionRequest,
   facts: AdmissionFacts,
 ): Promise<NamespaceExecutorConfig | undefined> {
-  const key = lookupKey(request);
+  // An exempt update needs no lookup: defaults only fill what is missing, which an admitted Performer is not,
+  // and the operator's own serve for anything else.
+  const key = isExemptUpdate(request) ? undefined : lookupKey(request);
   return key ? facts.executorConfig(key.namespace) : undefined;
 }
 

@@ -458,26 +458,32 @@ export function kubernetesPerformerManager(parts: {
 
     async shutdown() {
       shutdown.abort();
-      await Promise.allSettled(creates);
-      // Every Performer of this executor's AVSs, routed or still starting; the cluster's list as well as the
-      // cache's, which may not have seen the last create yet.
-      const listed = await call("listing Performers", listManaged).then(
-        (list) => list.items,
-        () => [],
-      );
-      const names = [
-        ...new Set([
-          ...registry.list().map((r) => r.performerId),
-          ...[...informer.list(), ...listed]
-            .filter((p) => avsByKey.has(p.metadata.labels?.[LABEL_AVS] ?? ""))
-            .map((p) => p.metadata.name!),
-        ]),
-      ];
+      const cached = informer.list();
       await informer.stop();
       for (const route of registry.list()) route.connection.close();
       if (!k8s.cleanupOnShutdown) return;
+      // All of it within cleanup_timeout, which the Pod's grace period budgets for.
+      let names: string[] = [];
+      const cleanup = async () => {
+        await Promise.allSettled(creates);
+        // Every Performer of this executor's AVSs, routed or still starting; the cluster's list as well as the
+        // cache's, which may not have seen the last create yet.
+        const listed = await call("listing Performers", listManaged).then(
+          (list) => list.items,
+          () => [],
+        );
+        names = [
+          ...new Set([
+            ...registry.list().map((r) => r.performerId),
+            ...[...cached, ...listed]
+              .filter((p) => avsByKey.has(p.metadata.labels?.[LABEL_AVS] ?? ""))
+              .map((p) => p.metadata.name!),
+          ]),
+        ];
+        await Promise.all(names.map((name) => deletePerformer(name)));
+      };
       await withTimeout(
-        Promise.all(names.map((name) => deletePerformer(name))),
+        cleanup(),
         k8s.cleanupTimeoutMs,
         "deleting the executor's Performers (kubernetes.cleanup_timeout)",
       ).catch((error: Error) => log.error({ err: error.message, performers: names }, "cleanup incomplete"));

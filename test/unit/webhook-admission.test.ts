@@ -165,6 +165,27 @@ test("DELETE asks the cluster nothing", async () => {
   assert.deepEqual(asked, []);
 });
 
+test("an UPDATE that keeps the spec asks the cluster nothing, and is allowed unpatched", async () => {
+  const { facts, asked } = fakeFacts(dockerConfig);
+  const app = appWith(facts);
+  const review = JSON.parse(reviewText("performer-complete-create"));
+  review.request.operation = "UPDATE";
+  review.request.oldObject = structuredClone(review.request.object);
+  review.request.object.metadata.labels = { ...review.request.object.metadata.labels, team: "avs-one" };
+  for (const path of [WEBHOOK_PATHS.validatePerformer, WEBHOOK_PATHS.mutatePerformer]) {
+    const reply = await app.inject({
+      method: "POST",
+      url: path,
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify(review),
+    });
+    const { response } = reply.json() as ReviewResponse;
+    assert.equal(response.allowed, true, path);
+    assert.equal(response.patch, undefined, path);
+  }
+  assert.deepEqual(asked, []);
+});
+
 test("a failed lookup is answered 503, never decided without the facts", async () => {
   const failing: AdmissionFacts = {
     executorConfig: async () => {
