@@ -59,6 +59,18 @@ export class RequeueError extends Error {}
 
 /** How often a create refused with 403 is tried again. */
 const FORBIDDEN_RETRY_MS = 30_000;
+/** The least time between creating a Pod and replacing it for having ended: a node that refuses Pods at once
+ * (a device plugin not ready, OutOfcpu) must not get a new one in a tight loop. */
+const MIN_ENDED_POD_LIFETIME_MS = 10_000;
+
+/** How long an ended Pod still stays before it is replaced, or undefined when it may go now (or has not ended). */
+function endedTooSoonMs(pod: V1Pod, now: Date): number | undefined {
+  const phase = pod.status?.phase;
+  const created = Date.parse(String(pod.metadata?.creationTimestamp ?? ""));
+  if ((phase !== "Failed" && phase !== "Succeeded") || Number.isNaN(created)) return undefined;
+  const left = created + MIN_ENDED_POD_LIFETIME_MS - now.getTime();
+  return left > 0 ? left : undefined;
+}
 
 export type Reconcile = (key: string) => Promise<ReconcileResult>;
 
@@ -111,7 +123,12 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     }
   }
 
-  async function ensurePod(performer: Performer, observed: ObservedChildren, events: PerformerEvent[]) {
+  /** Resolves with when to look again, if the Pod is left as it is for now. */
+  async function ensurePod(
+    performer: Performer,
+    observed: ObservedChildren,
+    events: PerformerEvent[],
+  ): Promise<number | undefined> {
     const { namespace, name, key } = childRef(performer);
     const existing = pods.reconcile(key, caches.pod(namespace, name), now().getTime());
     if (existing && !isControlledBy(existing, performer)) {
@@ -128,6 +145,8 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       observed.pod = existing;
       const replacement = podReplacement(existing, desired);
       if (!replacement) return;
+      const wait = endedTooSoonMs(existing, now());
+      if (wait !== undefined) return wait;
       try {
         await cluster.deletePod(existing);
         events.push(replacement);
@@ -157,6 +176,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     const previous = previousStatus(key, cached);
     const performer: Performer = { ...cached, ...(previous ? { status: previous } : {}) };
     const observed: ObservedChildren = {};
+    let podRecheck: number | undefined;
     const events: PerformerEvent[] = [];
     if (performer.metadata.deletionTimestamp) {
       const { name: child } = childRef(performer);
@@ -165,11 +185,12 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     } else {
       // Both at once (they are independent), and both finished before the reconcile ends, failed or not, so
       // that no write of this reconcile is still in flight when the next one for the key starts.
-      const outcomes = await Promise.allSettled([
+      const [service, pod] = await Promise.allSettled([
         ensureService(performer, observed, events),
         ensurePod(performer, observed, events),
       ]);
-      for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
+      for (const outcome of [service, pod]) if (outcome.status === "rejected") throw outcome.reason;
+      if (pod.status === "fulfilled") podRecheck = pod.value;
     }
     const at = now();
     const status = performerStatus(performer, observed, at);
@@ -191,6 +212,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       startupGraceRemainingMs(performer, observed.pod, at),
       observed.podProblem?.retryAfterMs,
       observed.serviceProblem?.retryAfterMs,
+      podRecheck,
     ].filter((ms) => ms !== undefined);
     return rechecks.length ? { requeueAfterMs: Math.min(...rechecks) } : {};
   };

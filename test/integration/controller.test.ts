@@ -233,7 +233,7 @@ describe("the controller, in process", () => {
     assert.ok((await eventsFor(ns, "gamma", "ReplacingPod")).length >= 1);
   });
 
-  test("an evicted Pod is replaced, and the Performer says why", async (t) => {
+  test("an evicted Pod is replaced (10 s after it was created at the earliest), and the Performer says why", async (t) => {
     const ns = await useNamespace(t, "ctl");
     await createPerformer(ns, "eta");
     const first = await eventually("the first Pod", () => readPod(ns, "eta"));

@@ -316,6 +316,36 @@ test("a Pod refused with 403 (a quota) is reported, keeps the Performer Pending,
   assert.ok(w.events.includes("PodForbidden"));
 });
 
+test("a Pod that ended is replaced, but not sooner than 10 s after it was created", async () => {
+  const w = world(performer());
+  await w.reconcile(KEY);
+  w.catchUp();
+  const endedAt = (ageMs: number): V1Pod => ({
+    ...w.cache.pod!,
+    metadata: {
+      ...w.cache.pod!.metadata,
+      creationTimestamp: new Date(Date.now() - ageMs).toISOString() as never,
+    },
+    status: { phase: "Failed", reason: "OutOfcpu", message: "Node didn't have enough resource: cpu" },
+  });
+  w.cache.pod = endedAt(2_000);
+  w.clear();
+  const early = await w.reconcile(KEY);
+  assert.ok(!w.writes.some((x) => x.startsWith("deletePod")), w.writes.join());
+  assert.ok(
+    early.requeueAfterMs !== undefined && early.requeueAfterMs > 7_000 && early.requeueAfterMs <= 8_000,
+  );
+  w.cache.pod = endedAt(11_000);
+  w.clear();
+  await w.reconcile(KEY);
+  await w.settle();
+  assert.ok(
+    w.writes.some((x) => x.startsWith("deletePod")),
+    w.writes.join(),
+  );
+  assert.ok(w.events.includes("ReplacingPod"));
+});
+
 test("a 409 on create (the cache is behind) asks for another look; other errors propagate", async () => {
   const conflict = world(performer());
   conflict.failures.createPod = new ApiException(409, "Conflict", "{}", {});
