@@ -108,7 +108,8 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
       serviceName: EXECUTOR_SERVICE_NAME,
       service: executorService,
       implementation: executorServiceImplementation({ router, registry, manager }),
-      // As /ready: not serving until the performers are started.
+      // Not serving until the performers are started, nor while stopping; unlike /ready it does not follow each
+      // AVS's route after that (a route lost meanwhile answers UNAVAILABLE, which says why).
       servingOnStart: false,
     });
   } catch (error) {
