@@ -18,8 +18,12 @@ export type HttpRoutes = Record<
 
 export interface RunningHttpServer {
   port: number;
+  /** Stops accepting; requests in progress get CLOSE_GRACE_MS to finish. */
   close(): Promise<void>;
 }
+
+/** How long close() waits for requests in progress before cutting their connections. */
+export const CLOSE_GRACE_MS = 2_000;
 
 export async function serveHttp(host: string, port: number, routes: HttpRoutes): Promise<RunningHttpServer> {
   const server: Server = createServer((request, response) => {
@@ -54,6 +58,8 @@ export async function serveHttp(host: string, port: number, routes: HttpRoutes):
       new Promise((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // A request that would hold the close for long (a CPU profile of minutes) is cut off instead.
+        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       }),
   };
 }

@@ -101,15 +101,23 @@ export function watchTlsCredentials(
       });
   };
 
-  const watcher: FSWatcher = watch(dir, { persistent: false }, reread);
-  watcher.on("error", (err) => options.onError(err));
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dir, { persistent: false }, reread);
+    watcher.on("error", (err) => options.onError(err));
+  } catch (err) {
+    // Out of inotify watches (EMFILE, ENOSPC), common on busy nodes: the poll below still sees every renewal.
+    options.onError(
+      new Error(`cannot watch ${dir} (${(err as Error).message}); checking every poll interval instead`),
+    );
+  }
   const poll = setInterval(reread, options.pollIntervalMs ?? 10_000);
   poll.unref();
   return {
     close() {
       closed = true;
       clearInterval(poll);
-      watcher.close();
+      watcher?.close();
     },
   };
 }

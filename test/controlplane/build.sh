@@ -20,10 +20,15 @@ for cmd in kube-apiserver kube-controller-manager kubectl; do
   [ -x "$bin/$cmd" ] || need_k8s+=("$cmd")
 done
 
-if [ ${#need_k8s[@]} -gt 0 ]; then
+# Temporary build directories go whether the build succeeds or fails.
+work="" ework=""
+trap 'rm -rf ${work:+"$work"} ${ework:+"$ework"}' EXIT
+if [ ${#need_k8s[@]} -gt 0 ] || [ ! -x "$etcd_bin/etcd" ]; then
   command -v go >/dev/null || { log "Go is required to build the control plane (install Go 1.26 or newer)"; exit 1; }
+fi
+
+if [ ${#need_k8s[@]} -gt 0 ]; then
   work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
   minor=${KUBERNETES_VERSION#v1.}
   staging="v0.$minor"
   log "building ${need_k8s[*]} $KUBERNETES_VERSION (cold build: 10-20 minutes on 2 cores)"
@@ -61,7 +66,6 @@ if [ ! -x "$etcd_bin/etcd" ]; then
     go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
     CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$etcd_bin/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
   )
-  rm -rf "$ework"
   mv "$etcd_bin/etcd.tmp" "$etcd_bin/etcd"
 fi
 

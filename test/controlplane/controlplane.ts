@@ -155,7 +155,16 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     return describe(dir, existing.server, pki, bins);
   }
   await stopControlPlane(dir);
+  try {
+    return await launch(dir, bins, pki);
+  } catch (error) {
+    // Nothing half-started outlives a failed start: each process is in state.json from the moment it runs.
+    await stopControlPlane(dir);
+    throw error;
+  }
+}
 
+async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPlane> {
   const [etcdClient, etcdPeer, apiserverPort, kcmPort] = await Promise.all([
     freePort(),
     freePort(),
@@ -195,6 +204,10 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     "--allow-privileged=true",
     "--profiling=false",
   ];
+  await writeFile(
+    join(dir, "state.json"),
+    JSON.stringify({ server, pids: { etcd: etcd.pid! }, apiserverArgs } satisfies State),
+  );
   const apiserver = startProcess(dir, "kube-apiserver", bins.kubeApiserver, apiserverArgs);
 
   const kubeconfigPath = join(dir, "kubeconfig");

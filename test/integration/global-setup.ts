@@ -11,6 +11,16 @@ let dir: string | undefined;
 let operator: OperatorProcess | undefined;
 
 export async function globalSetup(): Promise<void> {
+  try {
+    await setUp();
+  } catch (error) {
+    // node --test runs no globalTeardown after a failed globalSetup.
+    await globalTeardown();
+    throw error;
+  }
+}
+
+async function setUp(): Promise<void> {
   dir = await mkdtemp(join(tmpdir(), "hourglass-test-"));
   const started = Date.now();
   const cp = await startControlPlane(dir);
