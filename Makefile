@@ -30,7 +30,7 @@ typecheck: install
 format: install ## rewrite files in the project's format
 	$(BIN)/biome check --write .
 
-manifests: install ## regenerate config/crd from the schema in src/api
+manifests: install ## regenerate config/crd and config/webhook/manifests.yaml from the code
 	$(NODE) scripts/manifests.ts
 
 test: test-unit test-integration test-e2e ## all tests (builds the local control plane on first use)
