@@ -1,7 +1,7 @@
 // Leader election against an in-memory Lease with the apiserver's optimistic concurrency (409 on a stale
 // resourceVersion), with short durations.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiException } from "@kubernetes/client-node";
 import { pino } from "pino";
@@ -67,6 +67,15 @@ function candidate(lease: MemoryLease, identity: string, registry = new Registry
   return { elector, client, transitions, registry };
 }
 
+/** A candidate that has started and leads; stopped when the test ends. */
+async function leader(t: TestContext, lease: MemoryLease, identity = "a") {
+  const c = candidate(lease, identity);
+  t.after(() => c.elector.stop());
+  c.elector.start();
+  await until(`${identity} leads`, () => c.elector.isLeader());
+  return c;
+}
+
 async function masterStatus(registry: Registry): Promise<number | undefined> {
   const metric = (await registry.getMetricsAsJSON()).find(
     (m) => m.name === "hourglass_leader_election_master_status",
@@ -115,10 +124,7 @@ test("a leader that dies without releasing is replaced once the lease expires", 
 
 test("a leader whose renewals hang stops leading at the renew deadline, and stop() does not wait on them", async (t) => {
   const lease = new MemoryLease();
-  const a = candidate(lease, "a");
-  t.after(() => a.elector.stop());
-  a.elector.start();
-  await until("a leads", () => a.elector.isLeader());
+  const a = await leader(t, lease);
   a.client.hung = true;
   // Renew deadline 300 ms; without a bound on each request it would lead for as long as the request hangs.
   await until("a stops leading", () => !a.elector.isLeader(), 5_000);
@@ -130,10 +136,7 @@ test("a leader whose renewals hang stops leading at the renew deadline, and stop
 
 test("a leader stopped while its connection is silent stops without waiting on the release", async (t) => {
   const lease = new MemoryLease();
-  const a = candidate(lease, "a");
-  t.after(() => a.elector.stop());
-  a.elector.start();
-  await until("a leads", () => a.elector.isLeader());
+  const a = await leader(t, lease);
   a.client.hung = true;
   // Leading still (within the renew deadline); the release's request hangs like the renewal's.
   await a.elector.stop();
@@ -143,10 +146,7 @@ test("a leader stopped while its connection is silent stops without waiting on t
 
 test("a leader keeps renewing the same lease: acquireTime stays, renewTime moves", async (t) => {
   const lease = new MemoryLease();
-  const a = candidate(lease, "a");
-  t.after(() => a.elector.stop());
-  a.elector.start();
-  await until("a leads", () => a.elector.isLeader());
+  await leader(t, lease);
   const first = structuredClone(lease.stored!.record);
   await until("a renewed", () => lease.stored!.record.renewTime !== first.renewTime);
   assert.equal(lease.stored!.record.acquireTime, first.acquireTime);
