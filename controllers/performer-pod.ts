@@ -68,8 +68,8 @@ export function podReplacement(existing: V1Pod, desired: V1Pod): PerformerEvent 
       message: `Spec changed (hash ${have ?? "none"} → ${want}): deleting Pod ${name} to recreate it`,
     };
   }
-  const { phase, reason, message } = existing.status ?? {};
-  if (phase === "Failed" || phase === "Succeeded") {
+  if (podHasEnded(existing)) {
+    const { phase, reason, message } = existing.status ?? {};
     const why = [reason, message].filter(Boolean).join(": ") || "no reason given";
     return {
       type: "Warning",
@@ -78,6 +78,12 @@ export function podReplacement(existing: V1Pod, desired: V1Pod): PerformerEvent 
     };
   }
   return undefined;
+}
+
+/** Ended for good: a Pod's phase Failed or Succeeded is terminal. */
+export function podHasEnded(pod: V1Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === "Failed" || phase === "Succeeded";
 }
 
 /** The hash the Pod carries in ANNOTATION_SPEC_HASH. */

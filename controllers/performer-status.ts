@@ -17,8 +17,6 @@ import { PERFORMER_CONTAINER } from "./performer-pod.ts";
 export interface ChildProblem {
   reason: string;
   message: string;
-  /** Set when the cause can pass without a change to the Performer (a quota freed): the reconcile comes back. */
-  retryAfterMs?: number;
 }
 
 /** The children as the reconciler last saw (or just wrote) them. */
@@ -169,8 +167,8 @@ function readyVerdict(
   if (performer.metadata.deletionTimestamp) {
     return notReady("Terminating", `Performer ${name} is being deleted`);
   }
-  const problem = podProblem ?? serviceProblem;
-  if (problem) return notReady(problem.reason, problem.message);
+  if (podProblem) return { status: "False", ...podProblem };
+  if (serviceProblem) return { status: "False", ...serviceProblem };
   if (!pod) return notReady("PodNotCreated", `Pod ${podName} does not exist yet`);
   if (pod.metadata?.deletionTimestamp) {
     return notReady("PodTerminating", `Pod ${podName} is being deleted; a new one follows once it is gone`);

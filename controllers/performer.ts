@@ -1,7 +1,7 @@
 // The Performer reconciler: level-triggered and idempotent. Given a key it reads the Performer and its
 // children from the informer caches, creates what is missing, replaces a Pod whose spec hash is stale (a Pod's
-// spec cannot be changed in place) or that has ended (evicted), patches a drifted Service, and writes the status when it differs from what
-// is stored. Deleted Performers need nothing: their children carry a controller reference and the garbage
+// spec cannot be changed in place) or that has ended (evicted), patches a drifted Service, and writes the status
+// when it differs from what is stored. Deleted Performers need nothing: their children carry a controller reference and the garbage
 // collector removes them. A restart at any point converges: every decision is taken again from what the cluster
 // holds. Creating a Performer's children is what creating a Performer means, and the status names them, so
 // that is no Event (nor an API write more per Performer); replacing, correcting and failing are.
@@ -26,7 +26,7 @@ import { Expectations } from "./expectations.ts";
 import { isControlledBy } from "./owner.ts";
 import type { PerformerCluster } from "./performer-cluster.ts";
 import { type PerformerEvent, statusTransitionEvents } from "./performer-events.ts";
-import { performerPod, podReplacement } from "./performer-pod.ts";
+import { performerPod, podHasEnded, podReplacement } from "./performer-pod.ts";
 import { performerService, serviceMatches } from "./performer-service.ts";
 import {
   type ChildProblem,
@@ -65,9 +65,8 @@ const MIN_ENDED_POD_LIFETIME_MS = 10_000;
 
 /** How long an ended Pod still stays before it is replaced, or undefined when it may go now (or has not ended). */
 function endedTooSoonMs(pod: V1Pod, now: Date): number | undefined {
-  const phase = pod.status?.phase;
   const created = Date.parse(String(pod.metadata?.creationTimestamp ?? ""));
-  if ((phase !== "Failed" && phase !== "Succeeded") || Number.isNaN(created)) return undefined;
+  if (!podHasEnded(pod) || Number.isNaN(created)) return undefined;
   const left = created + MIN_ENDED_POD_LIFETIME_MS - now.getTime();
   return left > 0 ? left : undefined;
 }
@@ -94,7 +93,12 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     return performer.status;
   }
 
-  async function ensureService(performer: Performer, observed: ObservedChildren, events: PerformerEvent[]) {
+  /** Each ensure step resolves with when to look again, if something is left to wait for. */
+  async function ensureService(
+    performer: Performer,
+    observed: ObservedChildren,
+    events: PerformerEvent[],
+  ): Promise<number | undefined> {
     const { namespace, name, key } = childRef(performer);
     const existing = services.reconcile(key, caches.service(namespace, name), now().getTime());
     if (existing && !isControlledBy(existing, performer)) {
@@ -119,11 +123,12 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
         services.created(key, observed.service, now().getTime());
       }
     } catch (error) {
-      observed.serviceProblem = rejection("Service", name, error);
+      const refused = rejection("Service", name, error);
+      observed.serviceProblem = refused.problem;
+      return refused.retryAfterMs;
     }
   }
 
-  /** Resolves with when to look again, if the Pod is left as it is for now. */
   async function ensurePod(
     performer: Performer,
     observed: ObservedChildren,
@@ -162,7 +167,9 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       observed.pod = await cluster.createPod(desired);
       pods.created(key, observed.pod, now().getTime());
     } catch (error) {
-      observed.podProblem = rejection("Pod", name, error);
+      const refused = rejection("Pod", name, error);
+      observed.podProblem = refused.problem;
+      return refused.retryAfterMs;
     }
   }
 
@@ -176,7 +183,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     const previous = previousStatus(key, cached);
     const performer: Performer = { ...cached, ...(previous ? { status: previous } : {}) };
     const observed: ObservedChildren = {};
-    let podRecheck: number | undefined;
+    const rechecks: (number | undefined)[] = [];
     const events: PerformerEvent[] = [];
     if (performer.metadata.deletionTimestamp) {
       const { name: child } = childRef(performer);
@@ -185,12 +192,14 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     } else {
       // Both at once (they are independent), and both finished before the reconcile ends, failed or not, so
       // that no write of this reconcile is still in flight when the next one for the key starts.
-      const [service, pod] = await Promise.allSettled([
+      const outcomes = await Promise.allSettled([
         ensureService(performer, observed, events),
         ensurePod(performer, observed, events),
       ]);
-      for (const outcome of [service, pod]) if (outcome.status === "rejected") throw outcome.reason;
-      if (pod.status === "fulfilled") podRecheck = pod.value;
+      for (const outcome of outcomes) {
+        if (outcome.status === "rejected") throw outcome.reason;
+        rechecks.push(outcome.value);
+      }
     }
     const at = now();
     const status = performerStatus(performer, observed, at);
@@ -208,13 +217,9 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
         );
       });
     }
-    const rechecks = [
-      startupGraceRemainingMs(performer, observed.pod, at),
-      observed.podProblem?.retryAfterMs,
-      observed.serviceProblem?.retryAfterMs,
-      podRecheck,
-    ].filter((ms) => ms !== undefined);
-    return rechecks.length ? { requeueAfterMs: Math.min(...rechecks) } : {};
+    rechecks.push(startupGraceRemainingMs(performer, observed.pod, at));
+    const due = rechecks.filter((ms) => ms !== undefined);
+    return due.length ? { requeueAfterMs: Math.min(...due) } : {};
   };
 }
 
@@ -261,17 +266,23 @@ function notOurs(kind: "Pod" | "Service", child: KubernetesObject, performer: Pe
  * other refusals (an invalid object) need the Performer changed, which brings a reconcile of its own. Anything
  * else is retried with backoff.
  */
-function rejection(kind: "Pod" | "Service", name: string, error: unknown): ChildProblem {
+function rejection(
+  kind: "Pod" | "Service",
+  name: string,
+  error: unknown,
+): { problem: ChildProblem; retryAfterMs?: number } {
   if (isConflict(error))
     throw new RequeueError(`${kind} ${name} changed meanwhile: ${apiErrorMessage(error)}`);
   if (!isRejected(error)) throw error;
   const message = `${kind} ${name} was refused: ${apiErrorMessage(error)}`;
   if (apiStatusCode(error) === 403) {
     return {
-      reason: `${kind}Forbidden`,
-      message: `${message}; trying again every ${FORBIDDEN_RETRY_MS / 1000} s`,
+      problem: {
+        reason: `${kind}Forbidden`,
+        message: `${message}; trying again every ${FORBIDDEN_RETRY_MS / 1000} s`,
+      },
       retryAfterMs: FORBIDDEN_RETRY_MS,
     };
   }
-  return { reason: `${kind}Rejected`, message };
+  return { problem: { reason: `${kind}Rejected`, message } };
 }
