@@ -22,6 +22,7 @@ import { loadKubeConfig as loadKubeConfigFile } from "../kube/kubeconfig.ts";
 import { apiListWatch } from "../kube/list-watch.ts";
 import type { PerformerManager } from "./executor-service.ts";
 import {
+  type Artifact,
   artifactFields,
   deployedArtifact,
   desiredPerformer,
@@ -242,14 +243,10 @@ export function kubernetesPerformerManager(parts: {
 
   /**
    * Adopts the newest of the AVS's Performers in `existing` (what the last DeployArtifact, or the config, asked
-   * for) or creates one of `artifact` (the config's when not given); waits for Ready, routes to it, and deletes older leftovers of a
-   * blue-green switch that did not finish.
+   * for) or creates one of `artifact` (the config's when not given); waits for Ready, routes to it, and deletes
+   * older leftovers of a blue-green switch that did not finish.
    */
-  async function ensureAvs(
-    avs: AvsSettings,
-    existing: Performer[],
-    artifact?: { image: string; version?: string },
-  ): Promise<void> {
+  async function ensureAvs(avs: AvsSettings, existing: Performer[], artifact?: Artifact): Promise<void> {
     const mine = newestFirst(
       existing.filter(
         (p) => p.metadata.labels?.[LABEL_AVS] === avsLabelValue(avs.address) && !p.metadata.deletionTimestamp,
@@ -270,7 +267,7 @@ export function kubernetesPerformerManager(parts: {
   }
 
   /** The performer_image and performer_version the config gives the AVS. */
-  function configuredArtifact(avs: AvsSettings): { image: string; version?: string } {
+  function configuredArtifact(avs: AvsSettings): Artifact {
     if (!avs.performerImage) {
       throw new Error(
         `avs_config.supported_avs[address=${avs.address}].performer_image: required in kubernetes mode; set the performer's image`,
@@ -325,7 +322,7 @@ export function kubernetesPerformerManager(parts: {
 
   /** The artifact the AVS ran, again (not the config's: it may have been deployed since), once no deployment for
    * the AVS is in progress, unless one of those has routed the AVS meanwhile. */
-  async function recreate(avs: AvsSettings, artifact: { image: string; version?: string }): Promise<void> {
+  async function recreate(avs: AvsSettings, artifact: Artifact): Promise<void> {
     while (!shutdown.signal.aborted && !registry.routeFor(avs.address)) {
       if (!deploying.has(avsKey(avs.address))) {
         await exclusively(avs, () => ensureAvs(avs, [], artifact));
