@@ -38,12 +38,16 @@ export function hourglassWebhooks(facts: AdmissionFacts): Webhook[] {
   ];
 }
 
-/** The namespace and AVS a Performer review is about, when the review needs lookups at all. */
+/**
+ * The namespace and AVS a Performer review is about, when the review needs lookups at all: a write, but not an
+ * exempt update, which is not validated again and needs no defaults (an admitted Performer has them all, and the
+ * operator's own serve for anything else).
+ */
 function lookupKey(request: AdmissionRequest): { namespace: string; avsAddress: string } | undefined {
   const avsAddress = (request.object as { spec?: { avsAddress?: unknown } } | null | undefined)?.spec
     ?.avsAddress;
   const writes = request.operation === "CREATE" || request.operation === "UPDATE";
-  return writes && request.namespace && typeof avsAddress === "string"
+  return writes && !isExemptUpdate(request) && request.namespace && typeof avsAddress === "string"
     ? { namespace: request.namespace, avsAddress }
     : undefined;
 }
@@ -52,14 +56,12 @@ async function executorConfigFor(
   request: AdmissionRequest,
   facts: AdmissionFacts,
 ): Promise<NamespaceExecutorConfig | undefined> {
-  // An exempt update needs no lookup: defaults only fill what is missing, which an admitted Performer is not,
-  // and the operator's own serve for anything else.
-  const key = isExemptUpdate(request) ? undefined : lookupKey(request);
+  const key = lookupKey(request);
   return key ? facts.executorConfig(key.namespace) : undefined;
 }
 
 async function performerFacts(request: AdmissionRequest, facts: AdmissionFacts): Promise<PerformerFacts> {
-  const key = isExemptUpdate(request) ? undefined : lookupKey(request);
+  const key = lookupKey(request);
   if (!key) {
     return { sameAvsPerformers: [] };
   }
