@@ -3,7 +3,7 @@
 
 import { isImageTag, parseImageReference } from "../src/api/image-reference.ts";
 import type { PerformerSpec } from "../src/api/performer.ts";
-import { error, type Problem, warning } from "../src/api/problem.ts";
+import { error, type Problem, shown, warning } from "../src/api/problem.ts";
 import { childPath } from "../src/api/schema-validation.ts";
 
 /** spec.image and spec.version: valid references, and a warning when what runs is not pinned. */
@@ -21,7 +21,7 @@ export function imageProblems(spec: Partial<PerformerSpec>): Problem[] {
     problems.push(
       error(
         "spec.version",
-        `must be an image tag: up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-' (got ${JSON.stringify(version)})`,
+        `must be an image tag: up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-' (got ${shown(version)})`,
       ),
     );
   }
@@ -69,7 +69,7 @@ export function envProblems(spec: Partial<PerformerSpec>): Problem[] {
         problems.push(
           error(
             childPath(path, "name"),
-            `${JSON.stringify(name)} is not a valid environment variable name: use letters, digits, '_', '-' or '.', ` +
+            `${shown(name)} is not a valid environment variable name: use letters, digits, '_', '-' or '.', ` +
               "not starting with a digit (e.g. MY_ENV.NAME, my-env, MyEnv1)",
           ),
         );
@@ -81,7 +81,7 @@ export function envProblems(spec: Partial<PerformerSpec>): Problem[] {
         problems.push(
           error(
             childPath(path, "name"),
-            `duplicate name ${JSON.stringify(name)}, already set at ${childPath("spec.config.env", first)}; keep one`,
+            `duplicate name ${shown(name)}, already set at ${childPath("spec.config.env", first)}; keep one`,
           ),
         );
       }

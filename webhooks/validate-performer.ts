@@ -2,7 +2,7 @@
 // executor config and the AVS's other Performers come in as data.
 import { isDeepStrictEqual } from "node:util";
 import { PerformerSchema } from "../src/api/performer-schema.ts";
-import { error, type Problem } from "../src/api/problem.ts";
+import { error, type Problem, shown } from "../src/api/problem.ts";
 import { resourceProblems } from "../src/api/resource-rules.ts";
 import { compileValidator } from "../src/api/schema-validation.ts";
 import { type AdmissionDecision, decision } from "./admission-decision.ts";
@@ -70,7 +70,7 @@ function nameProblems(name: string): Problem[] {
         "metadata.name",
         `must be at most ${MAX_NAME_LENGTH} lowercase letters, digits or '-', starting and ending with a letter or ` +
           `digit, so that its Service performer-${name.length > 20 ? `${name.slice(0, 20)}...` : name} is a valid DNS name ` +
-          `(got ${JSON.stringify(name)})`,
+          `(got ${shown(name)})`,
       ),
     ];
   }

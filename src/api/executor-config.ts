@@ -12,7 +12,7 @@ import {
   type SupportedAvs,
 } from "./executor-config-schema.ts";
 import { PERFORMER_GROUP, PERFORMER_KIND, PERFORMER_VERSION } from "./performer.ts";
-import { error, type Problem, warning } from "./problem.ts";
+import { error, type Problem, shown, warning } from "./problem.ts";
 import { resourceProblems } from "./resource-rules.ts";
 import { childPath, compileValidator } from "./schema-validation.ts";
 import { closestMatch } from "./suggest.ts";
@@ -255,7 +255,7 @@ function durationProblems(raw: Record<string, unknown>): Problem[] {
     const [section, key] = path.split(".") as [string, string];
     const value = objectAt(raw, section)?.[key];
     return value !== undefined && (typeof value !== "string" || parseGoDuration(value) === undefined)
-      ? [error(path, `must be a Go duration such as 30s, 5m or 1h30m (got ${JSON.stringify(value)})`)]
+      ? [error(path, `must be a Go duration such as 30s, 5m or 1h30m (got ${shown(value)})`)]
       : [];
   });
 }
@@ -287,7 +287,10 @@ function chainProblems(raw: Record<string, unknown>): Problem[] {
         : [
             error(
               `chains[${i}].${key}`,
-              `must be a ${allowed.map((s) => `${s}//`).join(" or ")} URL (got "${url}")`,
+              // Node URLs often carry an API key, so the value itself is never quoted.
+              `must be a ${allowed.map((s) => `${s}//`).join(" or ")} URL (got ${
+                scheme === undefined ? "text that is not a URL" : `a ${shown(scheme)} URL`
+              }; the value is not shown, since such URLs may hold a key)`,
             ),
           ];
     }),

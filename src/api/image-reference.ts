@@ -1,6 +1,7 @@
 // Container image references as the container runtime reads them (the distribution reference grammar):
 // `[registry[:port]/]path[:tag][@algorithm:hex]`, path components lowercase. A reference the runtime cannot
 // parse only fails at pull time as InvalidImageName, so admission says what is wrong instead.
+import { shown } from "./problem.ts";
 export interface ImageReference {
   /** Registry and path, without tag or digest. */
   name: string;
@@ -35,21 +36,21 @@ export function parseImageReference(text: string): ImageReference | { invalid: s
     return { invalid: "must not be empty; give an image such as ghcr.io/org/performer" };
   }
   if (/\s/.test(text)) {
-    return { invalid: `must not contain whitespace (got ${JSON.stringify(text)})` };
+    return { invalid: `must not contain whitespace (got ${shown(text)})` };
   }
   if (text.split("@").length > 2) {
-    return { invalid: `has more than one @ (got ${JSON.stringify(text)}); use name@algorithm:hex` };
+    return { invalid: `has more than one @ (got ${shown(text)}); use name@algorithm:hex` };
   }
   const parts = imageParts(text);
   const { name, tag, digest } = parts;
   if (digest !== undefined && !DIGEST.test(digest)) {
     return {
-      invalid: `has an invalid digest ${JSON.stringify(digest)}; use algorithm:hex, e.g. sha256:<64 hex digits>`,
+      invalid: `has an invalid digest ${shown(digest)}; use algorithm:hex, e.g. sha256:<64 hex digits>`,
     };
   }
   if (tag !== undefined && !TAG.test(tag)) {
     return {
-      invalid: `has an invalid tag ${JSON.stringify(tag)}; a tag is up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'`,
+      invalid: `has an invalid tag ${shown(tag)}; a tag is up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'`,
     };
   }
   const nameProblem = nameInvalid(name);
@@ -68,17 +69,17 @@ function nameInvalid(name: string): string | undefined {
   const first = components[0] ?? "";
   const hasDomain = components.length > 1 && (/[.:]/.test(first) || first === "localhost");
   if (hasDomain && !DOMAIN.test(first)) {
-    return `has an invalid registry ${JSON.stringify(first)}; use a host name or IP, optionally with :port`;
+    return `has an invalid registry ${shown(first)}; use a host name or IP, optionally with :port`;
   }
   for (const component of hasDomain ? components.slice(1) : components) {
     if (PATH_COMPONENT.test(component)) {
       continue;
     }
     if (PATH_COMPONENT.test(component.toLowerCase())) {
-      return `repository name must be lowercase (got ${JSON.stringify(name)})`;
+      return `repository name must be lowercase (got ${shown(name)})`;
     }
     return (
-      `has an invalid repository path component ${JSON.stringify(component)}; ` +
+      `has an invalid repository path component ${shown(component)}; ` +
       "use lowercase letters and digits, separated by '.', '_', '__' or '-'"
     );
   }

@@ -9,6 +9,7 @@
 import type { V1Affinity, V1EnvVarSource, V1ObjectMeta } from "@kubernetes/client-node";
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { DEPLOYMENT_MODES, HEALTH_CHECK_TYPES, IMAGE_PULL_POLICIES, PHASES } from "./performer.ts";
+import { MAX_QUANTITY_LENGTH } from "./quantity.ts";
 import { PATTERN_DESCRIPTION } from "./schema-validation.ts";
 
 interface Described {
@@ -35,7 +36,7 @@ function port(description: string) {
 }
 
 /** A resource.Quantity: `2`, `500m`, `1Gi`. Its grammar is checked by the validating webhook. */
-export const QuantitySchema = Type.Union([Type.Integer(), Type.String()], {
+export const QuantitySchema = Type.Union([Type.Integer(), Type.String({ maxLength: MAX_QUANTITY_LENGTH })], {
   description: "A Kubernetes quantity, e.g. 500m or 2 (cpu), 512Mi or 4Gi (memory).",
   "x-kubernetes-int-or-string": true,
 });

@@ -31,3 +31,21 @@ export function warningsOf(problems: readonly Problem[]): Problem[] {
 export function formatProblem(p: Problem): string {
   return p.line === undefined ? `${p.path}: ${p.message}` : `${p.path} (line ${p.line}): ${p.message}`;
 }
+
+const SHOWN_MAX = 64;
+
+/**
+ * A value as a message quotes it: strings JSON-quoted and cut to 64 characters, structures named rather than
+ * dumped, so that a denial, and the log line recording it, neither grows with hostile input nor carries the whole
+ * of a secret pasted into the wrong field.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === "string") {
+    return value.length <= SHOWN_MAX
+      ? JSON.stringify(value)
+      : `${JSON.stringify(`${value.slice(0, SHOWN_MAX - 3)}...`)} (${value.length} characters)`;
+  }
+  if (Array.isArray(value)) return "a list";
+  if (value !== null && typeof value === "object") return "an object";
+  return String(value);
+}

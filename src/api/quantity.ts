@@ -4,6 +4,7 @@
 // number without digits (`Mi`, `m`, `.`) is rejected, as the documented grammar says, where ParseQuantity
 // happens to read some of them as 0; and exponents in the hundreds of millions are answered at once, where
 // ParseQuantity would compute for minutes.
+import { shown } from "./problem.ts";
 
 export type QuantityFormat = "DecimalSI" | "BinarySI" | "DecimalExponent";
 
@@ -29,7 +30,7 @@ export class QuantityFormatError extends Error {
   readonly reason: string;
 
   constructor(text: string, reason: string) {
-    super(`Invalid resource format ${JSON.stringify(text)}: ${reason}; ${HOW_TO_WRITE}`);
+    super(`Invalid resource format ${shown(text)}: ${reason}; ${HOW_TO_WRITE}`);
     this.name = "QuantityFormatError";
     this.text = text;
     this.reason = reason;
@@ -120,7 +121,7 @@ export function quantityText(value: unknown): string | undefined {
  * `Invalid resource format` is quoted verbatim by the troubleshooting guide.
  */
 export function invalidQuantityMessage(resourceName: string, text: string): string {
-  return `Invalid resource format ${JSON.stringify(text)} (examples: ${examplesFor(resourceName)})`;
+  return `Invalid resource format ${shown(text)} (examples: ${examplesFor(resourceName)})`;
 }
 
 function examplesFor(resourceName: string): string {
@@ -138,8 +139,18 @@ function examplesFor(resourceName: string): string {
   return "1, 500m, 1Gi";
 }
 
+/**
+ * The longest quantity text read. Kubernetes' ParseQuantity has no bound of its own (it reads any number of digits
+ * into an inf.Dec, in time quadratic in their count); 64 characters hold every quantity it keeps exactly (19
+ * digits of int64, 9 decimals of nano, a sign and a suffix) with room to spare. The CRD says the same as maxLength.
+ */
+export const MAX_QUANTITY_LENGTH = 64;
+
 /** The quantity, or the reason the text is not one. */
 function readQuantity(text: string): Quantity | string {
+  if (text.length > MAX_QUANTITY_LENGTH) {
+    return `it is longer than ${MAX_QUANTITY_LENGTH} characters`;
+  }
   const parts = splitQuantity(text);
   if (typeof parts === "string") {
     return parts;
@@ -206,7 +217,7 @@ function splitQuantity(text: string): QuantityParts | string {
   if (position < text.length) {
     return text.charAt(suffixStart) === "."
       ? "a number has at most one decimal point"
-      : `unknown unit ${JSON.stringify(text.slice(suffixStart))}`;
+      : `unknown unit ${shown(text.slice(suffixStart))}`;
   }
   return { negative, integer, fraction, suffix: text.slice(suffixStart) };
 }
@@ -230,7 +241,7 @@ function interpretSuffix(suffix: string): Scaling | string {
   }
   const exponentText = /^[eE]([+-]?[0-9]+)$/.exec(suffix)?.[1];
   if (exponentText === undefined) {
-    return `unknown unit ${JSON.stringify(suffix)}`;
+    return `unknown unit ${shown(suffix)}`;
   }
   const exponent = BigInt(exponentText);
   if (exponent < INT64_MIN || exponent > INT64_MAX) {

@@ -2,7 +2,7 @@
 // (`spec.config.env[2].name`) and says what the value must be, instead of ajv's `/spec/config/env/2 must have
 // required property 'name'`. Used for Performers and for the executor config alike.
 import { Ajv, type AnySchemaObject, type ErrorObject } from "ajv";
-import { error, type Problem } from "./problem.ts";
+import { error, type Problem, shown } from "./problem.ts";
 
 /**
  * Schema annotation: what a `pattern` means, in words (`0x followed by 40 hex digits`), for the message when a
@@ -61,12 +61,21 @@ export function childPath(parent: string, key: string | number): string {
 }
 
 function problemsFrom(errors: readonly ErrorObject[], value: unknown, basePath: string): Problem[] {
-  // A value that fits no branch of an anyOf fails every branch too; one problem about the whole says it better.
+  // A value that fits no branch of an anyOf fails every branch too; one problem about the whole says it better,
+  // unless the value has a branch's type and breaks one of its other rules (a string too long): that rule says it.
   const anyOfs = errors.filter((e) => e.keyword === "anyOf").map((e) => `${e.schemaPath}/`);
+  const branchOf = (e: ErrorObject) => anyOfs.find((prefix) => e.schemaPath.startsWith(prefix));
+  const brokeARule = new Set(errors.filter((e) => e.keyword !== "type").map(branchOf));
+  const skipped = (e: ErrorObject) => {
+    const branch = branchOf(e);
+    return branch === undefined
+      ? e.keyword === "anyOf" && brokeARule.has(`${e.schemaPath}/`)
+      : e.keyword === "type" || !brokeARule.has(branch);
+  };
   const seen = new Set<string>();
   const problems: Problem[] = [];
   for (const e of errors) {
-    if (anyOfs.some((prefix) => e.schemaPath.startsWith(prefix))) {
+    if (skipped(e)) {
       continue;
     }
     const problem = problemFrom(e, fieldPath(e.instancePath, value, basePath));
@@ -176,18 +185,4 @@ function range(schema: AnySchemaObject): string {
     return ` of at least ${minimum}`;
   }
   return maximum === undefined ? "" : ` of at most ${maximum}`;
-}
-
-/** A value as a message quotes it: strings quoted and cut short, structures named rather than dumped. */
-function shown(value: unknown): string {
-  if (typeof value === "string") {
-    return JSON.stringify(value.length > 64 ? `${value.slice(0, 61)}...` : value);
-  }
-  if (Array.isArray(value)) {
-    return "a list";
-  }
-  if (value !== null && typeof value === "object") {
-    return "an object";
-  }
-  return String(value);
 }

@@ -154,6 +154,22 @@ describe("every problem at once, each with its path and line", () => {
     assert.match(byPath.get("chains[0].rpc_url")!, /http:\/\/ or https:\/\/ URL/);
   });
 
+  test("a node URL that is wrong is not quoted: it may hold an API key", () => {
+    const key = "d41d8cd98f00b204e9800998ecf8427e";
+    const text = (url: string) =>
+      `grpc_port: 9000\nchains:\n  - name: ethereum\n    chain_id: 1\n    rpc_url: "${url}"\n`;
+    for (const [url, said] of [
+      [`https//mainnet.example/v3/${key}`, /got text that is not a URL/],
+      [`htps://mainnet.example/v3/${key}`, /got a "htps:" URL/],
+    ] as const) {
+      const message = errorsOf(parseExecutorConfig(text(url)).problems)
+        .map(formatProblem)
+        .join("\n");
+      assert.match(message, said);
+      assert.doesNotMatch(message, new RegExp(key.slice(0, 8)));
+    }
+  });
+
   test("an unknown key is a warning with a suggestion, not an error", () => {
     const warnings = warningsOf(load("many-problems.yaml").problems);
     assert.deepEqual(warnings.map(formatProblem), [

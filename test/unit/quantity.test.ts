@@ -7,6 +7,7 @@ import {
   formatQuantity,
   invalidQuantityMessage,
   isQuantity,
+  MAX_QUANTITY_LENGTH,
   parseQuantity,
   type QuantityFormat,
   QuantityFormatError,
@@ -474,4 +475,18 @@ describe("quantityText", () => {
       assert.equal(quantityText(value), undefined, String(value));
     }
   });
+});
+
+test("a quantity longer than 64 characters is refused before any digit is read, and quoted cut short", () => {
+  const longest = `1${"0".repeat(MAX_QUANTITY_LENGTH - 2)}m`;
+  assert.equal(isQuantity(longest), true);
+  const hostile = "1".repeat(2_800_000);
+  assert.throws(
+    () => parseQuantity(hostile),
+    (e: unknown) =>
+      e instanceof QuantityFormatError &&
+      /longer than 64 characters/.test(e.reason) &&
+      e.message.length < 400 &&
+      e.message.includes("(2800000 characters)"),
+  );
 });

@@ -89,6 +89,19 @@ test("quantities compare exactly, across units and notations", () => {
   }
 });
 
+test("a quantity longer than the CRD's maxLength is refused by the schema's rule and quoted cut short", () => {
+  const request = withSpec(requestOf("performer-minimal-create"), (spec) => {
+    spec.resources = { requests: { cpu: "1".repeat(2_800_000) }, limits: { cpu: "1", memory: "1Gi" } };
+  });
+  const lines = errorLines(request);
+  assert.equal(lines[0], "spec.resources.requests.cpu: must be at most 64 characters long");
+  assert.match(
+    lines[1] ?? "",
+    /^spec\.resources\.requests\.cpu: Invalid resource format "1{61}\.\.\." \(2800000 characters\)/,
+  );
+  assert.equal(lines.length, 2, lines.join("\n"));
+});
+
 test("negative quantities are refused", () => {
   const request = withSpec(requestOf("performer-minimal-create"), (spec) => {
     spec.resources = { requests: { cpu: "-1" }, limits: { cpu: "1", memory: "1Gi" } };
