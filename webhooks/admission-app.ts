@@ -161,6 +161,15 @@ function logDecision(logger: Logger, webhook: string, answer: Answer, code: numb
   } else if (crash) {
     logger.error({ ...fields, err: crash }, "the webhook failed");
   } else {
-    logger.info({ ...fields, reason: response.status?.message }, "denied");
+    logger.info({ ...fields, reason: cutShort(response.status?.message ?? "") }, "denied");
   }
+}
+
+/** Log lines stay bounded whatever the input: a denial listing thousands of problems keeps its first 2 KiB. */
+const MAX_LOGGED_REASON = 2048;
+
+function cutShort(text: string): string {
+  return text.length <= MAX_LOGGED_REASON
+    ? text
+    : `${text.slice(0, MAX_LOGGED_REASON)}... (${text.length} characters)`;
 }

@@ -12,6 +12,7 @@ export const ADMISSION_FAILURES = {
   contentType: { code: "HG_ERR_ADMISSION_CONTENT_TYPE", status: 400, reason: "BadRequest" },
   emptyBody: { code: "HG_ERR_ADMISSION_EMPTY_BODY", status: 400, reason: "BadRequest" },
   malformedJson: { code: "HG_ERR_ADMISSION_MALFORMED_JSON", status: 400, reason: "BadRequest" },
+  tooDeep: { code: "HG_ERR_ADMISSION_TOO_DEEP", status: 400, reason: "BadRequest" },
   notAReview: { code: "HG_ERR_ADMISSION_NOT_A_REVIEW", status: 400, reason: "BadRequest" },
   wrongResource: { code: "HG_ERR_ADMISSION_WRONG_RESOURCE", status: 400, reason: "BadRequest" },
   badRequest: { code: "HG_ERR_ADMISSION_BAD_REQUEST", status: 400, reason: "BadRequest" },

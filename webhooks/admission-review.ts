@@ -5,6 +5,7 @@ import { stringEnum } from "../src/api/performer-schema.ts";
 import { formatProblem } from "../src/api/problem.ts";
 import { compileValidator } from "../src/api/schema-validation.ts";
 import { ADMISSION_FAILURES, type AdmissionFailure, admissionFailure } from "./admission-errors.ts";
+import { MAX_REVIEW_DEPTH, nestsDeeperThan, parseExactJson } from "./review-json.ts";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 export const ADMISSION_REVIEW_KIND = "AdmissionReview";
@@ -90,9 +91,15 @@ export function decodeAdmissionReview(contentType: string | undefined, body: Buf
       `the body is empty; send an ${ADMISSION_API_VERSION} AdmissionReview`,
     );
   }
+  if (nestsDeeperThan(body, MAX_REVIEW_DEPTH)) {
+    return failed(
+      ADMISSION_FAILURES.tooDeep,
+      `the body nests objects or lists deeper than ${MAX_REVIEW_DEPTH} levels; no Kubernetes object needs that`,
+    );
+  }
   let review: unknown;
   try {
-    review = JSON.parse(body.toString("utf8"));
+    review = parseExactJson(body.toString("utf8"));
   } catch (e) {
     return failed(ADMISSION_FAILURES.malformedJson, `the body is not valid JSON: ${(e as Error).message}`);
   }

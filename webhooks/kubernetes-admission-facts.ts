@@ -43,7 +43,13 @@ export function kubernetesAdmissionFacts(
     const config = errors.length === 0 ? parsed.config : undefined;
     if (!config) {
       logger.warn(
-        { namespace, configMap: name, problems: errors.map(formatProblem) },
+        // The first problems say what to fix; a hostile config's thousands would only flood the log.
+        {
+          namespace,
+          configMap: name,
+          problems: errors.slice(0, 10).map(formatProblem),
+          count: errors.length,
+        },
         "ignoring an executor config that does not validate",
       );
     }

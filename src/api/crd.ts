@@ -140,7 +140,22 @@ export function crdSchema(schema: object, path: string): SchemaNode {
     }
     node[keyword] = crdValue(keyword, value, path);
   }
-  return node;
+  return node["x-kubernetes-int-or-string"] === true ? hoistIntOrStringRules(node) : node;
+}
+
+/**
+ * The apiserver takes an int-or-string only as exactly `anyOf: [{type: integer}, {type: string}]`; rules that the
+ * schema gives a branch (a string's maxLength) move up beside the anyOf, where they still apply to that type alone.
+ */
+function hoistIntOrStringRules(node: SchemaNode): SchemaNode {
+  const branches = (node.anyOf as SchemaNode[] | undefined) ?? [];
+  const hoisted: SchemaNode = { ...node, anyOf: branches.map((branch) => ({ type: branch.type })) };
+  for (const branch of branches) {
+    for (const [keyword, value] of Object.entries(branch)) {
+      if (keyword !== "type") hoisted[keyword] = value;
+    }
+  }
+  return Object.fromEntries(Object.entries(hoisted).sort(byKey));
 }
 
 // Code-unit order, independent of the machine's locale, so every run writes the same file.

@@ -30,8 +30,19 @@ export function parseYamlSource(text: string): YamlSource {
     ...error("(yaml)", e.message.split("\n")[0]!),
     line: lineAt(e.pos[0]),
   }));
+  let value: unknown;
+  if (syntaxProblems.length === 0) {
+    try {
+      value = doc.toJS();
+    } catch (e) {
+      // Aliases that would expand past yaml's limit (a "billion laughs" document) are refused as the document's
+      // own problem, like a syntax error, rather than raised.
+      const message = `${(e as Error).message}; write the values out instead of through so many aliases`;
+      syntaxProblems.push({ ...error("(yaml)", message), line: 1 });
+    }
+  }
   return {
-    value: syntaxProblems.length === 0 ? doc.toJS() : undefined,
+    value,
     syntaxProblems,
     lineOf(path) {
       let node: unknown = doc.contents;

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { parse } from "yaml";
 import { crdSchema, performerCrd, type SchemaNode } from "../../src/api/crd.ts";
+import { MAX_QUANTITY_LENGTH } from "../../src/api/quantity.ts";
 
 const CRD_DIR = join(import.meta.dirname, "../../config/crd");
 const CRD_FILE = "hourglass.eigenlayer.io_performers.yaml";
@@ -193,6 +194,11 @@ describe("performerCrd", () => {
         {}) as SchemaNode;
       assert.equal(quantity["x-kubernetes-int-or-string"], true, list);
       assert.ok(isIntOrStringPattern(quantity), list);
+      assert.equal(
+        quantity.maxLength,
+        MAX_QUANTITY_LENGTH,
+        `${list}: the apiserver bounds a quantity's length`,
+      );
     }
   });
 });
