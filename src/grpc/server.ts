@@ -4,6 +4,7 @@ import { Server, ServerCredentials, type UntypedServiceImplementation } from "@g
 import type { PackageDefinition, ServiceDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import { reflectableProtos } from "./reflection-descriptors.ts";
 
 export interface GrpcServerOptions {
   host: string;
@@ -32,7 +33,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   server.addService(options.service, options.implementation);
   const health = new HealthImplementation({ "": "NOT_SERVING", [options.serviceName]: "NOT_SERVING" });
   health.addToServer(server);
-  new ReflectionService(options.protos).addToServer(server);
+  new ReflectionService(reflectableProtos(options.protos)).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>

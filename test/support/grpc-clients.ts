@@ -52,11 +52,12 @@ const REFLECTION_PROTO = new URL(
 
 interface ReflectionResponse {
   list_services_response?: { service: Array<{ name: string }> };
+  file_descriptor_response?: { file_descriptor_proto: Buffer[] };
   error_response?: { error_message: string };
 }
 
-/** The services a server lists through reflection (what `grpcurl -plaintext ADDRESS list` prints). */
-export function listServicesByReflection(address: string): Promise<string[]> {
+/** One request on a grpc.reflection.v1 stream, and its answer. */
+function reflect(address: string, request: object): Promise<ReflectionResponse> {
   const Reflection = clientOf(
     loadSync(REFLECTION_PROTO, { keepCase: true }),
     "grpc.reflection.v1.ServerReflection",
@@ -65,18 +66,29 @@ export function listServicesByReflection(address: string): Promise<string[]> {
   const stream = (
     client as unknown as { ServerReflectionInfo(): ClientDuplexStream<object, ReflectionResponse> }
   ).ServerReflectionInfo();
-  return new Promise<string[]>((resolve, reject) => {
+  return new Promise<ReflectionResponse>((resolve, reject) => {
     stream.on("data", (response: ReflectionResponse) => {
       stream.end();
-      if (response.list_services_response) {
-        resolve(response.list_services_response.service.map((s) => s.name).sort());
-      } else {
-        reject(new Error(response.error_response?.error_message ?? "no list_services_response"));
-      }
+      if (response.error_response) reject(new Error(response.error_response.error_message));
+      else resolve(response);
     });
     stream.on("error", reject);
-    stream.write({ list_services: "*" });
+    stream.write(request);
   }).finally(() => client.close());
+}
+
+/** The services a server lists through reflection (what `grpcurl -plaintext ADDRESS list` prints). */
+export async function listServicesByReflection(address: string): Promise<string[]> {
+  const response = await reflect(address, { list_services: "*" });
+  if (!response.list_services_response) throw new Error("no list_services_response");
+  return response.list_services_response.service.map((s) => s.name).sort();
+}
+
+/** The serialized FileDescriptorProtos reflection gives for a symbol (what grpcurl asks before a call). */
+export async function filesContainingSymbol(address: string, symbol: string): Promise<Buffer[]> {
+  const response = await reflect(address, { file_containing_symbol: symbol });
+  if (!response.file_descriptor_response) throw new Error("no file_descriptor_response");
+  return response.file_descriptor_response.file_descriptor_proto;
 }
 
 /** grpc.health.v1.Health/Check: `SERVING`, `NOT_SERVING`, … */
