@@ -12,6 +12,7 @@ import { serveHttp } from "../observability/http-server.ts";
 import { createLogger } from "../observability/logger.ts";
 import { Readiness, startMetricsServer } from "../observability/metrics-server.ts";
 import { profilingRoutes } from "../observability/profiling.ts";
+import { profilingEnabled } from "../observability/profiling-enabled.ts";
 import { integerFlag, parseFlags, portFlag, runProgram } from "./args.ts";
 
 export interface OperatorOptions {
@@ -21,7 +22,7 @@ export interface OperatorOptions {
   webhookCertDir: string;
   metricsHost: string;
   metricsPort: number;
-  /** Serve CPU and heap profiles on 127.0.0.1 at this port (ENABLE_PROFILING=true); absent: not served. */
+  /** Serve CPU and heap profiles on 127.0.0.1 at this port (ENABLE_PROFILING=true or 1); absent: not served. */
   profilingPort?: number;
   kubeconfig?: string;
   controller: boolean;
@@ -49,7 +50,7 @@ Serves the admission webhooks for Performers and executor configs, runs the Perf
   --leader-elect           reconcile only while holding the Lease hourglass-operator in $POD_NAMESPACE
   --help                   print this help
 
-  --profiling-port PORT    with ENABLE_PROFILING=true, CPU and heap profiles on 127.0.0.1:PORT (default 6060):
+  --profiling-port PORT    with ENABLE_PROFILING=true or 1, CPU and heap profiles on 127.0.0.1:PORT (default 6060):
                            /debug/pprof/profile?seconds=N and /debug/pprof/heap
 
 Environment: LOG_LEVEL (trace, debug, info, warn, error, fatal; default info), ENABLE_PROFILING (true serves
@@ -106,7 +107,7 @@ export async function startOperator(options: OperatorOptions, logger: Logger): P
 
     if (options.profilingPort !== undefined) {
       // Profiles expose the process's memory: loopback only, reached with `kubectl port-forward`.
-      const profiling = await serveHttp("127.0.0.1", options.profilingPort, profilingRoutes);
+      const profiling = await serveHttp("127.0.0.1", options.profilingPort, profilingRoutes());
       running.push({ name: "profiling server", close: profiling.close });
       logger.info({ profilingPort: profiling.port }, "serving CPU and heap profiles");
     }
@@ -204,7 +205,7 @@ function operatorOptions(argv: string[]): OperatorOptions | "help" {
     webhookCertDir: flags["webhook-cert-dir"],
     metricsHost: flags["metrics-host"],
     metricsPort: portFlag("metrics-port", flags["metrics-port"]),
-    ...(process.env.ENABLE_PROFILING === "true"
+    ...(profilingEnabled(process.env.ENABLE_PROFILING)
       ? { profilingPort: portFlag("profiling-port", flags["profiling-port"]) }
       : {}),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),

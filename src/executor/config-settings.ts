@@ -3,6 +3,7 @@
 // checked here is only what the config cannot know: the environment and the flags.
 import { parseGoDuration } from "../api/duration.ts";
 import { defaultResourcesFor, type ResolvedExecutorConfig } from "../api/executor-config.ts";
+import { profilingEnabled } from "../observability/profiling-enabled.ts";
 import type { ExecutorSettings } from "./settings.ts";
 
 /** Command-line overrides of `hourglass-executor run`. */
@@ -56,7 +57,7 @@ export function executorSettings(
       metrics: flags.metricsPort ?? config.metrics_port,
       profiling: flags.profilingPort ?? RUN_DEFAULTS.profilingPort,
     },
-    profiling: env.ENABLE_PROFILING === "true",
+    profiling: profilingEnabled(env.ENABLE_PROFILING),
     performer: {
       servicePattern: pc.service_pattern,
       defaultPort: pc.default_port,

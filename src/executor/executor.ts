@@ -99,7 +99,7 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
     });
     // Profiles expose the process's memory: loopback only, reached with `kubectl port-forward`.
     profiling = settings.profiling
-      ? await listen("127.0.0.1", settings.ports.profiling, profilingRoutes)
+      ? await listen("127.0.0.1", settings.ports.profiling, profilingRoutes())
       : undefined;
     grpc = await startGrpcServer({
       host: settings.host,

@@ -14,7 +14,7 @@ export const RUN_USAGE = `Usage: hourglass-executor run --config FILE [--host AD
        [--metrics-port N] [--profiling-port N] [--max-in-flight N]
 Ports default to the config's grpc_port, health_port, metrics_port (9000, 8090, 8080) and 6060; 0 picks a free port.
 --max-in-flight bounds the tasks one performer is given at once (default 64); beyond it tasks get RESOURCE_EXHAUSTED.
-Environment: LOG_LEVEL, NETWORK_TIMEOUT (executor → performer deadline), ENABLE_PROFILING=true.`;
+Environment: LOG_LEVEL, NETWORK_TIMEOUT (executor → performer deadline), ENABLE_PROFILING=true|1 (pprof profiles on 127.0.0.1:6060).`;
 
 /** The command line of `run`; a mistake throws UsageError (printed with RUN_USAGE, exit 2). */
 function parseRunArgs(args: string[]): { configPath: string; flags: RunFlags } {

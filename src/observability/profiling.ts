@@ -1,49 +1,50 @@
-// CPU and heap profiles on demand (ENABLE_PROFILING=true), taken with node:inspector in this process:
-//   GET /debug/pprof/profile?seconds=30  → a .cpuprofile (Chrome DevTools / speedscope format)
-//   GET /debug/pprof/heap                → a .heapsnapshot (Chrome DevTools)
-// The paths are Go's pprof paths, where Hourglass operators will look first; the formats are V8's.
-import { Session } from "node:inspector/promises";
-import { setTimeout as sleep } from "node:timers/promises";
+// CPU and heap profiles on demand (ENABLE_PROFILING=true or 1), in Go's pprof format (gzipped profile.proto) at
+// Go's paths, so that `go tool pprof http://localhost:6060/debug/pprof/profile` reads them as it would a Go
+// server's:
+//   GET /debug/pprof/profile?seconds=30  → where the process spent its time (V8's sampling profiler)
+//   GET /debug/pprof/heap                → live heap allocations, sampled since the profiling server started
+import * as pprof from "@datadog/pprof";
 import type { HttpReply, HttpRoutes } from "./http-server.ts";
 
 const MAX_PROFILE_SECONDS = 300;
+/** Go's default for /debug/pprof/profile. */
+const DEFAULT_PROFILE_SECONDS = 30;
+/** Mean bytes between heap samples and the deepest stack kept: pprof's usual settings for a small overhead. */
+const HEAP_SAMPLE_BYTES = 512 * 1024;
+const HEAP_STACK_DEPTH = 64;
+
+const PPROF_TYPE = "application/octet-stream";
+let cpuProfileRunning = false;
 
 async function cpuProfile(query: URLSearchParams): Promise<HttpReply> {
-  const seconds = Number(query.get("seconds") ?? "30");
+  const asked = query.get("seconds");
+  const seconds = asked === null ? DEFAULT_PROFILE_SECONDS : Number(asked);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_PROFILE_SECONDS) {
     return {
       status: 400,
       contentType: "text/plain",
-      body: `seconds: "${query.get("seconds")}" must be a number in (0, ${MAX_PROFILE_SECONDS}]\n`,
+      body: `seconds: "${asked}" must be a number in (0, ${MAX_PROFILE_SECONDS}]\n`,
     };
   }
-  const session = new Session();
-  session.connect();
+  // V8 has one sampling profiler per isolate: a second profile at once would stop the first one's samples.
+  if (cpuProfileRunning) {
+    return { status: 409, contentType: "text/plain", body: "a CPU profile is already being taken; retry\n" };
+  }
+  cpuProfileRunning = true;
   try {
-    await session.post("Profiler.enable");
-    await session.post("Profiler.start");
-    await sleep(seconds * 1000);
-    const { profile } = await session.post("Profiler.stop");
-    return { status: 200, contentType: "application/json", body: JSON.stringify(profile) };
+    const profile = await pprof.time.profile({ durationMillis: Math.round(seconds * 1000) });
+    return { status: 200, contentType: PPROF_TYPE, body: await pprof.encode(profile) };
   } finally {
-    session.disconnect();
+    cpuProfileRunning = false;
   }
 }
 
-async function heapSnapshot(): Promise<HttpReply> {
-  const session = new Session();
-  const chunks: string[] = [];
-  session.connect();
-  session.on("HeapProfiler.addHeapSnapshotChunk", (message) => chunks.push(message.params.chunk));
-  try {
-    await session.post("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
-    return { status: 200, contentType: "application/json", body: chunks.join("") };
-  } finally {
-    session.disconnect();
-  }
+async function heapProfile(): Promise<HttpReply> {
+  return { status: 200, contentType: PPROF_TYPE, body: await pprof.encode(pprof.heap.profile()) };
 }
 
-export const profilingRoutes: HttpRoutes = {
-  "/debug/pprof/profile": cpuProfile,
-  "/debug/pprof/heap": heapSnapshot,
-};
+/** The routes of the profiling server; starts heap sampling, which then runs for the life of the process. */
+export function profilingRoutes(): HttpRoutes {
+  pprof.heap.start(HEAP_SAMPLE_BYTES, HEAP_STACK_DEPTH);
+  return { "/debug/pprof/profile": cpuProfile, "/debug/pprof/heap": heapProfile };
+}
