@@ -13,7 +13,7 @@ import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const OPERATOR = "system:serviceaccount:hourglass-system:hourglass-operator";
-const EXECUTOR = "system:serviceaccount:my-avs-project:my-avs-executor";
+const EXECUTOR = "system:serviceaccount:my-avs-project:executor-service-account";
 
 async function ok(args: string[], input?: string): Promise<string> {
   const result = await kubectl(args, { input });
