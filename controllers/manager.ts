@@ -207,6 +207,7 @@ export async function work(
     if (key === undefined) return;
     const stopTimer = metrics.time.startTimer({ controller: CONTROLLER_NAME });
     let result: ReconcileOutcome = "success";
+    logger.trace({ performer: key }, "reconciling");
     try {
       const { requeueAfterMs } = await reconcile(key);
       queue.forget(key);
@@ -227,7 +228,8 @@ export async function work(
         );
       }
     } finally {
-      stopTimer();
+      const seconds = stopTimer();
+      logger.debug({ performer: key, result, durationMs: Math.round(seconds * 1000) }, "reconciled");
       metrics.total.inc({ controller: CONTROLLER_NAME, result });
       queue.done(key);
     }

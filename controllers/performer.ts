@@ -3,8 +3,8 @@
 // spec cannot be changed in place) or that has ended (evicted), patches a drifted Service, and writes the status
 // when it differs from what is stored. Deleted Performers need nothing: their children carry a controller reference and the garbage
 // collector removes them. A restart at any point converges: every decision is taken again from what the cluster
-// holds. Creating a Performer's children is what creating a Performer means, and the status names them, so
-// that is no Event (nor an API write more per Performer); replacing, correcting and failing are.
+// holds. Creating the Pod is one Normal Event (CreatedPod, as a ReplicaSet's SuccessfulCreate), so that
+// `kubectl get events` shows a new Performer at work; replacing, correcting and failing are Events too.
 import type { KubernetesObject, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
@@ -166,6 +166,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     try {
       observed.pod = await cluster.createPod(desired);
       pods.created(key, observed.pod, now().getTime());
+      events.push({ type: "Normal", reason: "CreatedPod", message: `Created Pod ${name}` });
     } catch (error) {
       const refused = rejection("Pod", name, error);
       observed.podProblem = refused.problem;

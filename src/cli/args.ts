@@ -15,6 +15,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A mistake in the environment a program was started with (`LOG_LEVEL=verbose`): reported as one line naming the
+ * variable and the fix, exit code 2 like a usage error, without the usage text (the command line was right).
+ */
+export class EnvironmentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EnvironmentError";
+  }
+}
+
 /** A command of a program such as `hourglass-executor validate`: its --help text and what runs it. */
 export interface Command {
   usage: string;
@@ -109,7 +120,8 @@ export async function dispatchCommand(
 
 /**
  * Runs a program's main and sets the exit code from its result. A UsageError prints `program: message` and the
- * usage text on stderr and exits 2; anything else propagates, so a bug still shows its stack.
+ * usage text on stderr and exits 2, an EnvironmentError only the message; anything else propagates, so a bug
+ * still shows its stack.
  */
 export async function runProgram(
   program: string,
@@ -119,8 +131,10 @@ export async function runProgram(
   try {
     process.exitCode = await main();
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${program}: ${err.message}\n\n${err.usage ?? usage}`);
+    if (err instanceof EnvironmentError) process.stderr.write(`${program}: ${err.message}\n`);
+    else if (err instanceof UsageError)
+      process.stderr.write(`${program}: ${err.message}\n\n${err.usage ?? usage}`);
+    else throw err;
     process.exitCode = USAGE_EXIT_CODE;
   }
 }

@@ -53,6 +53,7 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
     taskTimeoutMs: settings.performer.taskTimeoutMs,
     retryAttempts: settings.performer.retryAttempts,
     backoff: RETRY_BACKOFF,
+    log,
   });
 
   let stopping = false;

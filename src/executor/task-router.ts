@@ -2,6 +2,7 @@
 // only what is safe to retry, and answer every task exactly once: a signed TaskResult or a status that says why.
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ServiceError, status } from "@grpc/grpc-js";
+import type { Logger } from "pino";
 import type { TaskResponse, TaskResult, TaskSubmission } from "../grpc/messages.ts";
 import { isServiceError, statusError } from "../grpc/status.ts";
 import { exponentialDelayMs, jittered } from "../kube/backoff.ts";
@@ -22,6 +23,8 @@ export interface TaskRouterOptions {
   retryAttempts: number;
   /** Delay before the first retry, doubling up to maxMs, jittered so that executors do not retry in lockstep. */
   backoff: { initialMs: number; maxMs: number };
+  /** A trace line when a task arrives and a debug line when it is answered (LOG_LEVEL=debug shows each task). */
+  log?: Logger;
 }
 
 function describe(route: PerformerRoute): string {
@@ -69,26 +72,35 @@ export class TaskRouter {
 
   /** `callDeadline` is the aggregator's own deadline, when it set one; the earlier deadline wins. */
   async submitTask(submission: TaskSubmission, callDeadline?: Date): Promise<TaskResult> {
-    const { metrics } = this.#options;
+    const { metrics, log } = this.#options;
     const started = performance.now();
     const avs = avsKey(submission.avs_address);
     const known = this.#supported.has(avs);
     // Unknown AVSs share one label value so that a caller cannot grow the metric's label set without bound.
     const labels = { avs: known ? avs : "unknown" };
+    const task = { taskId: submission.task_id, avs: submission.avs_address };
+    log?.trace({ ...task, payloadBytes: submission.payload.length }, "task received");
     metrics.tasksInFlight.inc(labels);
+    let result = "success";
     try {
-      const result = await this.#submit(submission, known ? avs : undefined, callDeadline);
-      metrics.tasksTotal.inc({ ...labels, result: "success" });
-      return result;
+      const answered = await this.#submit(submission, known ? avs : undefined, callDeadline);
+      metrics.tasksTotal.inc({ ...labels, result });
+      return answered;
     } catch (error) {
       const code = isServiceError(error) ? error.code : status.INTERNAL;
-      metrics.tasksTotal.inc({ ...labels, result: status[code]!.toLowerCase() });
-      throw isServiceError(error)
+      result = status[code]!.toLowerCase();
+      metrics.tasksTotal.inc({ ...labels, result });
+      const answer = isServiceError(error)
         ? error
         : statusError(status.INTERNAL, `task ${submission.task_id}: ${error}`);
+      log?.debug({ ...task, result, reason: answer.details }, "task failed");
+      throw answer;
     } finally {
       metrics.tasksInFlight.dec(labels);
-      metrics.taskDurationSeconds.observe(labels, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.taskDurationSeconds.observe(labels, seconds);
+      if (result === "success")
+        log?.debug({ ...task, durationMs: Math.round(seconds * 1000) }, "task answered");
     }
   }
 

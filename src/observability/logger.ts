@@ -1,4 +1,5 @@
 import { type Logger, type LoggerOptions, pino } from "pino";
+import { EnvironmentError } from "../cli/args.ts";
 
 const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
 
@@ -6,8 +7,8 @@ const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "sil
 export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   const level = (env.LOG_LEVEL ?? "info").toLowerCase();
   if (!LEVELS.has(level)) {
-    throw new Error(
-      `LOG_LEVEL: unknown level "${env.LOG_LEVEL}" (use one of trace, debug, info, warn, error, fatal)`,
+    throw new EnvironmentError(
+      `LOG_LEVEL: unknown level "${env.LOG_LEVEL}"; use one of trace, debug, info, warn, error, fatal`,
     );
   }
   return level;

@@ -100,12 +100,12 @@ function world(initial: Performer | undefined) {
   return { cache, written, writes, events, failures, gates, reconcile, catchUp, settle, clear };
 }
 
-test("a new Performer gets a Service, a Pod and a status: three writes, no Event", async () => {
+test("a new Performer gets a Service, a Pod and a status: three writes and one CreatedPod Event", async () => {
   const w = world(performer());
   await w.reconcile(KEY);
   await w.settle();
   assert.deepEqual(w.writes, ["createService", "createPod", "writeStatus"]);
-  assert.deepEqual(w.events, []);
+  assert.deepEqual(w.events, ["CreatedPod"]);
   assert.equal(w.written.status?.podName, "performer-my-avs");
   assert.equal(w.written.status?.endpoint, "performer-my-avs.avs-ns.svc.cluster.local:9090");
 });

@@ -10,7 +10,7 @@ import { type Reconcile, RequeueError } from "../../controllers/performer.ts";
 import { WorkQueue } from "../../src/kube/workqueue.ts";
 
 /** Runs one worker over the keys, each reconciled by `outcomes[key]`, then shuts the queue down. */
-async function run(outcomes: Record<string, Reconcile>) {
+async function run(outcomes: Record<string, Reconcile>, logger = pino({ level: "silent" })) {
   const registry = new Registry();
   const queue = new WorkQueue({ name: "performer", registry, baseDelayMs: 60_000 });
   const reconciled: string[] = [];
@@ -21,7 +21,7 @@ async function run(outcomes: Record<string, Reconcile>) {
       return outcomes[key]!(key);
     },
     reconcileMetrics(registry, CONTROLLER_NAME),
-    pino({ level: "silent" }),
+    logger,
   );
   for (const key of Object.keys(outcomes)) queue.add(key);
   while (reconciled.length < Object.keys(outcomes).length) await new Promise((r) => setImmediate(r));
@@ -52,4 +52,26 @@ test("each outcome is counted under controller-runtime's result label, and only 
   assert.deepEqual(counts, { success: 1, requeue_after: 1, requeue: 1, error: 1 });
   // done and later succeeded (their backoff is forgotten); conflict and broken come back with backoff.
   assert.deepEqual(failures, [0, 0, 1, 1]);
+});
+
+test("LOG_LEVEL=debug: one line per reconcile with the Performer and its outcome", async () => {
+  const lines: { level: number; msg: string; performer?: string; result?: string }[] = [];
+  const logger = pino({ level: "debug" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  await run(
+    {
+      "ns/done": async () => ({}),
+      "ns/broken": async () => {
+        throw new Error("apiserver unavailable");
+      },
+    },
+    logger,
+  );
+  const reconciled = lines.filter((l) => l.msg === "reconciled");
+  assert.deepEqual(
+    reconciled.map((l) => [l.level, l.performer, l.result]),
+    [
+      [20, "ns/done", "success"],
+      [20, "ns/broken", "error"],
+    ],
+  );
 });

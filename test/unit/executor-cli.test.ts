@@ -8,10 +8,18 @@ const root = join(import.meta.dirname, "..", "..");
 const fixtures = join(root, "test", "fixtures", "executor-config");
 
 function executor(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return executorWith({}, ...args);
+}
+
+function executorWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       join(root, "node_modules", ".bin", "node"),
       [join(root, "src", "cli", "executor.ts"), ...args],
+      { env: { ...process.env, ...env } },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
     );
   });
@@ -112,4 +120,13 @@ test("run refuses every config that validate refuses, with the same problems, be
         `${name}: run did not report ${line}`,
       );
   }
+});
+
+test("run with LOG_LEVEL=verbose: one line naming the variable and the levels, exit 2, no stack", async () => {
+  const run = await executorWith({ LOG_LEVEL: "verbose" }, "run", "--config", join(fixtures, "docker.yaml"));
+  assert.equal(run.code, 2);
+  assert.equal(
+    run.stderr,
+    'hourglass-executor: LOG_LEVEL: unknown level "verbose"; use one of trace, debug, info, warn, error, fatal\n',
+  );
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { type Logger, pino } from "pino";
 import { InFlightLimiter } from "../../src/executor/in-flight-limiter.ts";
 import { createExecutorMetrics } from "../../src/executor/metrics.ts";
 import { operatorSigner, parsePrivateKeyHex, recoverSigner } from "../../src/executor/operator-signer.ts";
@@ -37,7 +38,7 @@ const echoReversed: Behaviour = async (request) => ({
 
 function routerWith(
   connection: PerformerConnection,
-  options: { limit?: number; retryAttempts?: number; backoffMs?: number } = {},
+  options: { limit?: number; retryAttempts?: number; backoffMs?: number; log?: Logger } = {},
 ) {
   const registry = new PerformerRegistry();
   registry.add({
@@ -65,6 +66,7 @@ function routerWith(
     taskTimeoutMs: 5_000,
     retryAttempts: options.retryAttempts ?? 2,
     backoff: { initialMs: options.backoffMs ?? 1, maxMs: 2 * (options.backoffMs ?? 1) },
+    ...(options.log ? { log: options.log } : {}),
   });
   return { router, registry, metrics };
 }
@@ -104,6 +106,25 @@ describe("TaskRouter", () => {
       text,
       /hourglass_executor_tasks_total\{avs="0xabcdef0123456789abcdef0123456789abcdef01",result="success"\} 1/,
     );
+  });
+
+  it("logs each task at debug (answered or failed, with the reason) and its arrival at trace", async () => {
+    const lines: { level: number; msg: string; taskId?: string; result?: string; reason?: string }[] = [];
+    const log = pino({ level: "trace" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const { router } = routerWith(fakeConnection(echoReversed), { log });
+    await router.submitTask(task());
+    await rejection(router.submitTask(task({ task_id: "t-2", avs_address: OTHER_AVS.replace("1", "2") })));
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.msg, l.taskId]),
+      [
+        [10, "task received", "t-1"],
+        [20, "task answered", "t-1"],
+        [10, "task received", "t-2"],
+        [20, "task failed", "t-2"],
+      ],
+    );
+    assert.equal(lines[3]?.result, "not_found");
+    assert.match(lines[3]?.reason ?? "", /serves no AVS/);
   });
 
   it("answers NOT_FOUND naming an AVS it does not serve", async () => {
