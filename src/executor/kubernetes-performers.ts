@@ -2,10 +2,9 @@
 // it into a Pod and a Service), routes to it through service_pattern once it is Ready, and follows its status.
 // DeployArtifact is blue-green: the new Performer must be Ready before traffic moves, and the old one is drained
 // and deleted after. A restarted executor adopts the Performers it finds instead of creating new ones.
-import { existsSync } from "node:fs";
+// The cluster is reached only through a PerformerStore (kubernetes-performer-store.ts).
 import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
-import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { avsLabelValue, grpcPortOf, LABEL_AVS, type Performer } from "../api/performer.ts";
 import type {
@@ -15,11 +14,9 @@ import type {
   RemovePerformerResponse,
 } from "../grpc/messages.ts";
 import { statusError } from "../grpc/status.ts";
-import { apiErrorMessage, isConflict, isNotFound, isRejected } from "../kube/api-errors.ts";
-import { exponentialDelayMs, jittered } from "../kube/backoff.ts";
-import { Informer, type InformerEvent } from "../kube/informer.ts";
-import { loadKubeConfig as loadKubeConfigFile } from "../kube/kubeconfig.ts";
-import { apiListWatch } from "../kube/list-watch.ts";
+import { persistently, withTimeout } from "../kube/api-calls.ts";
+import { apiErrorMessage, isConflict, isNotFound } from "../kube/api-errors.ts";
+import type { InformerEvent } from "../kube/informer.ts";
 import type { PerformerManager } from "./executor-service.ts";
 import {
   type Artifact,
@@ -27,150 +24,104 @@ import {
   deployedArtifact,
   desiredPerformer,
   isPerformerReady,
-  LABEL_MANAGED_BY,
-  MANAGED_BY_EXECUTOR,
-  notReadyReason,
   renderServicePattern,
 } from "./performer-manifest.ts";
+import { waitUntilReady } from "./performer-readiness.ts";
 import { avsKey, type PerformerRegistry, type PerformerRoute } from "./performer-registry.ts";
 import { closeWhenIdle, openRoute } from "./performer-route.ts";
-import type { AvsSettings, ExecutorSettings, KubernetesSettings } from "./settings.ts";
+import type { PerformerStore } from "./performer-store.ts";
+import type { AvsSettings, ExecutorSettings } from "./settings.ts";
 
-/** kubernetes.kubeconfig when set; else the Pod's service account (in_cluster), else $KUBECONFIG or ~/.kube/config. */
-export function loadKubeConfig(settings: KubernetesSettings): KubeConfig {
-  if (settings.kubeconfig && !existsSync(settings.kubeconfig)) {
-    throw new Error(
-      `kubernetes.kubeconfig: file ${settings.kubeconfig} not found; give the path of a kubeconfig file`,
-    );
-  }
-  return loadKubeConfigFile({ kubeconfig: settings.kubeconfig });
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-type PerformerListener = (performer: Performer, event: InformerEvent) => void;
-
-const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_EXECUTOR}`;
 /** How often a re-creation waiting for a deployment in progress looks again. */
 const RECREATE_POLL_MS = 1_000;
-/** client-node's own watch inactivity limit; the informer's watchdog (3 min) reopens silent watches first. */
-const WATCH_INACTIVITY_TIMEOUT_MS = 10 * 60_000;
 
-function newestFirst(performers: Performer[]): Performer[] {
+/** The AVS's Performers among `existing` that are not being deleted, newest first: the first is what the last
+ * DeployArtifact (or the config) asked for, the others are leftovers of a switch that did not finish. */
+export function performersOfAvs(existing: Performer[], avsAddress: string): Performer[] {
   const created = (p: Performer) => String(p.metadata.creationTimestamp ?? "");
-  return performers.sort((a, b) => created(b).localeCompare(created(a)));
+  return existing
+    .filter(
+      (p) => p.metadata.labels?.[LABEL_AVS] === avsLabelValue(avsAddress) && !p.metadata.deletionTimestamp,
+    )
+    .sort((a, b) => created(b).localeCompare(created(a)));
+}
+
+/** Why one more Performer may not be created, if so. `blueGreen`: the new side of a deployment may exceed
+ * max_performers by one until the old side is gone. */
+export function capacityProblem(
+  managed: number,
+  maxPerformers: number,
+  blueGreen: boolean,
+): string | undefined {
+  if (managed < maxPerformers + (blueGreen ? 1 : 0)) return undefined;
+  return `performer_config.max_performers: ${managed} Performers exist; raise max_performers or remove one (RemovePerformer)`;
+}
+
+/** What shutdown deletes: every routed Performer, and every Performer of one of `avsKeys` in `seen`. */
+export function performersToClean(
+  routed: string[],
+  seen: Performer[],
+  avsKeys: ReadonlySet<string>,
+): string[] {
+  const ofOurAvs = seen.filter((p) => avsKeys.has(p.metadata.labels?.[LABEL_AVS] ?? ""));
+  return [...new Set([...routed, ...ofOurAvs.map((p) => p.metadata.name!)])];
+}
+
+/** The problem with a DeployArtifact request before any AVS is looked up, as a gRPC status error. */
+export function deployRequestProblem(request: DeployArtifactRequest): Error | undefined {
+  if (!request.avs_address)
+    return statusError(status.INVALID_ARGUMENT, "avs_address: empty; name the AVS to deploy");
+  if (!request.registry_url || !request.digest) {
+    return statusError(
+      status.INVALID_ARGUMENT,
+      `${request.registry_url ? "digest" : "registry_url"}: empty; give the image as registry_url (e.g. ghcr.io/org/performer) and digest (sha256:…)`,
+    );
+  }
+  return undefined;
+}
+
+function healthOf(performer: Performer) {
+  return { status: performer.status?.phase ?? "Pending", resourceHealthy: isPerformerReady(performer) };
 }
 
 export function kubernetesPerformerManager(parts: {
   registry: PerformerRegistry;
   settings: ExecutorSettings;
-  kubeConfig: KubeConfig;
+  store: PerformerStore;
   log: Logger;
 }): PerformerManager {
-  const { registry, settings, log } = parts;
+  const { registry, settings, store, log } = parts;
   const k8s = settings.kubernetes!;
-  const api = parts.kubeConfig.makeApiClient(CustomObjectsApi);
-  const resource = {
-    group: k8s.crdGroup,
-    version: k8s.crdVersion,
-    namespace: k8s.namespace,
-    plural: k8s.crdPlural,
-  };
-  const listManaged = () =>
-    api.listNamespacedCustomObject({ ...resource, labelSelector: MANAGED_SELECTOR }) as Promise<{
-      items: Performer[];
-      metadata?: { resourceVersion?: string };
-    }>;
-  const listeners = new Set<PerformerListener>();
-  const informer = new Informer<Performer>({
-    name: "performers",
-    source: apiListWatch<Performer>(parts.kubeConfig, {
-      path: `/apis/${k8s.crdGroup}/${k8s.crdVersion}/namespaces/${k8s.namespace}/${k8s.crdPlural}`,
-      labelSelector: MANAGED_SELECTOR,
-      list: listManaged,
-      inactivityTimeoutMs: WATCH_INACTIVITY_TIMEOUT_MS,
-    }),
-    onEvent: (performer, event) => {
-      for (const listener of listeners) listener(performer, event);
-    },
-    logger: log,
-  });
-  const cached = (name: string) => informer.get(k8s.namespace, name);
   const avsByKey = new Map(settings.avs.map((a) => [avsKey(a.address), a]));
   /** Performers the executor is deleting itself: their delete events are expected. */
   const deleting = new Set<string>();
   /** AVSs with a deployment (start, DeployArtifact, re-creation) in progress: one at a time each. */
   const deploying = new Set<string>();
-  /** Aborted on shutdown: ends waits for Ready that would otherwise outlive the executor. */
+  /** Aborted on shutdown: ends waits for Ready and retry waits that would otherwise outlive the executor. */
   const shutdown = new AbortController();
   /** Creates in progress: shutdown waits for them, so that what they create is deleted with the rest. */
   const creates = new Set<Promise<unknown>>();
 
-  const call = <T>(what: string, work: () => Promise<T>) =>
-    withTimeout(work(), k8s.connectionTimeoutMs, `${what} (kubernetes.connection_timeout)`);
+  const retrying = <T>(what: string, work: () => Promise<T>) =>
+    persistently(what, work, { budgetMs: settings.performer.startupTimeoutMs, signal: shutdown.signal, log });
 
-  /** Resolves with the Performer once Ready; rejects after startup_timeout with what its conditions say. */
-  function waitUntilReady(name: string): Promise<Performer> {
-    return new Promise((resolve, reject) => {
-      const listener: PerformerListener = (performer, event) => {
-        if (performer.metadata.name !== name) return;
-        if (event === "delete")
-          finish(() => reject(new Error(`Performer ${k8s.namespace}/${name} was deleted while starting`)));
-        else if (isPerformerReady(performer)) finish(() => resolve(performer));
-        else if (performer.status?.phase === "Failed") {
-          finish(() =>
-            reject(new Error(`Performer ${k8s.namespace}/${name} failed: ${notReadyReason(performer)}`)),
-          );
-        }
-      };
-      const timer = setTimeout(
-        () =>
-          finish(() =>
-            reject(
-              new Error(
-                `Performer ${k8s.namespace}/${name} is not Ready after ${settings.performer.startupTimeoutMs} ms (performer_config.startup_timeout): ${notReadyReason(cached(name))}`,
-              ),
-            ),
-          ),
-        settings.performer.startupTimeoutMs,
-      );
-      const onShutdown = () =>
-        finish(() => reject(new Error(`executor shutting down before Performer ${name} was Ready`)));
-      function finish(outcome: () => void) {
-        clearTimeout(timer);
-        listeners.delete(listener);
-        shutdown.signal.removeEventListener("abort", onShutdown);
-        outcome();
-      }
-      if (shutdown.signal.aborted) return onShutdown();
-      shutdown.signal.addEventListener("abort", onShutdown);
-      listeners.add(listener);
-      const current = cached(name);
-      if (current) listener(current, "update");
+  const ready = (name: string) =>
+    waitUntilReady(store, name, {
+      namespace: store.namespace,
+      timeoutMs: settings.performer.startupTimeoutMs,
+      signal: shutdown.signal,
     });
-  }
 
-  /** `blueGreen`: the new side of a deployment may exceed max_performers by one until the old side is gone. */
   async function createPerformer(desired: Performer, blueGreen = false): Promise<void> {
-    const managed = informer.list().filter((p) => !deleting.has(p.metadata.name!)).length;
-    if (managed >= settings.performer.maxPerformers + (blueGreen ? 1 : 0)) {
-      throw statusError(
-        status.RESOURCE_EXHAUSTED,
-        `performer_config.max_performers: ${managed} Performers exist; raise max_performers or remove one (RemovePerformer)`,
-      );
-    }
+    const managed = store.cached().filter((p) => !deleting.has(p.metadata.name!)).length;
+    const full = capacityProblem(managed, settings.performer.maxPerformers, blueGreen);
+    if (full) throw statusError(status.RESOURCE_EXHAUSTED, full);
     const name = desired.metadata.name!;
     try {
-      const creating = persistently(`creating Performer ${name}`, async () => {
+      const creating = retrying(`creating Performer ${name}`, async () => {
         // Shutdown collects the Performers to delete once creates in progress have settled; none may start after.
         if (shutdown.signal.aborted) throw new Error("the executor is stopping");
-        return api.createNamespacedCustomObject({ ...resource, body: desired });
+        await store.create(desired);
       });
       creates.add(creating);
       await creating.finally(() => creates.delete(creating));
@@ -181,7 +132,7 @@ export function kubernetesPerformerManager(parts: {
     } catch (error) {
       // Already there: created by an earlier run of this executor for the same artifact. Adopt it.
       if (!isConflict(error))
-        throw new Error(`creating Performer ${k8s.namespace}/${name}: ${apiErrorMessage(error)}`);
+        throw new Error(`creating Performer ${store.namespace}/${name}: ${apiErrorMessage(error)}`);
       log.info({ performer: name }, "Performer exists; adopting it");
     }
   }
@@ -189,30 +140,23 @@ export function kubernetesPerformerManager(parts: {
   async function deletePerformer(name: string): Promise<void> {
     deleting.add(name);
     try {
-      await persistently(`deleting Performer ${name}`, () =>
-        api.deleteNamespacedCustomObject({ ...resource, name }),
-      );
+      await retrying(`deleting Performer ${name}`, () => store.delete(name));
       log.info({ performer: name }, "Performer deleted");
     } catch (error) {
       deleting.delete(name);
       if (!isNotFound(error))
-        throw new Error(`deleting Performer ${k8s.namespace}/${name}: ${apiErrorMessage(error)}`);
+        throw new Error(`deleting Performer ${store.namespace}/${name}: ${apiErrorMessage(error)}`);
     }
-  }
-
-  function healthOf(performer: Performer) {
-    return { status: performer.status?.phase ?? "Pending", resourceHealthy: isPerformerReady(performer) };
   }
 
   /** Sends the AVS's tasks to a Ready Performer; returns the route that had them before, if another. */
   function routeTo(avs: AvsSettings, performer: Performer): PerformerRoute | undefined {
     const name = performer.metadata.name!;
     // The port the controller gives the Performer's Service.
-    const port = grpcPortOf(performer.spec);
     const endpoint = renderServicePattern(settings.performer.servicePattern, {
       name,
-      namespace: k8s.namespace,
-      port,
+      namespace: store.namespace,
+      port: grpcPortOf(performer.spec),
     });
     const artifact = artifactFields(performer.spec);
     if (!registry.get(name)) {
@@ -242,22 +186,17 @@ export function kubernetesPerformerManager(parts: {
   }
 
   /**
-   * Adopts the newest of the AVS's Performers in `existing` (what the last DeployArtifact, or the config, asked
-   * for) or creates one of `artifact` (the config's when not given); waits for Ready, routes to it, and deletes
-   * older leftovers of a blue-green switch that did not finish.
+   * Adopts the newest of the AVS's Performers in `existing` or creates one of `artifact` (the config's when not
+   * given); waits for Ready, routes to it, and deletes older leftovers of a blue-green switch that did not finish.
    */
   async function ensureAvs(avs: AvsSettings, existing: Performer[], artifact?: Artifact): Promise<void> {
-    const mine = newestFirst(
-      existing.filter(
-        (p) => p.metadata.labels?.[LABEL_AVS] === avsLabelValue(avs.address) && !p.metadata.deletionTimestamp,
-      ),
-    );
+    const mine = performersOfAvs(existing, avs.address);
     let current = mine[0];
     if (!current) {
       current = desiredPerformer(avs, artifact ?? configuredArtifact(avs), settings);
       await createPerformer(current);
     }
-    routeTo(avs, await waitUntilReady(current.metadata.name!));
+    routeTo(avs, await ready(current.metadata.name!));
     // The AVS is served; a leftover that cannot be deleted now is no reason to stop serving it.
     for (const leftover of mine.slice(1)) {
       await retire(leftover.metadata.name!).catch((error: Error) =>
@@ -332,33 +271,12 @@ export function kubernetesPerformerManager(parts: {
     }
   }
 
-  /**
-   * `work`, repeated while the apiserver cannot serve it yet (a CRD just installed answers 503 "storage is
-   * (re)initializing"; a timeout; a dropped connection), within startup_timeout. A refusal (no CRD, no permission,
-   * invalid, already exists) is thrown at once: repeating it would not help.
-   */
-  async function persistently<T>(what: string, work: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + settings.performer.startupTimeoutMs;
-    for (let failures = 1; ; failures++) {
-      try {
-        return await call(what, work);
-      } catch (error) {
-        const delay = jittered(exponentialDelayMs(failures, 200, 5_000), 0.5);
-        const final = isRejected(error) || isNotFound(error) || isConflict(error);
-        if (final || Date.now() + delay > deadline || shutdown.signal.aborted) throw error;
-        log.warn({ err: apiErrorMessage(error), retryInMs: Math.round(delay) }, `${what} failed; retrying`);
-        // Woken early by shutdown: one last attempt, whose failure is then final.
-        await sleep(delay, undefined, { signal: shutdown.signal }).catch(() => undefined);
-      }
-    }
-  }
-
   async function listAtStartup(): Promise<Performer[]> {
     try {
-      return (await persistently("listing Performers", listManaged)).items;
+      return await retrying("listing Performers", () => store.list());
     } catch (error) {
       throw new Error(
-        `listing ${k8s.crdPlural}.${k8s.crdGroup} in namespace ${k8s.namespace}: ${apiErrorMessage(error)}; check that the Performer CRD is installed and that the executor may list, watch, create and delete Performers there`,
+        `listing ${k8s.crdPlural}.${k8s.crdGroup} in namespace ${store.namespace}: ${apiErrorMessage(error)}; check that the Performer CRD is installed and that the executor may list, watch, create and delete Performers there`,
       );
     }
   }
@@ -366,25 +284,19 @@ export function kubernetesPerformerManager(parts: {
   return {
     async start() {
       const existing = await listAtStartup();
-      listeners.add(follow);
-      informer.start();
+      store.subscribe(follow);
+      store.watch();
       await Promise.all(settings.avs.map((avs) => exclusively(avs, () => ensureAvs(avs, existing))));
     },
 
     async deployArtifact(request: DeployArtifactRequest): Promise<DeployArtifactResponse> {
-      if (!request.avs_address)
-        throw statusError(status.INVALID_ARGUMENT, "avs_address: empty; name the AVS to deploy");
+      const problem = deployRequestProblem(request);
+      if (problem) throw problem;
       const avs = avsByKey.get(avsKey(request.avs_address));
       if (!avs) {
         throw statusError(
           status.NOT_FOUND,
           `avs_address: this executor serves no AVS ${request.avs_address}; add it to avs_config.supported_avs`,
-        );
-      }
-      if (!request.registry_url || !request.digest) {
-        throw statusError(
-          status.INVALID_ARGUMENT,
-          `${request.registry_url ? "digest" : "registry_url"}: empty; give the image as registry_url (e.g. ghcr.io/org/performer) and digest (sha256:…)`,
         );
       }
       return exclusively(avs, async () => {
@@ -402,10 +314,10 @@ export function kubernetesPerformerManager(parts: {
             deployment_id: name,
           };
         }
-        let ready: Performer;
+        let readyPerformer: Performer;
         try {
           await createPerformer(desired, true);
-          ready = await waitUntilReady(name);
+          readyPerformer = await ready(name);
         } catch (error) {
           // The old side keeps serving; the failed new side is removed so that nothing half-deployed lingers.
           await deletePerformer(name).catch((e: Error) =>
@@ -417,7 +329,7 @@ export function kubernetesPerformerManager(parts: {
             deployment_id: name,
           };
         }
-        const old = routeTo(avs, ready);
+        const old = routeTo(avs, readyPerformer);
         // Traffic has moved: a failure to delete the old side is reported, not a failed deployment.
         const retired =
           old &&
@@ -455,28 +367,21 @@ export function kubernetesPerformerManager(parts: {
 
     async shutdown() {
       shutdown.abort();
-      const cached = informer.list();
-      await informer.stop();
+      const cached = store.cached();
+      await store.stopWatching();
       for (const route of registry.list()) route.connection.close();
       if (!k8s.cleanupOnShutdown) return;
       // All of it within cleanup_timeout, which the Pod's grace period budgets for.
       let names: string[] = [];
       const cleanup = async () => {
         await Promise.allSettled(creates);
-        // Every Performer of this executor's AVSs, routed or still starting; the cluster's list as well as the
-        // cache's, which may not have seen the last create yet.
-        const listed = await call("listing Performers", listManaged).then(
-          (list) => list.items,
-          () => [],
+        // The cluster's list as well as the cache's, which may not have seen the last create yet.
+        const listed = await store.list().catch(() => []);
+        names = performersToClean(
+          registry.list().map((r) => r.performerId),
+          [...cached, ...listed],
+          new Set(avsByKey.keys()),
         );
-        names = [
-          ...new Set([
-            ...registry.list().map((r) => r.performerId),
-            ...[...cached, ...listed]
-              .filter((p) => avsByKey.has(p.metadata.labels?.[LABEL_AVS] ?? ""))
-              .map((p) => p.metadata.name!),
-          ]),
-        ];
         await Promise.all(names.map((name) => deletePerformer(name)));
       };
       await withTimeout(

@@ -7,7 +7,8 @@ import { createLogger, logLevelFromEnv } from "../observability/logger.ts";
 import { executorSettings, type RunFlags } from "./config-settings.ts";
 import { dockerPerformerManager } from "./docker-performers.ts";
 import { type RunningExecutor, startExecutor } from "./executor.ts";
-import { kubernetesPerformerManager, loadKubeConfig } from "./kubernetes-performers.ts";
+import { kubernetesPerformerStore, loadKubeConfig } from "./kubernetes-performer-store.ts";
+import { kubernetesPerformerManager } from "./kubernetes-performers.ts";
 import { loadOperatorSigner } from "./operator-key.ts";
 
 export const RUN_USAGE = `Usage: hourglass-executor run --config FILE [--host ADDR] [--grpc-port N] [--health-port N]
@@ -79,7 +80,12 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
       log,
       performerManager: (registry) =>
         kubeConfig
-          ? kubernetesPerformerManager({ registry, settings, kubeConfig, log })
+          ? kubernetesPerformerManager({
+              registry,
+              settings,
+              store: kubernetesPerformerStore({ kubeConfig, settings: settings.kubernetes!, log }),
+              log,
+            })
           : dockerPerformerManager({
               registry,
               avs: settings.avs,

@@ -1,0 +1,64 @@
+// Calls to the apiserver that neither hang nor give up at the first hiccup: each call bounded in time, and a call
+// the apiserver cannot serve yet repeated within a budget, while one it refuses fails at once.
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
+import { apiErrorMessage, isConflict, isNotFound, isRejected } from "./api-errors.ts";
+import { exponentialDelayMs, jittered } from "./backoff.ts";
+
+/** `work`, or an error naming `what` if it has not settled within `ms`. */
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * How long to wait before attempt `failures + 1`, or undefined to give up: a refusal (invalid, forbidden, not
+ * found, already exists) would only be refused again; past the budget there is no time left for another try.
+ */
+export function retryDelayMs(
+  error: unknown,
+  failures: number,
+  remainingMs: number,
+  random: () => number = Math.random,
+): number | undefined {
+  if (isRejected(error) || isNotFound(error) || isConflict(error)) return undefined;
+  const delay = jittered(exponentialDelayMs(failures, 200, 5_000), 0.5, random);
+  return delay > remainingMs ? undefined : delay;
+}
+
+export interface PersistOptions {
+  /** How long the attempts may take together. */
+  budgetMs: number;
+  /** Aborted: the wait before the next attempt ends at once, and that attempt's failure is final. */
+  signal: AbortSignal;
+  log: Logger;
+  random?: () => number;
+}
+
+/**
+ * `work`, repeated while the apiserver cannot serve it yet (a CRD just installed answers 503 "storage is
+ * (re)initializing"; a timeout; a dropped connection), within the budget. A refusal is thrown at once.
+ */
+export async function persistently<T>(
+  what: string,
+  work: () => Promise<T>,
+  options: PersistOptions,
+): Promise<T> {
+  const deadline = Date.now() + options.budgetMs;
+  for (let failures = 1; ; failures++) {
+    try {
+      return await work();
+    } catch (error) {
+      const delay = retryDelayMs(error, failures, deadline - Date.now(), options.random);
+      if (delay === undefined || options.signal.aborted) throw error;
+      options.log.warn(
+        { err: apiErrorMessage(error), retryInMs: Math.round(delay) },
+        `${what} failed; retrying`,
+      );
+      await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+  }
+}
