@@ -99,8 +99,9 @@ export function kubernetesPerformerManager(parts: {
   const deploying = new Set<string>();
   /** Aborted on shutdown: ends waits for Ready and retry waits that would otherwise outlive the executor. */
   const shutdown = new AbortController();
-  /** Creates in progress: shutdown waits for them, so that what they create is deleted with the rest. */
-  const creates = new Set<Promise<unknown>>();
+  /** Creates in progress, by name: they count against max_performers before the watch shows them, and shutdown
+   * waits for them, so that what they create is deleted with the rest. */
+  const creates = new Map<string, Promise<unknown>>();
 
   const retrying = <T>(what: string, work: () => Promise<T>) =>
     persistently(what, work, { budgetMs: settings.performer.startupTimeoutMs, signal: shutdown.signal, log });
@@ -113,8 +114,9 @@ export function kubernetesPerformerManager(parts: {
     });
 
   async function createPerformer(desired: Performer, blueGreen = false): Promise<void> {
-    const managed = store.cached().filter((p) => !deleting.has(p.metadata.name!)).length;
-    const full = capacityProblem(managed, settings.performer.maxPerformers, blueGreen);
+    const managed = new Set([...store.cached().map((p) => p.metadata.name!), ...creates.keys()]);
+    for (const name of deleting) managed.delete(name);
+    const full = capacityProblem(managed.size, settings.performer.maxPerformers, blueGreen);
     if (full) throw statusError(status.RESOURCE_EXHAUSTED, full);
     const name = desired.metadata.name!;
     try {
@@ -123,8 +125,8 @@ export function kubernetesPerformerManager(parts: {
         if (shutdown.signal.aborted) throw new Error("the executor is stopping");
         await store.create(desired);
       });
-      creates.add(creating);
-      await creating.finally(() => creates.delete(creating));
+      creates.set(name, creating);
+      await creating.finally(() => creates.delete(name));
       log.info(
         { performer: name, avs: desired.spec.avsAddress, image: desired.spec.image },
         "Performer created",
@@ -374,7 +376,7 @@ export function kubernetesPerformerManager(parts: {
       // All of it within cleanup_timeout, which the Pod's grace period budgets for.
       let names: string[] = [];
       const cleanup = async () => {
-        await Promise.allSettled(creates);
+        await Promise.allSettled(creates.values());
         // The cluster's list as well as the cache's, which may not have seen the last create yet.
         const listed = await store.list().catch(() => []);
         names = performersToClean(

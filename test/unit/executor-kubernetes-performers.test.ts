@@ -185,6 +185,19 @@ describe("kubernetes-mode performers: start", () => {
     assert.deepEqual(w.calls, ["list", "watch"]);
   });
 
+  it("counts creates in progress against max_performers, not only what the watch has shown", async () => {
+    const settings = settingsWith({ performer: { maxPerformers: 1 } });
+    const second = { address: OTHER_AVS, name: "second", performerImage: "ghcr.io/y/perf" };
+    settings.avs = [AVS, second];
+    const w = world({ settings });
+    await assert.rejects(
+      w.manager.start(),
+      /RESOURCE_EXHAUSTED: performer_config\.max_performers: 1 Performers exist/,
+    );
+    assert.deepEqual(w.calls, ["list", "watch", `create ${configuredName}`]);
+    await w.manager.shutdown();
+  });
+
   it("says which field is missing when the config gives the AVS no image", async () => {
     const settings = settingsWith({});
     settings.avs = [{ address: AVS.address }];
