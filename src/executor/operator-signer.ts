@@ -36,7 +36,7 @@ export function parsePrivateKeyHex(text: string): Uint8Array {
   return key;
 }
 
-function addressOfPublicKey(uncompressed: Uint8Array): string {
+export function addressOfPublicKey(uncompressed: Uint8Array): string {
   // The address is the last 20 bytes of keccak256 over the 64-byte X || Y, without the 0x04 prefix.
   return `0x${Buffer.from(keccak256(uncompressed.subarray(1)).subarray(12)).toString("hex")}`;
 }
