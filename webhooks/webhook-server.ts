@@ -3,7 +3,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server as TlsServer } from "node:tls";
 import type { Logger } from "pino";
-import { readTlsCredentials, watchTlsCredentials } from "../src/observability/tls.ts";
+import { readTlsCredentials, SERVING_TLS, watchTlsCredentials } from "../src/observability/tls.ts";
 import { admissionApp, type Webhook } from "./admission-app.ts";
 import type { WebhookMetrics } from "./webhook-metrics.ts";
 
@@ -33,13 +33,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     webhooks: options.webhooks,
     metrics: options.metrics,
     logger,
-    https: { ...credentials, minVersion: "TLSv1.2" },
+    https: { ...credentials, ...SERVING_TLS },
   });
   await app.listen({ host: options.host, port: options.port });
   const server = app.server as unknown as TlsServer;
   const certWatch = watchTlsCredentials(options.certDir, credentials, {
     onChange(next) {
-      server.setSecureContext({ ...next, minVersion: "TLSv1.2" });
+      server.setSecureContext({ ...next, ...SERVING_TLS });
       logger.info({ certDir: options.certDir }, "serving the renewed webhook certificate");
     },
     onError(err) {

@@ -10,6 +10,23 @@ import { createSecureContext } from "node:tls";
 export const CERT_FILE = "tls.crt";
 export const KEY_FILE = "tls.key";
 
+/**
+ * What every server here accepts: TLS 1.2 or later, and in TLS 1.2 only forward-secret AEAD suites (those Go's
+ * crypto/tls, and so the apiserver calling the webhooks, prefers). OpenSSL's default list also takes CBC suites
+ * with SHA-1 MACs. TLS 1.3's suites are all AEAD and stay as they are.
+ */
+export const SERVING_TLS = {
+  minVersion: "TLSv1.2",
+  ciphers: [
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+  ].join(":"),
+} as const;
+
 export interface TlsCredentials {
   cert: Buffer;
   key: Buffer;

@@ -193,3 +193,41 @@ test("closing the server lets a review in flight finish", async () => {
   assert.equal(served.status, 200);
   assert.deepEqual(JSON.parse(served.body).response, { uid: "uid-in-flight", allowed: true });
 });
+
+/** Whether a TLS handshake with these client settings completes, and which suite it agreed on. */
+async function handshake(port: number, options: import("node:tls").ConnectionOptions): Promise<string> {
+  const { connect } = await import("node:tls");
+  const ca = await readFile(first.caCert);
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, ca, ...options }, () => {
+      resolve(socket.getCipher().name);
+      socket.destroy();
+    });
+    socket.on("error", (err) => resolve(`refused: ${err.message}`));
+  });
+}
+
+test("TLS 1.2 is served with AEAD suites only; CBC suites with SHA-1 and TLS 1.1 are refused", async () => {
+  const server = await startServer(first.webhookCertDir);
+  try {
+    const tls12 = { minVersion: "TLSv1.2", maxVersion: "TLSv1.2" } as const;
+    assert.equal(
+      await handshake(server.port, { ...tls12, ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256" }),
+      "ECDHE-ECDSA-AES128-GCM-SHA256",
+    );
+    for (const cbc of ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA", "ECDHE-ECDSA-AES128-SHA256"]) {
+      assert.match(await handshake(server.port, { ...tls12, ciphers: cbc }), /^refused/, cbc);
+    }
+    assert.match(
+      await handshake(server.port, {
+        minVersion: "TLSv1.1",
+        maxVersion: "TLSv1.1",
+        ciphers: "DEFAULT@SECLEVEL=0",
+      }),
+      /^refused/,
+    );
+    assert.equal(await handshake(server.port, { minVersion: "TLSv1.3" }), "TLS_AES_256_GCM_SHA384");
+  } finally {
+    await server.close();
+  }
+});
