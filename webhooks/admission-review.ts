@@ -35,6 +35,18 @@ const AdmissionRequestSchema = Type.Object({
     Type.Unknown({ description: "The object as stored before; on UPDATE and DELETE." }),
   ),
   dryRun: Type.Optional(Type.Boolean({ description: "Whether nothing will be persisted." })),
+  userInfo: Type.Optional(
+    Type.Object({
+      username: Type.Optional(Type.String({ description: "Who asked for the change." })),
+      uid: Type.Optional(Type.String({ description: "The user's unique id." })),
+      groups: Type.Optional(Type.Array(Type.String(), { description: "The user's groups." })),
+      extra: Type.Optional(
+        Type.Record(Type.String(), Type.Array(Type.String()), {
+          description: "What the authenticator said besides (scopes, a token's node).",
+        }),
+      ),
+    }),
+  ),
 });
 
 const AdmissionReviewRequestSchema = Type.Object({

@@ -1,10 +1,12 @@
 // The operator's three admission webhooks: each looks up the cluster facts its decision needs, then decides
 // purely. The paths and resources are those registered in registrations.ts.
 import { PERFORMER_GROUP, PERFORMER_PLURAL } from "../src/api/performer.ts";
+import { type AccessFacts, noAccessChecks } from "./access-facts.ts";
 import type { Webhook } from "./admission-app.ts";
 import type { AdmissionFacts, NamespaceExecutorConfig } from "./admission-facts.ts";
 import type { AdmissionRequest } from "./admission-review.ts";
 import { mutatePerformer } from "./mutate-performer.ts";
+import { type AccessVerdict, permissionsNeeded } from "./performer-access-rules.ts";
 import { validateExecutorConfig } from "./validate-executor-config.ts";
 import { isExemptUpdate, type PerformerFacts, validatePerformer } from "./validate-performer.ts";
 
@@ -17,12 +19,12 @@ export const WEBHOOK_PATHS = {
 const PERFORMERS = { group: PERFORMER_GROUP, resource: PERFORMER_PLURAL };
 const CONFIGMAPS = { group: "", resource: "configmaps" };
 
-export function hourglassWebhooks(facts: AdmissionFacts): Webhook[] {
+export function hourglassWebhooks(facts: AdmissionFacts, access: AccessFacts = noAccessChecks): Webhook[] {
   return [
     {
       path: WEBHOOK_PATHS.validatePerformer,
       resource: PERFORMERS,
-      decide: async (request) => validatePerformer(request, await performerFacts(request, facts)),
+      decide: async (request) => validatePerformer(request, await performerFacts(request, facts, access)),
     },
     {
       path: WEBHOOK_PATHS.mutatePerformer,
@@ -60,14 +62,36 @@ async function executorConfigFor(
   return key ? facts.executorConfig(key.namespace) : undefined;
 }
 
-async function performerFacts(request: AdmissionRequest, facts: AdmissionFacts): Promise<PerformerFacts> {
+async function performerFacts(
+  request: AdmissionRequest,
+  facts: AdmissionFacts,
+  access: AccessFacts,
+): Promise<PerformerFacts> {
   const key = lookupKey(request);
   if (!key) {
     return { sameAvsPerformers: [] };
   }
-  const [executorConfig, sameAvsPerformers] = await Promise.all([
+  const [executorConfig, sameAvsPerformers, verdicts] = await Promise.all([
     facts.executorConfig(key.namespace),
     facts.performersOfAvs(key.namespace, key.avsAddress),
+    accessVerdicts(request, key.namespace, access),
   ]);
-  return { executorConfig, sameAvsPerformers };
+  return { executorConfig, sameAvsPerformers, access: { username: request.userInfo?.username, verdicts } };
+}
+
+/** The authorizer's answer for each right the spec would use; a review naming no user holds none of them. */
+async function accessVerdicts(
+  request: AdmissionRequest,
+  namespace: string,
+  access: AccessFacts,
+): Promise<AccessVerdict[]> {
+  const spec = (request.object as { spec?: unknown } | null | undefined)?.spec;
+  const user = request.userInfo;
+  return Promise.all(
+    permissionsNeeded(namespace, spec).map(async (needed) =>
+      user?.username === undefined
+        ? { needed, allowed: false }
+        : { needed, ...(await access.access({ ...user, username: user.username }, needed.permission)) },
+    ),
+  );
 }

@@ -1,7 +1,7 @@
 // AdmissionFacts read from the apiserver. Each lookup is bounded well inside the webhooks' 5 s timeout (the two a
 // Performer review needs run side by side), so that a slow apiserver yields a clear "try again" instead of the
 // apiserver giving up on the webhook.
-import { type ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { type ExecutorConfig, parseExecutorConfig } from "../src/api/executor-config.ts";
 import {
@@ -14,14 +14,12 @@ import {
   type Performer,
 } from "../src/api/performer.ts";
 import { errorsOf, formatProblem } from "../src/api/problem.ts";
-import {
-  type AdmissionFacts,
-  AdmissionLookupError,
-  type NamespaceExecutorConfig,
-} from "./admission-facts.ts";
+import type { AdmissionFacts, NamespaceExecutorConfig } from "./admission-facts.ts";
+import { bounded } from "./bounded-lookup.ts";
 import { EXECUTOR_CONFIG_KEY } from "./validate-executor-config.ts";
 
 export const LOOKUP_TIMEOUT_MS = 2_000;
+const LIST_HINT = "grant the operator's ServiceAccount list on them";
 
 export function kubernetesAdmissionFacts(
   kubeConfig: KubeConfig,
@@ -61,6 +59,7 @@ export function kubernetesAdmissionFacts(
       const list = await bounded(
         `list the executor-config ConfigMaps in namespace ${namespace}`,
         timeoutMs,
+        LIST_HINT,
         core.listNamespacedConfigMap({
           namespace,
           labelSelector: `${LABEL_EXECUTOR_CONFIG}=true`,
@@ -88,6 +87,7 @@ export function kubernetesAdmissionFacts(
       const list = await bounded(
         `list the Performers of AVS ${avsAddress} in namespace ${namespace}`,
         timeoutMs,
+        LIST_HINT,
         custom.listNamespacedCustomObject({
           group: PERFORMER_GROUP,
           version: PERFORMER_VERSION,
@@ -100,27 +100,4 @@ export function kubernetesAdmissionFacts(
       return (list as { items?: Performer[] }).items ?? [];
     },
   };
-}
-
-/** `call`, or an AdmissionLookupError saying what could not be done and why. */
-async function bounded<T>(what: string, timeoutMs: number, call: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AdmissionLookupError(`could not ${what}: no answer within ${timeoutMs / 1000}s`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([call, timeout]);
-  } catch (err) {
-    if (err instanceof AdmissionLookupError) throw err;
-    const code = (err as ApiException<unknown>).code;
-    const hint = code === 403 ? " (grant the operator's ServiceAccount list on them)" : "";
-    throw new AdmissionLookupError(
-      `could not ${what}: ${code ? `HTTP ${code}` : (err as Error).message}${hint}`,
-    );
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -7,10 +7,14 @@ import { resourceProblems } from "../src/api/resource-rules.ts";
 import { compileValidator } from "../src/api/schema-validation.ts";
 import { type AdmissionDecision, decision } from "./admission-decision.ts";
 import type { AdmissionRequest } from "./admission-review.ts";
+import { type AccessVerdict, accessProblems } from "./performer-access-rules.ts";
 import { envProblems, imageProblems } from "./performer-container-rules.ts";
 import { type DeploymentModeFacts, deploymentModeProblems } from "./performer-deployment-mode-rules.ts";
 
-export type PerformerFacts = DeploymentModeFacts;
+export type PerformerFacts = DeploymentModeFacts & {
+  /** The authorizer's answers about the rights the spec would use (permissionsNeeded), and whose they are. */
+  access?: { username?: string; verdicts: AccessVerdict[] };
+};
 
 const structureProblems = compileValidator(PerformerSchema);
 
@@ -49,6 +53,7 @@ export function validatePerformer(request: AdmissionRequest, facts: PerformerFac
         warnUncapped: true,
       }),
       ...deploymentModeProblems(name, spec, facts),
+      ...accessProblems(facts.access?.username, facts.access?.verdicts ?? []),
     );
   }
   return decision(problems);

@@ -2,8 +2,10 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { DEFAULT_WORKERS, startPerformerController } from "../../controllers/manager.ts";
+import { noAccessChecks } from "../../webhooks/access-facts.ts";
 import { type AdmissionFacts, noClusterFacts } from "../../webhooks/admission-facts.ts";
 import { hourglassWebhooks } from "../../webhooks/hourglass-webhooks.ts";
+import { kubernetesAccessFacts } from "../../webhooks/kubernetes-access-facts.ts";
 import { kubernetesAdmissionFacts } from "../../webhooks/kubernetes-admission-facts.ts";
 import { createWebhookMetrics } from "../../webhooks/webhook-metrics.ts";
 import { startWebhookServer } from "../../webhooks/webhook-server.ts";
@@ -84,7 +86,7 @@ export async function startOperator(options: OperatorOptions, logger: Logger): P
         host: options.webhookHost,
         port: options.webhookPort,
         certDir: options.webhookCertDir,
-        webhooks: hourglassWebhooks(facts),
+        webhooks: hourglassWebhooks(facts, kubeConfig ? kubernetesAccessFacts(kubeConfig) : noAccessChecks),
         metrics: createWebhookMetrics(registry),
         logger,
       });

@@ -1,8 +1,12 @@
 // Admission as the real kube-apiserver performs it: kubectl applies objects, the apiserver calls the operator's
 // webhooks (started by the global setup), and what kubectl reports and what gets stored is what a user would see.
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { kubectl, useNamespace } from "../support/cluster.ts";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
+import { parse } from "yaml";
+import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
 import { executorConfigYaml, supportedAvs } from "../support/executor-configs.ts";
 
 const AVS = "0x1234567890abcdef1234567890abcdef12345678";
@@ -233,4 +237,105 @@ test("kubectl get performers shows the printer columns", async (t) => {
   const header = listed.stdout.split("\n")[0]!.split(/\s+/).filter(Boolean);
   assert.deepEqual(header, ["NAME", "AVS", "PHASE", "READY", "ENDPOINT", "AGE"]);
   assert.match(listed.stdout, new RegExp(`columns\\s+${AVS}`));
+});
+
+/**
+ * A kubeconfig that authenticates as the ServiceAccount `name` of `namespace` with a token from the TokenRequest
+ * API, against the run's apiserver: the rights of exactly that account, as an executor in a Pod has them.
+ */
+async function serviceAccountKubeconfig(t: TestContext, namespace: string, name: string): Promise<string> {
+  const token = await kubectl(["create", "token", name, "-n", namespace, "--duration=10m"]);
+  assert.equal(token.code, 0, token.stderr);
+  const admin = parse(readFileSync(testCluster().kubeconfigPath, "utf8")) as {
+    clusters: { name: string; cluster: Record<string, string> }[];
+  };
+  const dir = mkdtempSync(join(tmpdir(), "sa-kubeconfig-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "kubeconfig");
+  writeFileSync(
+    path,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: admin.clusters,
+      users: [{ name, user: { token: token.stdout.trim() } }],
+      contexts: [{ name, context: { cluster: admin.clusters[0]!.name, user: name, namespace } }],
+      "current-context": name,
+    }),
+    { mode: 0o600 },
+  );
+  return path;
+}
+
+test("whoever may only write Performers cannot run one as another ServiceAccount or with Secrets they cannot read", async (t) => {
+  const ns = await useNamespace(t, "escalate");
+  // The executor's own RBAC from config/executor, in this namespace.
+  const rbac = readFileSync(join(import.meta.dirname, "..", "..", "config", "executor", "rbac.yaml"), "utf8");
+  const created = await kubectl(["apply", "-f", "-"], { input: rbac.replaceAll("my-avs-project", ns) });
+  assert.equal(created.code, 0, created.stderr);
+  const asExecutor = `--kubeconfig=${await serviceAccountKubeconfig(t, ns, "my-avs-executor")}`;
+  // create, not apply: the executor may create Performers but not get them, as apply would first.
+  const createAsExecutor = (manifest: string) =>
+    kubectl([asExecutor, "create", "-n", ns, "-f", "-"], { input: manifest });
+
+  const plain = await createAsExecutor(performer("plain", {}));
+  assert.equal(plain.code, 0, `the executor may create a Performer that borrows nothing: ${plain.stderr}`);
+
+  const borrowing = (name: string) =>
+    performer(name, {
+      serviceAccountName: "admin-sa",
+      imagePullSecrets: [{ name: "registry-creds" }],
+      config: {
+        env: [{ name: "DB", valueFrom: { secretKeyRef: { name: "db-password", key: "password" } } }],
+      },
+    });
+  const refused = await createAsExecutor(borrowing("borrowing"));
+  assert.notEqual(refused.code, 0);
+  const user = `system:serviceaccount:${ns}:my-avs-executor`;
+  assert.match(
+    refused.stderr,
+    new RegExp(`spec\\.serviceAccountName: user "${user}" may not create pods in namespace ${ns}`),
+  );
+  assert.match(
+    refused.stderr,
+    /spec\.config\.env\[0\]\.valueFrom\.secretKeyRef: user .* may not get secrets "db-password"/,
+  );
+  assert.match(refused.stderr, /spec\.imagePullSecrets\[0\]: user .* may not get secrets "registry-creds"/);
+  const listed = await kubectl(["get", "-n", ns, "performer/borrowing"]);
+  assert.notEqual(listed.code, 0, "a refused Performer is not stored");
+
+  // The same Performer from whoever holds those rights themselves: the admin, and the executor once granted them.
+  const asAdmin = await apply(ns, borrowing("by-admin"));
+  assert.equal(asAdmin.code, 0, asAdmin.stderr);
+  const grant = await kubectl(["create", "role", "borrow", "-n", ns, "--verb=create", "--resource=pods"]);
+  const grantSecrets = await kubectl([
+    "create",
+    "role",
+    "read-secrets",
+    "-n",
+    ns,
+    "--verb=get",
+    "--resource=secrets",
+    "--resource-name=db-password",
+    "--resource-name=registry-creds",
+  ]);
+  for (const role of ["borrow", "read-secrets"]) {
+    const bound = await kubectl([
+      "create",
+      "rolebinding",
+      role,
+      "-n",
+      ns,
+      `--role=${role}`,
+      `--serviceaccount=${ns}:my-avs-executor`,
+    ]);
+    assert.equal(bound.code, 0, bound.stderr);
+  }
+  assert.equal(grant.code + grantSecrets.code, 0, grant.stderr + grantSecrets.stderr);
+  const granted = await createAsExecutor(borrowing("granted"));
+  assert.equal(
+    granted.code,
+    0,
+    `a refusal is not remembered, so the grant counts at once: ${granted.stderr}`,
+  );
 });

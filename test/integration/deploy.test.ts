@@ -85,6 +85,7 @@ describe("RBAC", () => {
       ["patch", "services"],
       ["list", "configmaps"],
       ["create", "events"],
+      ["create", "subjectaccessreviews.authorization.k8s.io"],
       ["get", "leases.coordination.k8s.io", "hourglass-system"],
       ["create", "leases.coordination.k8s.io", "hourglass-system"],
       ["update", "leases.coordination.k8s.io", "hourglass-system"],
@@ -102,6 +103,8 @@ describe("RBAC", () => {
       ["update", "performers.hourglass.eigenlayer.io/status"],
       ["watch", "configmaps"],
       ["delete", "leases.coordination.k8s.io", "hourglass-system"],
+      ["impersonate", "serviceaccounts"],
+      ["create", "localsubjectaccessreviews.authorization.k8s.io", "default"],
     ];
     for (const [verb, resource, namespace] of unused) {
       assert.equal(
