@@ -1,11 +1,12 @@
 // `make bench`: every benchmark in turn, each against a baseline measured in the same run (the machine is noisy,
 // so only ratios are compared with targets). Writes bench/results/<name>.json and bench/results/summary.md, and
-// prints the summary table. BENCH_ONLY=admission,routing,reconcile picks some; BENCH_PERFORMERS sets N and
+// prints the summary table. BENCH_ONLY=admission,routing,chain-signing,reconcile picks some; BENCH_PERFORMERS sets N and
 // BENCH_ROUNDS the rounds of the reconcile benchmark (500 and 3).
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { admissionBenchmark } from "./admission.ts";
+import { chainSigningBenchmark } from "./chain-signing.ts";
 import { type Check, summaryTable } from "./checks.ts";
 import { reconcileBenchmark } from "./reconcile.ts";
 import { routingBenchmark } from "./routing.ts";
@@ -20,6 +21,7 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
   { name: "admission", run: () => admissionBenchmark(3, 2000) },
   { name: "routing", run: () => routingBenchmark(3, 1500) },
+  { name: "chain-signing", run: () => chainSigningBenchmark(400) },
   {
     name: "reconcile",
     run: () =>

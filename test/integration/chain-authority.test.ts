@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { bn254PublicKeys } from "../../src/executor/chain/bn254.ts";
+import { Bn254Thread } from "../../src/executor/chain/bn254-thread.ts";
 import { CertificateDigests } from "../../src/executor/chain/certificate-digests.ts";
 import { ChainClient } from "../../src/executor/chain/chain-client.ts";
 import { ChainFacts } from "../../src/executor/chain/chain-facts.ts";
@@ -35,6 +36,7 @@ let evm: LocalEvm;
 let world: ChainWorld;
 let client: ChainClient;
 let digests: CertificateDigests;
+const bn254Thread = new Bn254Thread();
 
 function authority(digestSource = digests) {
   return new ChainTaskAuthority({
@@ -43,6 +45,7 @@ function authority(digestSource = digests) {
     store: memoryTaskStore(),
     operatorAddress: OPERATOR_ADDRESS,
     keys: { ecdsa: Buffer.from(OPERATOR_KEY.slice(2), "hex"), bn254: OPERATOR_BLS_KEY },
+    bn254: bn254Thread,
   });
 }
 
@@ -95,7 +98,10 @@ before(async () => {
   await client.checkChain();
   digests = new CertificateDigests(new ChainFacts(client));
 });
-after(() => evm?.stop());
+after(async () => {
+  await bn254Thread.close();
+  await evm?.stop();
+});
 
 describe("chain-backed tasks", () => {
   it("computes digests locally once the self-test finds them equal to the contracts'", async () => {
@@ -201,6 +207,29 @@ describe("chain-backed tasks", () => {
       assert.equal(status[got.code], status[code], `${name}: ${got.details}`);
       assert.match(got.details, details, name);
     }
+  });
+
+  it("refuses a BN254 task signed by another key, or over other bytes", async () => {
+    const a = authority();
+    const task = await bn254Task();
+    const other = signBn254Task({ ...task, signature: undefined } as never, AGGREGATOR_BLS_KEY + 1n);
+    for (const [name, t] of [
+      ["another key", other],
+      ["other bytes", { ...task, payload: Buffer.from("changed") }],
+    ] as const) {
+      const got = await refusal(a.admit(t));
+      assert.equal(got.code, status.PERMISSION_DENIED, name);
+      assert.match(
+        got.details,
+        /signature: the aggregator's BN254 signature .* does not verify against the BN254 key registered/,
+        name,
+      );
+    }
+    const malformed = await refusal(a.admit({ ...task, signature: Buffer.alloc(64, 0xff) }));
+    assert.match(
+      malformed.details,
+      /BN254 signature .* is malformed: a coordinate is not below the field modulus/,
+    );
   });
 
   it("refuses an aggregator that is not in the AVS's aggregator set, and an operator removed from its set, at the task's block", async () => {

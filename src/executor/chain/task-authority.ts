@@ -5,18 +5,15 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { isServiceError, statusError } from "../../grpc/status.ts";
 import type { CurveType } from "./abis.ts";
+import { g2ToSolidity } from "./bn254.ts";
+import { Bn254Thread } from "./bn254-thread.ts";
 import type { CertificateDigests } from "./certificate-digests.ts";
 import { ChainCallError } from "./chain-client.ts";
 import { type ChainFacts, NotInOperatorSet, type OperatorSetKey } from "./chain-facts.ts";
-import {
-  type ResultSignatures,
-  requireKey,
-  type SigningKeys,
-  signBn254Result,
-  signEcdsaResult,
-} from "./result-signatures.ts";
+import { type ResultSignatures, requireKey, type SigningKeys, signEcdsaResult } from "./result-signatures.ts";
 import type { TaskStore } from "./task-store.ts";
 import {
+  type Bn254Verifier,
   blockNumberOf,
   type ChainTaskSubmission,
   checkAggregatorSignature,
@@ -32,6 +29,8 @@ export interface ChainTaskAuthorityOptions {
   /** The operator this executor signs for (as configured: results carry it in this spelling). */
   operatorAddress: string;
   keys: SigningKeys;
+  /** Where BN254 work runs (default: a worker thread of its own). */
+  bn254?: Bn254Thread;
 }
 
 /** What admission found out, for signing the result. */
@@ -56,9 +55,19 @@ function chainStatus(error: unknown, check: string): ServiceError {
 
 export class ChainTaskAuthority {
   readonly #o: ChainTaskAuthorityOptions;
+  readonly #bn254: Bn254Thread;
+  readonly #verifyBn254: Bn254Verifier;
 
   constructor(options: ChainTaskAuthorityOptions) {
     this.#o = options;
+    this.#bn254 = options.bn254 ?? new Bn254Thread();
+    this.#verifyBn254 = (signature, digest, publicKey) =>
+      this.#bn254.verify(signature, digest, g2ToSolidity(publicKey));
+  }
+
+  /** Ends the BN254 worker. */
+  close(): Promise<void> {
+    return this.#bn254.close();
   }
 
   get operatorAddress(): string {
@@ -114,7 +123,12 @@ export class ChainTaskAuthority {
     const [ours, theirs] = await Promise.allSettled([operatorKey, aggregatorKey]);
     if (ours.status === "rejected") throw ours.reason;
     if (theirs.status === "rejected") throw theirs.reason;
-    const badSignature = checkAggregatorSignature(task, message, theirs.value as OperatorSetKey);
+    const badSignature = await checkAggregatorSignature(
+      task,
+      message,
+      theirs.value as OperatorSetKey,
+      this.#verifyBn254,
+    );
     if (badSignature) throw badSignature;
     return { curve: (ours.value as OperatorSetKey).curve };
   }
@@ -144,9 +158,14 @@ export class ChainTaskAuthority {
       operatorSetId: task.operator_set_id,
     };
     try {
-      return admission.curve === "ecdsa"
-        ? signEcdsaResult(key as Uint8Array, await digests.ecdsa(input, signal), auth)
-        : signBn254Result(key as bigint, await digests.bn254(input, signal), auth);
+      if (admission.curve === "ecdsa")
+        return signEcdsaResult(key as Uint8Array, await digests.ecdsa(input, signal), auth);
+      const signed = await this.#bn254.sign(key as bigint, await digests.bn254(input, signal), auth);
+      // Structured clone hands back Uint8Arrays.
+      return {
+        resultSignature: Buffer.from(signed.resultSignature),
+        authSignature: Buffer.from(signed.authSignature),
+      };
     } catch (error) {
       throw chainStatus(error, `certificate digest of task ${task.task_id}`);
     }

@@ -4,7 +4,7 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { statusError } from "../../grpc/status.ts";
 import { keccak256 } from "../operator-signer.ts";
-import { bn254Verify, g1FromBytes, hashToG1 } from "./bn254.ts";
+import { bn254Verify, type G2Point, g1FromBytes, hashToG1 } from "./bn254.ts";
 import type { OperatorSetKey } from "./chain-facts.ts";
 import { recoverAddress } from "./ecdsa.ts";
 import { taskSubmissionMessage } from "./task-message.ts";
@@ -91,12 +91,23 @@ export function submissionMessage(task: ChainTaskSubmission, operatorAddress: st
   }
 }
 
+/** Checks a BN254 signature of a digest (hash_to_curve) against a G2 key: the pairing, wherever it runs. */
+export type Bn254Verifier = (
+  signature: Uint8Array,
+  digest: Uint8Array,
+  publicKey: G2Point,
+) => Promise<boolean> | boolean;
+
+export const verifyBn254Here: Bn254Verifier = (signature, digest, publicKey) =>
+  bn254Verify(g1FromBytes(signature), hashToG1(digest), publicKey);
+
 /** validateTaskSignature's last step: the aggregator's signature over keccak256(message), by its set's curve. */
-export function checkAggregatorSignature(
+export async function checkAggregatorSignature(
   task: ChainTaskSubmission,
   message: Uint8Array,
   aggregatorKey: OperatorSetKey,
-): ServiceError | undefined {
+  verifyBn254: Bn254Verifier = verifyBn254Here,
+): Promise<ServiceError | undefined> {
   const denied = (why: string) =>
     statusError(
       status.PERMISSION_DENIED,
@@ -117,13 +128,12 @@ export function checkAggregatorSignature(
     }
     return undefined;
   }
-  let signature: ReturnType<typeof g1FromBytes>;
   try {
-    signature = g1FromBytes(task.signature);
+    g1FromBytes(task.signature);
   } catch (error) {
     return denied(`is malformed: ${(error as Error).message}`);
   }
-  if (!bn254Verify(signature, hashToG1(digest), aggregatorKey.publicKey)) {
+  if (!(await verifyBn254(task.signature, digest, aggregatorKey.publicKey))) {
     return denied(
       `does not verify against the BN254 key registered for aggregator ${task.aggregator_address}`,
     );
