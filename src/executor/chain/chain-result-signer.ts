@@ -1,0 +1,31 @@
+// The chain-backed authority behind SubmitTask's signing seam: `admit` runs Hourglass's checks before the
+// performer is called, `signResult` makes the two signatures of the admitted task and remembers its id.
+import type { Admission, ChainTaskAuthority } from "./task-authority.ts";
+import type { ChainTaskSubmission } from "./task-validation.ts";
+
+export interface ChainResultSigner {
+  address: string;
+  admit(submission: ChainTaskSubmission, signal?: AbortSignal): Promise<void>;
+  signResult(
+    submission: ChainTaskSubmission,
+    output: Buffer,
+    signal?: AbortSignal,
+  ): Promise<{ result_signature: Buffer; auth_signature: Buffer }>;
+}
+
+export function chainResultSigner(authority: ChainTaskAuthority): ChainResultSigner {
+  // Admissions by task object: the router hands signResult the submission it admitted.
+  const admitted = new WeakMap<ChainTaskSubmission, Admission>();
+  return {
+    address: authority.operatorAddress,
+    async admit(submission, signal) {
+      admitted.set(submission, await authority.admit(submission, signal));
+    },
+    async signResult(submission, output, signal) {
+      const admission = admitted.get(submission) ?? (await authority.admit(submission, signal));
+      const { resultSignature, authSignature } = await authority.sign(submission, admission, output, signal);
+      authority.markProcessed(submission.task_id);
+      return { result_signature: resultSignature, auth_signature: authSignature };
+    },
+  };
+}

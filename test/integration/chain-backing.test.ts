@@ -1,0 +1,119 @@
+// The chain-backed signer as the executor builds it from its config, on a local EVM: a BLS key from a keystore,
+// a task store on disk that keeps refusing answered ids across a restart, and readiness that follows the chain.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { status } from "@grpc/grpc-js";
+import pino from "pino";
+import { type ChainBacking, startChainBacking } from "../../src/executor/chain/chain-backing.ts";
+import { chainResultSigner } from "../../src/executor/chain/chain-result-signer.ts";
+import { signBn254Task, signEcdsaTask, unsignedTask } from "../support/aggregator-tasks.ts";
+import { bn254KeystoreJson } from "../support/bls-keystore.ts";
+import {
+  AGGREGATOR_ADDRESS,
+  AGGREGATOR_BLS_KEY,
+  AGGREGATOR_KEY,
+  BN254_AVS,
+  CHAIN_ID,
+  type ChainWorld,
+  ECDSA_AVS,
+  EXECUTOR_SET,
+  installChainWorld,
+  OPERATOR_ADDRESS,
+  OPERATOR_BLS_KEY,
+  OPERATOR_KEY,
+} from "../support/chain-world.ts";
+import { type LocalEvm, startLocalEvm } from "../support/local-evm.ts";
+
+let evm: LocalEvm;
+let world: ChainWorld;
+let dir: string;
+const log = pino({ level: "silent" });
+
+before(async () => {
+  evm = await startLocalEvm();
+  world = await installChainWorld(evm.rpcUrl);
+  dir = await mkdtemp(join(tmpdir(), "chain-backing-"));
+});
+after(async () => {
+  await evm?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function backing(): Promise<ChainBacking> {
+  return startChainBacking(
+    {
+      operatorAddress: OPERATOR_ADDRESS,
+      ecdsaPrivateKey: Buffer.from(OPERATOR_KEY.slice(2), "hex"),
+      bls: { keystore: bn254KeystoreJson(OPERATOR_BLS_KEY, "pässword"), password: "pässword" },
+      l1Chain: { rpcUrl: evm.rpcUrl, chainId: CHAIN_ID },
+      storage: { type: "badger", badger: { dir: join(dir, "store") } },
+    },
+    log,
+  );
+}
+
+async function task(avs: string) {
+  return unsignedTask({
+    avs,
+    aggregator: AGGREGATOR_ADDRESS,
+    executor: OPERATOR_ADDRESS,
+    operatorSetId: EXECUTOR_SET,
+    blockNumber: await world.blockNumber(),
+  });
+}
+
+describe("chain backing", () => {
+  it("signs ECDSA and BN254 tasks, and after a restart on the same storage refuses the ids it answered", async () => {
+    const first = await backing();
+    assert.equal(first.readiness().ready, true);
+    assert.equal(first.digests.local, true, first.digests.selfTestResult);
+    const signer = chainResultSigner(first.authority);
+    const ecdsa = signEcdsaTask(await task(ECDSA_AVS), AGGREGATOR_KEY);
+    const bn254 = signBn254Task(await task(BN254_AVS), AGGREGATOR_BLS_KEY);
+    for (const t of [ecdsa, bn254]) {
+      await signer.admit(t);
+      const signed = await signer.signResult(t, Buffer.from("out"));
+      assert.equal(signed.result_signature.length, t === ecdsa ? 65 : 64);
+      assert.ok(signed.auth_signature.length > 0);
+    }
+    await first.stop();
+
+    const second = await backing();
+    try {
+      for (const t of [ecdsa, bn254]) {
+        const error = await chainResultSigner(second.authority)
+          .admit(t)
+          .then(
+            () => assert.fail("admitted again"),
+            (e) => e,
+          );
+        assert.equal(error.code, status.ALREADY_EXISTS);
+        assert.match(error.details, /already processed/);
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("is not ready while the chain does not answer, naming the RPC, and ready again when it does", async () => {
+    const b = await backing();
+    try {
+      await evm.stop();
+      const deadline = Date.now() + 15_000;
+      while (b.readiness().ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const down = b.readiness();
+      assert.equal(down.ready, false);
+      assert.ok(down.problem?.includes(evm.rpcUrl), down.problem);
+      await evm.restart();
+      world = await installChainWorld(evm.rpcUrl);
+      while (!b.readiness().ready && Date.now() < deadline + 15_000)
+        await new Promise((r) => setTimeout(r, 100));
+      assert.equal(b.readiness().ready, true, b.readiness().problem);
+    } finally {
+      await b.stop();
+    }
+  });
+});
