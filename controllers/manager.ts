@@ -5,14 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1Pod,
-  type V1Service,
-} from "@kubernetes/client-node";
+import type { KubeConfig, KubernetesObject, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import {
@@ -30,7 +23,8 @@ import { apiListWatch } from "../src/kube/list-watch.ts";
 import { WorkQueue } from "../src/kube/workqueue.ts";
 import { type ReconcileOutcome, reconcileMetrics } from "./controller-metrics.ts";
 import { performerReconciler, type Reconcile, RequeueError } from "./performer.ts";
-import { apiPerformerCluster } from "./performer-cluster.ts";
+import { cachedPerformer, cachedPod, cachedService } from "./performer-child-cache.ts";
+import { apiPerformerCluster, type PerformerCluster } from "./performer-cluster.ts";
 
 export const CONTROLLER_NAME = "performer";
 export const LEASE_NAME = "hourglass-operator";
@@ -61,6 +55,8 @@ export interface PerformerControllerOptions {
 export interface PerformerController {
   /** True once every informer has listed its objects (for /readyz). */
   ready(): boolean;
+  /** Hands every cached Performer to the workers again, as the periodic resync does. */
+  resync(): void;
   /** Stops taking work, finishes reconciles in progress, releases the Lease, stops the informers. */
   stop(): Promise<void>;
 }
@@ -72,14 +68,9 @@ export function startPerformerController(options: PerformerControllerOptions): P
   const metrics = reconcileMetrics(registry, CONTROLLER_NAME);
   const watchdogMs = options.watchdogMs ?? 3 * 60_000;
   const informerDefaults = { logger, resyncPeriodMs: options.resyncPeriodMs ?? 10 * 60_000, watchdogMs };
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const source = <T extends KubernetesObject>(
-    path: string,
-    list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
-    labelSelector?: string,
-  ): ListWatchSource<T> =>
-    apiListWatch<T>(kubeConfig, { path, list, labelSelector, inactivityTimeoutMs: watchdogMs + 30_000 });
+  // Lists in pages, each item reduced to what the reconciler reads (performer-child-cache.ts) as it arrives.
+  const source = <T extends KubernetesObject>(path: string, labelSelector?: string): ListWatchSource<T> =>
+    apiListWatch<T>(kubeConfig, { path, labelSelector, inactivityTimeoutMs: watchdogMs + 30_000 });
 
   let term: { queue: WorkQueue; done: Promise<void> } | undefined;
   const enqueue = (key: string | undefined) => {
@@ -89,40 +80,29 @@ export function startPerformerController(options: PerformerControllerOptions): P
   const performers = new Informer<Performer>({
     name: "performers",
     ...informerDefaults,
-    source: source(`/apis/${PERFORMER_GROUP}/${PERFORMER_VERSION}/${PERFORMER_PLURAL}`, () =>
-      custom.listClusterCustomObject({
-        group: PERFORMER_GROUP,
-        version: PERFORMER_VERSION,
-        plural: PERFORMER_PLURAL,
-      }),
-    ),
+    source: source(`/apis/${PERFORMER_GROUP}/${PERFORMER_VERSION}/${PERFORMER_PLURAL}`),
+    transform: cachedPerformer,
     onEvent: (performer) => enqueue(objectKey(performer)),
   });
   const pods = new Informer<V1Pod>({
     name: "pods",
     ...informerDefaults,
-    source: source(
-      "/api/v1/pods",
-      () => core.listPodForAllNamespaces({ labelSelector: LABEL_PERFORMER }),
-      LABEL_PERFORMER,
-    ),
+    source: source("/api/v1/pods", LABEL_PERFORMER),
+    transform: cachedPod,
     onEvent: (pod) => enqueue(ownerKey(pod)),
   });
   const services = new Informer<V1Service>({
     name: "services",
     ...informerDefaults,
-    source: source(
-      "/api/v1/services",
-      () => core.listServiceForAllNamespaces({ labelSelector: LABEL_PERFORMER }),
-      LABEL_PERFORMER,
-    ),
+    source: source("/api/v1/services", LABEL_PERFORMER),
+    transform: cachedService,
     onEvent: (service) => enqueue(ownerKey(service)),
   });
   const informers = [performers, pods, services];
 
   const reconcile = performerReconciler({
     logger,
-    cluster: apiPerformerCluster(kubeConfig, options.identity),
+    cluster: keepingWhatTheCacheKeeps(apiPerformerCluster(kubeConfig, options.identity)),
     caches: {
       performer: (namespace, name) => performers.get(namespace, name),
       pod: (namespace, name) => pods.get(namespace, name),
@@ -178,12 +158,28 @@ export function startPerformerController(options: PerformerControllerOptions): P
 
   return {
     ready: () => informers.every((i) => i.hasSynced()),
+    resync: () => {
+      for (const performer of performers.list()) enqueue(objectKey(performer));
+    },
     async stop() {
       if (elector) await elector.stop();
       else await endTerm();
       await Promise.all(informers.map((i) => i.stop()));
       logger.info("stopped");
     },
+  };
+}
+
+/**
+ * The cluster, with the children it returns reduced as the caches reduce them: the reconciler remembers each child
+ * it created until the cache shows it (expectations), which must not hold a full Pod per Performer meanwhile.
+ */
+function keepingWhatTheCacheKeeps(cluster: PerformerCluster): PerformerCluster {
+  return {
+    ...cluster,
+    createPod: async (pod) => cachedPod(await cluster.createPod(pod)),
+    createService: async (service) => cachedService(await cluster.createService(service)),
+    patchService: async (existing, desired) => cachedService(await cluster.patchService(existing, desired)),
   };
 }
 

@@ -6,6 +6,8 @@
 //   is dropped and reopened, since a half-open connection never reports an error;
 // - every resync period each cached object is handed to the handler again, so level-triggered consumers
 //   re-check everything even if an event was lost.
+// A transform, applied to each object before the cache and the handler see it, keeps only what consumers read
+// (controller-runtime's cache TransformFunc): managedFields alone are often half of an object.
 // Handlers receive objects only to derive keys from; they must not block.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubernetesObject } from "@kubernetes/client-node";
@@ -26,7 +28,9 @@ export interface WatchHandle {
 
 /** Where an informer gets its objects: the apiserver (apiListWatch), or a fake in tests. */
 export interface ListWatchSource<T> {
-  list(): Promise<ListResult<T>>;
+  /** Lists the collection, keeping of each item what `transform` returns (a source that lists in pages applies
+   * it page by page, so that a full page is never held longer than it takes to read it). */
+  list(transform: (object: T) => T): Promise<ListResult<T>>;
   /** Opens a watch from `resourceVersion`. `onClose` is called once when it ends: without an argument when the
    * server closed it normally, with the error otherwise (also when the watch could not be opened). */
   watch(
@@ -43,6 +47,8 @@ export interface InformerOptions<T> {
   name: string;
   source: ListWatchSource<T>;
   onEvent: (object: T, event: InformerEvent) => void;
+  /** What the cache keeps of each listed or watched object; the object as received when absent. */
+  transform?: (object: T) => T;
   logger: Logger;
   resyncPeriodMs?: number;
   watchdogMs?: number;
@@ -69,12 +75,17 @@ type WatchEnd =
   | { kind: "stopped" };
 
 export class Informer<T extends KubernetesObject> {
-  readonly #options: Required<Omit<InformerOptions<T>, "logger" | "source" | "onEvent" | "name">>;
+  readonly #options: Required<
+    Omit<InformerOptions<T>, "logger" | "source" | "onEvent" | "name" | "transform">
+  >;
   readonly #name: string;
   readonly #source: ListWatchSource<T>;
   readonly #onEvent: (object: T, event: InformerEvent) => void;
+  readonly #transform: (object: T) => T;
   readonly #logger: Logger;
   readonly #cache = new Map<string, T>();
+  /** The same objects by namespace, then key: lookups within one namespace cost what it holds, not the cluster. */
+  readonly #byNamespace = new Map<string, Map<string, T>>();
   #resourceVersion = "";
   #synced = false;
   #stopped = false;
@@ -88,6 +99,7 @@ export class Informer<T extends KubernetesObject> {
     this.#name = options.name;
     this.#source = options.source;
     this.#onEvent = options.onEvent;
+    this.#transform = options.transform ?? ((object) => object);
     this.#logger = options.logger.child({ informer: options.name });
     this.#options = {
       resyncPeriodMs: options.resyncPeriodMs ?? 10 * 60_000,
@@ -124,6 +136,11 @@ export class Informer<T extends KubernetesObject> {
 
   list(): T[] {
     return [...this.#cache.values()];
+  }
+
+  /** The cached objects of one namespace. */
+  listNamespace(namespace: string): T[] {
+    return [...(this.#byNamespace.get(namespace)?.values() ?? [])];
   }
 
   /** How many times the list-watch was restarted after an error or a silent watch. */
@@ -183,17 +200,17 @@ export class Informer<T extends KubernetesObject> {
   }
 
   async #relist(): Promise<void> {
-    const { items, resourceVersion } = await this.#source.list();
+    const { items, resourceVersion } = await this.#source.list(this.#transform);
     const listed = new Map(items.map((item) => [objectKey(item), item]));
     for (const [key, old] of this.#cache) {
       if (!listed.has(key)) {
-        this.#cache.delete(key);
+        this.#remove(key, old);
         this.#onEvent(old, "delete");
       }
     }
     for (const [key, item] of listed) {
       const old = this.#cache.get(key);
-      this.#cache.set(key, item);
+      this.#put(key, item);
       if (!old) this.#onEvent(item, "add");
       else if (old.metadata?.resourceVersion !== item.metadata?.resourceVersion)
         this.#onEvent(item, "update");
@@ -226,26 +243,27 @@ export class Informer<T extends KubernetesObject> {
         watchdog.unref();
       };
       this.#stopWatch = () => finish({ kind: "stopped" });
-      const onEvent = (type: WatchEventType, object: T) => {
+      const onEvent = (type: WatchEventType, received: T) => {
         if (settled) return;
         armWatchdog();
         if (type === "ERROR") {
-          if (isGone(object)) finish({ kind: "gone" });
-          else finish(new Error(`watch error event: ${JSON.stringify(object)}`, { cause: object }));
+          if (isGone(received)) finish({ kind: "gone" });
+          else finish(new Error(`watch error event: ${JSON.stringify(received)}`, { cause: received }));
           return;
         }
         events++;
-        const version = object.metadata?.resourceVersion;
+        const version = received.metadata?.resourceVersion;
         if (version) this.#resourceVersion = version;
         if (type === "BOOKMARK") return;
+        const object = this.#transform(received);
         const key = objectKey(object);
         if (type === "DELETED") {
-          this.#cache.delete(key);
+          this.#remove(key, object);
           this.#onEvent(object, "delete");
           return;
         }
         const existed = this.#cache.has(key);
-        this.#cache.set(key, object);
+        this.#put(key, object);
         this.#onEvent(object, existed ? "update" : "add");
       };
       const onClose = (error?: unknown) => {
@@ -261,6 +279,25 @@ export class Informer<T extends KubernetesObject> {
         (error) => finish(asError(error)),
       );
     });
+  }
+
+  #put(key: string, object: T): void {
+    this.#cache.set(key, object);
+    const namespace = object.metadata?.namespace ?? "";
+    let inNamespace = this.#byNamespace.get(namespace);
+    if (!inNamespace) {
+      inNamespace = new Map();
+      this.#byNamespace.set(namespace, inNamespace);
+    }
+    inNamespace.set(key, object);
+  }
+
+  #remove(key: string, object: T): void {
+    this.#cache.delete(key);
+    const namespace = object.metadata?.namespace ?? "";
+    const inNamespace = this.#byNamespace.get(namespace);
+    inNamespace?.delete(key);
+    if (inNamespace?.size === 0) this.#byNamespace.delete(namespace);
   }
 
   #resync(): void {

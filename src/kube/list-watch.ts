@@ -1,18 +1,38 @@
-// The apiserver as an informer's ListWatchSource: a list through a client-node API call, and a watch on the
-// same path through client-node's Watch, with bookmarks on and a server-side timeout, as client-go's reflector
-// asks for them.
-import { type KubeConfig, type KubernetesObject, Watch } from "@kubernetes/client-node";
+// The apiserver as an informer's ListWatchSource: a list in pages, and a watch on the same path through
+// client-node's Watch, with bookmarks on and a server-side timeout, as client-go's reflector asks for them.
+import {
+  ApiException,
+  HttpMethod,
+  type KubeConfig,
+  type KubernetesObject,
+  RequestContext,
+  Watch,
+} from "@kubernetes/client-node";
+import { fetch } from "undici";
 import type { ListResult, ListWatchSource, WatchEventType } from "./informer.ts";
 
+/** Objects per list page: client-go's reflector asks for 500 too. */
+export const LIST_PAGE_SIZE = 500;
+
 export interface ApiListWatchOptions<T> {
-  /** The collection's path across namespaces, e.g. `/api/v1/pods`. */
+  /** The collection's path, e.g. `/api/v1/pods`. */
   path: string;
   labelSelector?: string;
-  /** Lists the collection with the same selector. */
-  list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>;
+  /**
+   * Lists the collection with the same selector, in one piece. Without it the list is read from `path` in pages
+   * of LIST_PAGE_SIZE, each transformed as it arrives, so that listing many objects never holds them all as
+   * received (nor a typed copy of each).
+   */
+  list?: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>;
   /** Client-side inactivity limit of a watch; set it above the informer's watchdog, which does the job. */
   inactivityTimeoutMs: number;
+  pageSize?: number;
   random?: () => number;
+}
+
+interface ListPage<T> {
+  items?: T[];
+  metadata?: { resourceVersion?: string; continue?: string };
 }
 
 export function apiListWatch<T extends KubernetesObject>(
@@ -23,12 +43,27 @@ export function apiListWatch<T extends KubernetesObject>(
   // client-node's own inactivity timer (30 s by default) would end every quiet watch before its first bookmark.
   (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = options.inactivityTimeoutMs;
   const random = options.random ?? Math.random;
+  const pageSize = options.pageSize ?? LIST_PAGE_SIZE;
   return {
-    async list(): Promise<ListResult<T>> {
-      const list = await options.list();
-      // The typed client turns timestamps into Dates; a watch delivers them as strings. One form in the cache.
-      const items = JSON.parse(JSON.stringify(list.items ?? [])) as T[];
-      return { items, resourceVersion: list.metadata?.resourceVersion ?? "" };
+    async list(transform): Promise<ListResult<T>> {
+      if (options.list) {
+        const list = await options.list();
+        // The typed client turns timestamps into Dates; a watch delivers them as strings. One form in the cache.
+        const items = (JSON.parse(JSON.stringify(list.items ?? [])) as T[]).map(transform);
+        return { items, resourceVersion: list.metadata?.resourceVersion ?? "" };
+      }
+      const items: T[] = [];
+      let continueToken: string | undefined;
+      for (;;) {
+        const query: Record<string, string> = { limit: String(pageSize) };
+        if (options.labelSelector) query.labelSelector = options.labelSelector;
+        if (continueToken) query.continue = continueToken;
+        const page = await getJson<ListPage<T>>(kubeConfig, options.path, query);
+        for (const item of page.items ?? []) items.push(transform(item));
+        continueToken = page.metadata?.continue || undefined;
+        // Every page carries the resourceVersion of the snapshot the first page was read from.
+        if (!continueToken) return { items, resourceVersion: page.metadata?.resourceVersion ?? "" };
+      }
     },
     async watch(resourceVersion, onEvent, onClose) {
       const query: Record<string, string | boolean | number> = {
@@ -47,4 +82,26 @@ export function apiListWatch<T extends KubernetesObject>(
       return { abort: () => controller.abort() };
     },
   };
+}
+
+/** A GET of `path` as JSON, authenticated as client-node's own calls are; an ApiException for any status but 200
+ * (a 410 for a continue token that expired, which makes the informer list again from the start). */
+async function getJson<R>(kubeConfig: KubeConfig, path: string, query: Record<string, string>): Promise<R> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error("kubeconfig: no current cluster");
+  const url = new URL(cluster.server + path);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  const context = new RequestContext(url.toString(), HttpMethod.GET);
+  await kubeConfig.applySecurityAuthentication(context);
+  const response = await fetch(url, { headers: context.getHeaders(), dispatcher: context.getDispatcher() });
+  const body = (await response.json().catch(() => undefined)) as R & { message?: string };
+  if (response.status !== 200) {
+    throw new ApiException(
+      response.status,
+      `GET ${path}: ${body?.message ?? response.statusText}`,
+      body,
+      Object.fromEntries(response.headers),
+    );
+  }
+  return body;
 }

@@ -35,11 +35,11 @@ class FakeSource implements ListWatchSource<KubernetesObject> {
     this.lists = lists;
   }
 
-  async list(): Promise<ListResult<KubernetesObject>> {
+  async list(transform: (o: KubernetesObject) => KubernetesObject): Promise<ListResult<KubernetesObject>> {
     this.listCalls++;
     const next = this.lists.length > 1 ? this.lists.shift()! : this.lists[0]!;
     if (next instanceof Error) throw next;
-    return next;
+    return { ...next, items: next.items.map(transform) };
   }
 
   async watch(
@@ -68,7 +68,14 @@ class FakeSource implements ListWatchSource<KubernetesObject> {
   }
 }
 
-function informer(source: FakeSource, options: { watchdogMs?: number; resyncPeriodMs?: number } = {}) {
+function informer(
+  source: FakeSource,
+  options: {
+    watchdogMs?: number;
+    resyncPeriodMs?: number;
+    transform?: (o: KubernetesObject) => KubernetesObject;
+  } = {},
+) {
   const seen: [string, InformerEvent][] = [];
   const inf = new Informer({
     name: "test",
@@ -242,4 +249,47 @@ test("stop during the list ends the loop when the list returns, without opening 
   await stopping;
   assert.equal(stopped, true);
   assert.equal(source.watches.length, 0);
+});
+
+test("the cache and the handler get each listed and watched object as the transform reduces it", async (t) => {
+  const withData = (name: string, rv: string, namespace = "ns"): KubernetesObject =>
+    ({
+      ...obj(name, rv),
+      metadata: { name, namespace, resourceVersion: rv },
+      data: { big: "x" },
+    }) as KubernetesObject;
+  const source = new FakeSource([
+    { items: [withData("a", "1"), withData("b", "2", "other")], resourceVersion: "2" },
+  ]);
+  const handled: KubernetesObject[] = [];
+  const inf = new Informer({
+    name: "test",
+    source,
+    onEvent: (o) => handled.push(o),
+    transform: ({ metadata }) => ({ metadata }),
+    logger: pino({ level: "silent" }),
+  });
+  t.after(() => inf.stop());
+  inf.start();
+  await until("a watch", () => source.watches.length === 1);
+  source.watches[0]!.emit("ADDED", withData("c", "3"));
+  source.watches[0]!.emit("MODIFIED", withData("a", "4"));
+  for (const name of ["a", "c"]) assert.deepEqual(Object.keys(inf.get("ns", name)!), ["metadata"]);
+  assert.equal(inf.get("ns", "a")!.metadata!.resourceVersion, "4");
+  assert.ok(handled.length === 4 && handled.every((o) => !("data" in o)), JSON.stringify(handled));
+  // The namespace index follows adds, updates and deletes.
+  assert.deepEqual(
+    inf
+      .listNamespace("ns")
+      .map((o) => o.metadata!.name)
+      .sort(),
+    ["a", "c"],
+  );
+  assert.deepEqual(
+    inf.listNamespace("other").map((o) => o.metadata!.name),
+    ["b"],
+  );
+  source.watches[0]!.emit("DELETED", withData("b", "5", "other"));
+  assert.deepEqual(inf.listNamespace("other"), []);
+  assert.deepEqual(inf.listNamespace("nowhere"), []);
 });

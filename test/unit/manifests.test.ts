@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { test } from "node:test";
 import { generatedManifests } from "../../scripts/generated-manifests.ts";
+import { OPERATOR_NODE_OPTIONS } from "../../src/cli/operator-node-options.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -17,3 +18,13 @@ for (const { file, text } of generatedManifests()) {
     );
   });
 }
+
+test("the operator's Deployment runs Node with the V8 settings its memory figures were measured with", () => {
+  const manager = readFileSync(`${root}config/manager/manager.yaml`, "utf8");
+  const value = /- name: NODE_OPTIONS\n\s+value: (.+)\n/.exec(manager)?.[1];
+  assert.equal(
+    value,
+    OPERATOR_NODE_OPTIONS,
+    "config/manager/manager.yaml: set env NODE_OPTIONS to OPERATOR_NODE_OPTIONS",
+  );
+});
