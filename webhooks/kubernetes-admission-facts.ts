@@ -1,4 +1,5 @@
-// AdmissionFacts read from the apiserver. Each lookup is bounded well inside the webhooks' 5 s timeout (the two a
+// AdmissionFacts read live from the apiserver: what the webhooks use until their caches have synced
+// (cached-admission-facts.ts), and how a namespace's executor config is chosen either way. Each lookup is bounded well inside the webhooks' 5 s timeout (the two a
 // Performer review needs run side by side), so that a slow apiserver yields a clear "try again" instead of the
 // apiserver giving up on the webhook.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
@@ -21,16 +22,23 @@ import { EXECUTOR_CONFIG_KEY } from "./validate-executor-config.ts";
 export const LOOKUP_TIMEOUT_MS = 2_000;
 const LIST_HINT = "grant the operator's ServiceAccount list on them";
 
-export function kubernetesAdmissionFacts(
-  kubeConfig: KubeConfig,
-  logger: Logger,
-  timeoutMs = LOOKUP_TIMEOUT_MS,
-): AdmissionFacts {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const timeoutSeconds = Math.max(1, Math.floor(timeoutMs / 1000));
-  // Both webhooks read the namespace's config on every Performer write; each text a ConfigMap holds is parsed
-  // (and, when invalid, reported) once. Keyed by namespace/name; entries go when their ConfigMap is gone.
+/** A ConfigMap as far as admission reads it. */
+export interface ExecutorConfigMap {
+  metadata?: { name?: string };
+  data?: { [key: string]: string };
+}
+
+/**
+ * Picks a namespace's executor config from its labelled ConfigMaps. Both webhooks read it on every Performer
+ * write; each text a ConfigMap holds is parsed (and, when invalid, reported) once. Keyed by namespace/name;
+ * entries go when their ConfigMap is no longer among those of its namespace.
+ */
+export type ExecutorConfigSelector = (
+  namespace: string,
+  configMaps: readonly ExecutorConfigMap[],
+) => NamespaceExecutorConfig | undefined;
+
+export function executorConfigSelector(logger: Logger): ExecutorConfigSelector {
   const parsedVersions = new Map<string, { text: string; config?: ExecutorConfig }>();
   const parsedConfig = (namespace: string, name: string, text: string) => {
     const key = `${namespace}/${name}`;
@@ -54,6 +62,36 @@ export function kubernetesAdmissionFacts(
     parsedVersions.set(key, { text, config });
     return config;
   };
+  return (namespace, configMaps) => {
+    const items = [...configMaps].sort((a, b) =>
+      (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
+    );
+    const listed = new Set(items.map((item) => `${namespace}/${item.metadata?.name ?? ""}`));
+    for (const key of parsedVersions.keys()) {
+      if (key.startsWith(`${namespace}/`) && !listed.has(key)) parsedVersions.delete(key);
+    }
+    // One executor config per namespace is the layout; with several, the first by name decides, predictably.
+    for (const item of items) {
+      const name = item.metadata?.name ?? "";
+      const text = item.data?.[EXECUTOR_CONFIG_KEY];
+      if (text === undefined) continue;
+      const config = parsedConfig(namespace, name, text);
+      if (config) return { configMapName: name, config };
+    }
+    return undefined;
+  };
+}
+
+/** Facts read live, bounded by `timeoutMs` each. */
+export function kubernetesAdmissionFacts(
+  kubeConfig: KubeConfig,
+  logger: Logger,
+  timeoutMs = LOOKUP_TIMEOUT_MS,
+  selectConfig: ExecutorConfigSelector = executorConfigSelector(logger),
+): AdmissionFacts {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const timeoutSeconds = Math.max(1, Math.floor(timeoutMs / 1000));
   return {
     async executorConfig(namespace) {
       const list = await bounded(
@@ -66,22 +104,7 @@ export function kubernetesAdmissionFacts(
           timeoutSeconds,
         }),
       );
-      const items = [...list.items].sort((a, b) =>
-        (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
-      );
-      const listed = new Set(items.map((item) => `${namespace}/${item.metadata?.name ?? ""}`));
-      for (const key of parsedVersions.keys()) {
-        if (key.startsWith(`${namespace}/`) && !listed.has(key)) parsedVersions.delete(key);
-      }
-      // One executor config per namespace is the layout; with several, the first by name decides, predictably.
-      for (const item of items) {
-        const name = item.metadata?.name ?? "";
-        const text = item.data?.[EXECUTOR_CONFIG_KEY];
-        if (text === undefined) continue;
-        const config = parsedConfig(namespace, name, text);
-        if (config) return { configMapName: name, config } satisfies NamespaceExecutorConfig;
-      }
-      return undefined;
+      return selectConfig(namespace, list.items);
     },
     async performersOfAvs(namespace, avsAddress) {
       const list = await bounded(

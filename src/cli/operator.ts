@@ -4,9 +4,9 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { DEFAULT_WORKERS, startPerformerController } from "../../controllers/manager.ts";
 import { noAccessChecks } from "../../webhooks/access-facts.ts";
 import { type AdmissionFacts, noClusterFacts } from "../../webhooks/admission-facts.ts";
+import { startCachedAdmissionFacts } from "../../webhooks/cached-admission-facts.ts";
 import { hourglassWebhooks } from "../../webhooks/hourglass-webhooks.ts";
 import { kubernetesAccessFacts } from "../../webhooks/kubernetes-access-facts.ts";
-import { kubernetesAdmissionFacts } from "../../webhooks/kubernetes-admission-facts.ts";
 import { createWebhookMetrics } from "../../webhooks/webhook-metrics.ts";
 import { startWebhookServer } from "../../webhooks/webhook-server.ts";
 import { inCluster, loadKubeConfig } from "../kube/kubeconfig.ts";
@@ -79,9 +79,10 @@ export async function startOperator(options: OperatorOptions, logger: Logger): P
     }
 
     if (options.webhooks) {
-      const facts: AdmissionFacts = kubeConfig
-        ? kubernetesAdmissionFacts(kubeConfig, logger)
-        : noClusterFacts;
+      // Facts from caches of the cluster, on every replica (live lookups until they have synced).
+      const cached = kubeConfig ? startCachedAdmissionFacts({ kubeConfig, logger }) : undefined;
+      if (cached) running.push({ name: "admission caches", close: cached.stop });
+      const facts: AdmissionFacts = cached ?? noClusterFacts;
       const webhooks = await startWebhookServer({
         host: options.webhookHost,
         port: options.webhookPort,
