@@ -12,7 +12,7 @@ KUBECTL ?= kubectl
 CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/controlplane/versions.env)
 
 .PHONY: help install check lint typecheck format test test-unit test-integration test-e2e manifests \
-	controlplane controlplane-up controlplane-down dev dev-up dev-down bench \
+	controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale \
 	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples
 
 help: ## list the targets
@@ -57,6 +57,8 @@ dev-down: install ## stop what dev-up started
 
 bench: install controlplane ## benchmarks; results in bench/results/
 	$(NODE) bench/run.ts
+bench-scale: install controlplane ## reconcile at 500, 2,000 and 5,000 Performers (under 10 minutes); bench/results/
+	$(NODE) bench/run.ts scale
 
 # --- A real cluster (kind). These need a Docker engine and the kind CLI; the README's "Deploy to kind" has the order.
 docker-build: ## build the operator/executor image and the sample performer's image

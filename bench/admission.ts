@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { OPERATOR_NODE_OPTIONS } from "../src/cli/operator-node-options.ts";
 import { ensurePki } from "../test/controlplane/pki.ts";
 import { startNodeProcess, type TestProcess } from "../test/support/grpc-processes.ts";
 import { WEBHOOK_PATHS } from "../webhooks/hourglass-webhooks.ts";
@@ -65,15 +66,18 @@ export async function admissionBenchmark(
 ): Promise<AdmissionResult> {
   const dir = await mkdtemp(join(tmpdir(), "bench-admission-"));
   const pki = await ensurePki(join(dir, "pki"));
-  const operator = startNodeProcess([
-    "src/cli/operator.ts",
-    "--no-controller",
-    "--webhook-host=127.0.0.1",
-    "--webhook-port=0",
-    `--webhook-cert-dir=${pki.webhookCertDir}`,
-    "--metrics-host=127.0.0.1",
-    "--metrics-port=0",
-  ]);
+  const operator = startNodeProcess(
+    [
+      "src/cli/operator.ts",
+      "--no-controller",
+      "--webhook-host=127.0.0.1",
+      "--webhook-port=0",
+      `--webhook-cert-dir=${pki.webhookCertDir}`,
+      "--metrics-host=127.0.0.1",
+      "--metrics-port=0",
+    ],
+    { NODE_OPTIONS: OPERATOR_NODE_OPTIONS },
+  );
   const baseline = startNodeProcess([
     "bench/admission-baseline-server.ts",
     `--cert-dir=${pki.webhookCertDir}`,

@@ -1,6 +1,6 @@
-// Child process: the Performer controller alone (no webhooks, no leader election), with a resync period the
-// benchmark can wait out, and /metrics on a free port so that the benchmark can see when reconciles settle.
-// Logs {"msg":"controller ready","metricsPort":N} once its informers have synced.
+// Child process: the Performer controller alone (no webhooks, no leader election), with a resync the benchmark
+// starts itself (SIGUSR2) beside the periodic one, and /metrics on a free port so that the benchmark can see when
+// reconciles settle. Logs {"msg":"controller ready","metricsPort":N} once its informers have synced.
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { collectDefaultMetrics, Registry } from "prom-client";
@@ -33,4 +33,5 @@ const metrics = await startMetricsServer({
 });
 while (!controller.ready()) await sleep(50);
 logger.info({ metricsPort: metrics.port }, "controller ready");
+process.on("SIGUSR2", () => controller.resync());
 process.on("SIGTERM", () => controller.stop().then(() => metrics.close().then(() => process.exit(0))));

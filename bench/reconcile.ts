@@ -21,6 +21,7 @@ import {
   PERFORMER_VERSION,
   type Performer,
 } from "../src/api/performer.ts";
+import { OPERATOR_NODE_OPTIONS } from "../src/cli/operator-node-options.ts";
 import { PooledKubeConfig } from "../src/kube/kubeconfig.ts";
 import {
   type ControlPlane,
@@ -32,14 +33,17 @@ import { installCrd } from "../test/controlplane/install.ts";
 import { startNodeProcess, type TestProcess } from "../test/support/grpc-processes.ts";
 import { readWriteCounts, total, writesBetween } from "./apiserver-writes.ts";
 import { atMost, type Check } from "./checks.ts";
+import { createNamespace, inParallel, until } from "./cluster-steps.ts";
 import { median } from "./load-stats.ts";
 import { busyPercent, machineCpu, type ProcessUsage, processUsage } from "./process-usage.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 /** In-flight create requests of either client. */
 const CLIENT_CONCURRENCY = 16;
-const RESYNC_MS = 20_000;
-const COMPLETION_TIMEOUT_MS = 240_000;
+/** The periodic resync stays out of the measurement: the benchmark starts the one it measures itself. */
+const RESYNC_MS = 3_600_000;
+/** How long N Performers may take to converge: generous, so that a busy machine is measured rather than failed. */
+const completionTimeoutMs = (count: number) => Math.max(240_000, count * 100);
 const NAMESPACE = "bench";
 
 function performer(namespace: string, i: number): Performer {
@@ -55,38 +59,6 @@ function performer(namespace: string, i: number): Performer {
   };
 }
 
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  each: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await each(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await sleep(200);
-  }
-}
-
-async function createNamespace(core: CoreV1Api, name: string): Promise<void> {
-  await core.createNamespace({ body: { metadata: { name } } });
-  // Pods are refused until the service-account controller has made the namespace's default account.
-  await until(
-    `namespace ${name}`,
-    () => core.readNamespacedServiceAccount({ name: "default", namespace: name }),
-    60_000,
-  );
-}
-
 /**
  * Resolves once every Performer in `namespace` (of `count`) has a status naming its Pod and Service: the controller
  * writes that only after both exist. A watch, not polling, so that the observer adds no load of its own.
@@ -98,9 +70,11 @@ async function allReconciled(kc: KubeConfig, namespace: string, count: number): 
     const timer = setTimeout(
       () =>
         reject(
-          new Error(`${done.size} of ${count} Performers reconciled after ${COMPLETION_TIMEOUT_MS / 1000} s`),
+          new Error(
+            `${done.size} of ${count} Performers reconciled after ${completionTimeoutMs(count) / 1000} s`,
+          ),
         ),
-      COMPLETION_TIMEOUT_MS,
+      completionTimeoutMs(count),
     );
     new Watch(kc)
       .watch(
@@ -162,11 +136,14 @@ async function baseline(kc: KubeConfig, count: number): Promise<void> {
 }
 
 async function startController(cp: ControlPlane): Promise<{ proc: TestProcess; metricsPort: number }> {
-  const proc = startNodeProcess([
-    join(ROOT, "bench", "reconcile-operator.ts"),
-    `--kubeconfig=${cp.kubeconfigPath}`,
-    `--resync-ms=${RESYNC_MS}`,
-  ]);
+  const proc = startNodeProcess(
+    [
+      join(ROOT, "bench", "reconcile-operator.ts"),
+      `--kubeconfig=${cp.kubeconfigPath}`,
+      `--resync-ms=${RESYNC_MS}`,
+    ],
+    { NODE_OPTIONS: OPERATOR_NODE_OPTIONS },
+  );
   const ready = await proc.waitForLog((l) => l.msg === "controller ready");
   return { proc, metricsPort: ready.metricsPort as number };
 }
@@ -196,6 +173,13 @@ async function timed(cp: ControlPlane, work: () => Promise<unknown>): Promise<Ph
   };
 }
 
+/** One resync of every Performer once all have converged: what it cost the controller and the cluster. */
+interface Resync {
+  reconciles: number;
+  writes: Record<string, number>;
+  controllerCpuSeconds: number;
+}
+
 interface ControllerPhase extends Phase {
   usage: ProcessUsage;
   /** The controller's API writes until nothing more happened: Pods, Services, statuses and its own Events. */
@@ -203,19 +187,23 @@ interface ControllerPhase extends Phase {
   eventsPerPerformer: number;
   writesUntilSteady: Record<string, number>;
   eventReasons: string[];
-  resync?: { reconciles: number; writes: Record<string, number> };
+  resync: Resync;
+  /** A second controller started once all had converged: it lists every Performer, Pod and Service at once. */
+  restart?: { usage: ProcessUsage; seconds: number; writes: Record<string, number> };
 }
 
-/** The subject: the controller, and a client creating the Performers. With `resync`, one resync is watched too. */
+/** The subject: the controller, and a client creating the Performers; then one resync, and, with `restart`, a
+ * restart of the controller over the converged state. */
 async function controllerPhase(
   cp: ControlPlane,
   kc: KubeConfig,
   count: number,
-  resync: boolean,
+  restart: boolean,
 ): Promise<ControllerPhase> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const controller = await startController(cp);
+  let result: Omit<ControllerPhase, "restart">;
   try {
     const before = await readWriteCounts(cp.server, cp.pki);
     const phase = await timed(cp, async () => {
@@ -250,32 +238,54 @@ async function controllerPhase(
       Object.groupBy(recorded, (e) => `${e.reportingComponent || e.source?.component} ${e.reason}`),
     ).map(([key, list]) => `${key} x${list!.length}`);
 
-    let resyncResult: ControllerPhase["resync"];
-    if (resync) {
-      // A resync hands every cached Performer to the reconciler again; wait for one full pass to finish.
-      await until(
-        "a resync of every Performer",
-        async () =>
-          (await reconciles(controller.metricsPort)) >= steadyReconciles + count ? true : undefined,
-        RESYNC_MS * 3,
-      );
-      const afterResync = await settled(controller.metricsPort, 3_000);
-      resyncResult = {
-        reconciles: afterResync - steadyReconciles,
-        writes: writesBetween(steady, await readWriteCounts(cp.server, cp.pki)),
-      };
-    }
-    return {
+    // A resync hands every cached Performer to the reconciler again; wait for one full pass to finish.
+    const cpuBefore = processUsage(controller.proc.child.pid!).cpuSeconds;
+    controller.proc.child.kill("SIGUSR2");
+    await until(
+      "a resync of every Performer",
+      async () => ((await reconciles(controller.metricsPort)) >= steadyReconciles + count ? true : undefined),
+      completionTimeoutMs(count),
+    );
+    const afterResync = await settled(controller.metricsPort, 3_000);
+    const resync = {
+      reconciles: afterResync - steadyReconciles,
+      writes: writesBetween(steady, await readWriteCounts(cp.server, cp.pki)),
+      controllerCpuSeconds: processUsage(controller.proc.child.pid!).cpuSeconds - cpuBefore,
+    };
+    result = {
       ...phase,
       usage: processUsage(controller.proc.child.pid!),
       writesPerPerformer: (total(childWrites) + ours) / count,
       eventsPerPerformer: ours / count,
       writesUntilSteady,
       eventReasons,
-      resync: resyncResult,
+      resync,
     };
   } finally {
     await controller.proc.stop();
+  }
+  if (!restart) return result;
+  const beforeRestart = await readWriteCounts(cp.server, cp.pki);
+  const started = performance.now();
+  const again = await startController(cp);
+  try {
+    // Ready once listed; every Performer is then reconciled once (and finds nothing to do).
+    await until(
+      "a reconcile of every Performer after the restart",
+      async () => ((await reconciles(again.metricsPort)) >= count ? true : undefined),
+      completionTimeoutMs(count),
+    );
+    await settled(again.metricsPort, 3_000);
+    return {
+      ...result,
+      restart: {
+        usage: processUsage(again.proc.child.pid!),
+        seconds: (performance.now() - started) / 1000,
+        writes: writesBetween(beforeRestart, await readWriteCounts(cp.server, cp.pki)),
+      },
+    };
+  } finally {
+    await again.proc.stop();
   }
 }
 
@@ -300,6 +310,35 @@ interface Round {
   controller: ControllerPhase;
 }
 
+/** `roundCount` rounds at `count`: each phase on a fresh control plane, the phase that goes first alternating. */
+async function measureRounds(count: number, roundCount: number, restart: boolean): Promise<Round[]> {
+  const rounds: Round[] = [];
+  for (let r = 0; r < roundCount; r++) {
+    const round: Partial<Round> = {};
+    const phases = [
+      async () => {
+        round.baseline = await onFreshControlPlane((cp, kc) => timed(cp, () => baseline(kc, count)));
+      },
+      async () => {
+        round.controller = await onFreshControlPlane((cp, kc) =>
+          controllerPhase(cp, kc, count, restart && r === 0),
+        );
+      },
+    ];
+    // Each round starts with another phase, so that none always meets the machine warmer or busier.
+    for (let i = 0; i < phases.length; i++) await phases[(i + r) % phases.length]!();
+    rounds.push(round as Round);
+  }
+  return rounds;
+}
+
+const timeRatio = (rounds: readonly Round[]) =>
+  median(rounds.map((r) => r.controller.seconds / r.baseline.seconds));
+
+function phaseText(p: Phase): string {
+  return `${p.seconds.toFixed(1)} s (${p.busyPercent.toFixed(0)}% busy, apiserver + etcd ${p.apiserverEtcdCpuSeconds.toFixed(1)} CPU s)`;
+}
+
 export interface ReconcileResult {
   performers: number;
   rounds: Round[];
@@ -310,33 +349,14 @@ export interface ReconcileResult {
 }
 
 export async function reconcileBenchmark(count: number, roundCount: number): Promise<ReconcileResult> {
-  const rounds: Round[] = [];
-  for (let r = 0; r < roundCount; r++) {
-    const round: Partial<Round> = {};
-    const phases = [
-      async () => {
-        round.baseline = await onFreshControlPlane((cp, kc) => timed(cp, () => baseline(kc, count)));
-      },
-      async () => {
-        round.controller = await onFreshControlPlane((cp, kc) => controllerPhase(cp, kc, count, r === 0));
-      },
-    ];
-    // Each round starts with another phase, so that none always meets the machine warmer or busier.
-    for (let i = 0; i < phases.length; i++) await phases[(i + r) % phases.length]!();
-    rounds.push(round as Round);
-  }
+  const rounds = await measureRounds(count, roundCount, false);
   const ratio = (of: (p: Phase) => number) => median(rounds.map((r) => of(r.controller) / of(r.baseline)));
-  const ratios = { time: ratio((p) => p.seconds), apiserverEtcdCpu: ratio((p) => p.apiserverEtcdCpuSeconds) };
+  const ratios = { time: timeRatio(rounds), apiserverEtcdCpu: ratio((p) => p.apiserverEtcdCpuSeconds) };
   const first = rounds[0]!.controller;
   const writes = Math.max(...rounds.map((r) => r.controller.writesPerPerformer));
   const events = Math.max(...rounds.map((r) => r.controller.eventsPerPerformer));
-  const phases = (pick: (r: Round) => Phase) =>
-    rounds
-      .map((r) => {
-        const p = pick(r);
-        return `${p.seconds.toFixed(1)} s (${p.busyPercent.toFixed(0)}% busy, apiserver + etcd ${p.apiserverEtcdCpuSeconds.toFixed(1)} CPU s)`;
-      })
-      .join("; ");
+  const peakRss = Math.max(...rounds.map((r) => r.controller.usage.peakRssMiB));
+  const phases = (pick: (r: Round) => Phase) => rounds.map((r) => phaseText(pick(r))).join("; ");
   return {
     performers: count,
     rounds,
@@ -345,15 +365,93 @@ export async function reconcileBenchmark(count: number, roundCount: number): Pro
       atMost("reconcile", `${count} Performers: time / baseline`, ratios.time, 1.5),
       atMost("reconcile", "API writes per Performer", writes, 3),
       atMost("reconcile", "API writes per Performer, Events left out", writes - events, 3),
-      atMost("reconcile", "API writes per resync", total(first.resync!.writes), 0),
+      atMost("reconcile", "API writes per resync", total(first.resync.writes), 0),
+      atMost("reconcile", `controller peak RSS with ${count} Performers (MiB)`, peakRss, 150),
     ],
     notes: [
       `${roundCount} rounds, each phase on a fresh control plane, the phase that goes first alternating; ratios are medians of per-round ratios; "busy" is how busy the machine's ${cpus().length} cores were`,
       `controller (${DEFAULT_WORKERS} workers, no webhooks; a client creates the ${count} Performers, ${CLIENT_CONCURRENCY} in flight, until every status names its Pod and Service): ${phases((r) => r.controller)}`,
       `baseline (${count} Pods and ${count} Services created directly, ${CLIENT_CONCURRENCY} in flight): ${phases((r) => r.baseline)}`,
       `kube-apiserver + etcd CPU, controller phase / baseline: ${ratios.apiserverEtcdCpu.toFixed(2)}: the cluster's own work for ${count} Performer creates, ${count} Pods, ${count} Services and ${count} status writes, against ${count} Pods and ${count} Services; with every core busy, the time ratio cannot fall much below it, however little the controller itself costs`,
-      `controller, round 1: peak RSS ${first.usage.peakRssMiB.toFixed(0)} MiB, ${first.usage.cpuSeconds.toFixed(1)} CPU seconds over its whole run (start, reconcile, one resync)`,
-      `writes until steady, round 1: ${JSON.stringify(first.writesUntilSteady)}; Events in the Performers' namespace: ${first.eventReasons.join(", ") || "none"}; in one resync (${first.resync!.reconciles} reconciles): ${JSON.stringify(first.resync!.writes)}`,
+      `controller peak RSS by round: ${rounds.map((r) => r.controller.usage.peakRssMiB.toFixed(0)).join(", ")} MiB; round 1: ${first.usage.cpuSeconds.toFixed(1)} CPU seconds over its whole run (start, reconcile, one resync)`,
+      `writes until steady, round 1: ${JSON.stringify(first.writesUntilSteady)}; Events in the Performers' namespace: ${first.eventReasons.join(", ") || "none"}; in one resync (${first.resync.reconciles} reconciles, ${first.resync.controllerCpuSeconds.toFixed(2)} controller CPU s): ${JSON.stringify(first.resync.writes)}`,
+    ],
+  };
+}
+
+export interface ScaleResult {
+  sizes: { performers: number; round: Round; secondsPerThousand: number; timeRatio: number }[];
+  checks: Check[];
+  notes: string[];
+}
+
+/** Reconcile at each size in turn (one round each), and at the largest a resync and a restart over the result. */
+export async function scaleBenchmark(sizes: readonly number[]): Promise<ScaleResult> {
+  const measured = [];
+  for (const count of sizes) {
+    const [round] = await measureRounds(count, 1, count === sizes.at(-1));
+    measured.push({
+      performers: count,
+      round: round!,
+      secondsPerThousand: (1000 * round!.controller.seconds) / count,
+      timeRatio: timeRatio([round!]),
+    });
+  }
+  const smallest = measured[0]!;
+  const largest = measured.at(-1)!;
+  const restart = largest.round.controller.restart!;
+  const mibPerThousand =
+    (1000 * (largest.round.controller.usage.peakRssMiB - smallest.round.controller.usage.peakRssMiB)) /
+    (largest.performers - smallest.performers);
+  const n = largest.performers;
+  return {
+    sizes: measured,
+    checks: [
+      atMost(
+        "scale",
+        `time per Performer at ${n} / at ${smallest.performers}`,
+        largest.secondsPerThousand / smallest.secondsPerThousand,
+        1.2,
+      ),
+      atMost(
+        "scale",
+        `time / baseline at ${n} over time / baseline at ${smallest.performers}`,
+        largest.timeRatio / smallest.timeRatio,
+        1,
+      ),
+      atMost("scale", `API writes per resync at ${n}`, total(largest.round.controller.resync.writes), 0),
+      atMost(
+        "scale",
+        `controller CPU s per resync at ${n}`,
+        largest.round.controller.resync.controllerCpuSeconds,
+        1,
+      ),
+      ...measured.map((m) =>
+        atMost(
+          "scale",
+          `API writes per Performer at ${m.performers}`,
+          m.round.controller.writesPerPerformer,
+          3,
+        ),
+      ),
+      atMost(
+        "scale",
+        `controller peak RSS at ${smallest.performers} (MiB)`,
+        smallest.round.controller.usage.peakRssMiB,
+        150,
+      ),
+      atMost("scale", `controller peak RSS at ${n} (MiB)`, largest.round.controller.usage.peakRssMiB, 250),
+      atMost("scale", `controller peak RSS, restarted over ${n} (MiB)`, restart.usage.peakRssMiB, 250),
+    ],
+    notes: [
+      `one round per size, each phase on a fresh control plane; ${DEFAULT_WORKERS} workers, ${CLIENT_CONCURRENCY} creates in flight, no webhooks`,
+      ...measured.map(
+        (m) =>
+          `${m.performers} Performers: controller ${phaseText(m.round.controller)}, ${m.secondsPerThousand.toFixed(2)} s per 1,000; baseline ${phaseText(m.round.baseline)}; time / baseline ${m.timeRatio.toFixed(2)}; ${m.round.controller.writesPerPerformer.toFixed(2)} writes per Performer; controller peak RSS ${m.round.controller.usage.peakRssMiB.toFixed(0)} MiB, ${m.round.controller.usage.cpuSeconds.toFixed(1)} CPU s`,
+      ),
+      `controller memory: ${mibPerThousand.toFixed(1)} MiB of peak RSS per 1,000 Performers (from ${smallest.performers} to ${n})`,
+      `resync at ${n}: ${largest.round.controller.resync.reconciles} reconciles, ${largest.round.controller.resync.controllerCpuSeconds.toFixed(2)} controller CPU s, writes ${JSON.stringify(largest.round.controller.resync.writes)}`,
+      `restart over ${n} converged Performers: listed and reconciled again in ${restart.seconds.toFixed(1)} s, peak RSS ${restart.usage.peakRssMiB.toFixed(0)} MiB, ${restart.usage.cpuSeconds.toFixed(1)} CPU s, writes ${JSON.stringify(restart.writes)}`,
     ],
   };
 }

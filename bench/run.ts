@@ -1,14 +1,17 @@
 // `make bench`: every benchmark in turn, each against a baseline measured in the same run (the machine is noisy,
 // so only ratios are compared with targets). Writes bench/results/<name>.json and bench/results/summary.md, and
-// prints the summary table. BENCH_ONLY=admission,routing,chain-signing,reconcile picks some; BENCH_PERFORMERS sets N and
-// BENCH_ROUNDS the rounds of the reconcile benchmark (500 and 3).
+// prints the summary table. BENCH_ONLY=admission,admission-apiserver,routing,chain-signing,reconcile picks some;
+// BENCH_PERFORMERS sets N and BENCH_ROUNDS the rounds of the reconcile benchmark (500 and 3).
+// `make bench-scale` (argument `scale`): reconcile at 500, 2,000 and 5,000 Performers, into
+// bench/results/scale.json and bench/results/summary-scale.md.
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { admissionBenchmark } from "./admission.ts";
+import { admissionApiserverBenchmark } from "./admission-apiserver.ts";
 import { chainSigningBenchmark } from "./chain-signing.ts";
 import { type Check, summaryTable } from "./checks.ts";
-import { reconcileBenchmark } from "./reconcile.ts";
+import { reconcileBenchmark, scaleBenchmark } from "./reconcile.ts";
 import { routingBenchmark } from "./routing.ts";
 
 const RESULTS = join(import.meta.dirname, "results");
@@ -20,6 +23,7 @@ interface Benchmark {
 
 const BENCHMARKS: Benchmark[] = [
   { name: "admission", run: () => admissionBenchmark(3, 2000) },
+  { name: "admission-apiserver", run: () => admissionApiserverBenchmark(2, 200) },
   { name: "routing", run: () => routingBenchmark(3, 1500) },
   { name: "chain-signing", run: () => chainSigningBenchmark(400) },
   {
@@ -29,13 +33,16 @@ const BENCHMARKS: Benchmark[] = [
   },
 ];
 
+const SCALE: Benchmark[] = [{ name: "scale", run: () => scaleBenchmark([500, 2000, 5000]) }];
+
 async function main(): Promise<void> {
+  const scale = process.argv[2] === "scale";
   const only = process.env.BENCH_ONLY?.split(",");
   await mkdir(RESULTS, { recursive: true });
   const checks: Check[] = [];
   // Other work on the machine skews both sides of a ratio alike only roughly; say how busy it was.
   const notes: string[] = [`- load average at the start: ${loadavg()[0]!.toFixed(2)}`];
-  for (const benchmark of BENCHMARKS.filter((b) => !only || only.includes(b.name))) {
+  for (const benchmark of (scale ? SCALE : BENCHMARKS).filter((b) => !only || only.includes(b.name))) {
     const started = Date.now();
     process.stderr.write(`bench: ${benchmark.name}…\n`);
     const result = await benchmark.run();
@@ -54,7 +61,7 @@ async function main(): Promise<void> {
     ...notes,
     `- load average at the end: ${loadavg()[0]!.toFixed(2)}`,
   ].join("\n");
-  await writeFile(join(RESULTS, "summary.md"), `${summary}\n`);
+  await writeFile(join(RESULTS, scale ? "summary-scale.md" : "summary.md"), `${summary}\n`);
   process.stdout.write(`${summary}\n`);
 }
 
