@@ -1,7 +1,7 @@
 // AdmissionFacts read live from the apiserver: what the webhooks use until their caches have synced
-// (cached-admission-facts.ts), and how a namespace's executor config is chosen either way. Each lookup is bounded well inside the webhooks' 5 s timeout (the two a
-// Performer review needs run side by side), so that a slow apiserver yields a clear "try again" instead of the
-// apiserver giving up on the webhook.
+// (cached-admission-facts.ts), and how a namespace's executor config is chosen either way. Each lookup is bounded
+// well inside the webhooks' 5 s timeout (the two a Performer review needs run side by side), so that a slow
+// apiserver yields a clear "try again" instead of the apiserver giving up on the webhook.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { type ExecutorConfig, parseExecutorConfig } from "../src/api/executor-config.ts";
