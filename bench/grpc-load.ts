@@ -55,7 +55,7 @@ if (target === "executor") {
   close = client.close;
 } else {
   const performer = connectPerformer(address);
-  send = () => performer.executeTask({ task_id: taskId(), payload }, deadline());
+  send = () => performer.executeTask({ task_id: Buffer.from(taskId()), payload }, deadline());
   close = performer.close;
 }
 

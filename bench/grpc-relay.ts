@@ -21,24 +21,33 @@ const server = await startGrpcServer({
   host: "127.0.0.1",
   port: 0,
   protos: executorProtos,
-  serviceName: EXECUTOR_SERVICE_NAME,
-  service: executorService,
-  implementation: {
-    SubmitTask(call: ServerUnaryCall<TaskSubmission, TaskResult>, callback: sendUnaryData<TaskResult>) {
-      const { task_id, avs_address, payload } = call.request;
-      performer.executeTask({ task_id, payload }, new Date(Date.now() + 30_000)).then(
-        (response) =>
-          callback(null, {
-            task_id,
-            avs_address,
-            operator_address: "",
-            output: response.result,
-            signature: Buffer.alloc(0),
-          }),
-        (error) => callback(error),
-      );
+  services: [
+    {
+      name: EXECUTOR_SERVICE_NAME,
+      definition: executorService,
+      implementation: {
+        SubmitTask(call: ServerUnaryCall<TaskSubmission, TaskResult>, callback: sendUnaryData<TaskResult>) {
+          const { task_id, avs_address, payload, operator_set_id, version } = call.request;
+          const taskIdBytes = call.request.taskIdBytes ?? Buffer.from(task_id);
+          performer.executeTask({ task_id: taskIdBytes, payload }, new Date(Date.now() + 30_000)).then(
+            (response) =>
+              callback(null, {
+                task_id,
+                taskIdBytes: response.task_id,
+                avs_address,
+                operator_address: "",
+                output: response.result,
+                result_signature: Buffer.alloc(0),
+                auth_signature: Buffer.alloc(0),
+                operator_set_id,
+                version,
+              }),
+            (error) => callback(error),
+          );
+        },
+      },
     },
-  },
+  ],
 });
 process.stdout.write(`${JSON.stringify({ msg: "relay serving", port: server.port })}\n`);
 process.once("SIGTERM", async () => {

@@ -1,5 +1,6 @@
-// The sample performer: serves PerformerService (see performer-service.ts for what it computes) on the gRPC port
-// and `GET /health` on the health port, as the Performer's default HTTP probe expects.
+// The sample performer: serves PerformerService (see performer-service.ts for what it computes) and
+// grpc.health.v1.Health on the gRPC port, as Hourglass's executor expects of a performer, and `GET /health` on the
+// health port, as the Performer's default HTTP probe expects.
 //
 //   node examples/performer/main.ts [--grpc-port 9090] [--health-port 8090] [--host 0.0.0.0] [--delay-ms 0]
 //
@@ -46,15 +47,18 @@ const grpc = await startGrpcServer({
   host,
   port: grpcPort,
   protos: performerProtos,
-  serviceName: PERFORMER_SERVICE_NAME,
-  service: performerService,
-  implementation: performer.implementation,
+  services: [
+    { name: PERFORMER_SERVICE_NAME, definition: performerService, implementation: performer.implementation },
+  ],
 });
+
+let stopping = false;
 
 const health = createServer((req, res) => {
   if (req.method === "GET" && req.url === "/health") {
-    const status = performer.status();
-    res.writeHead(status === "STOPPING" ? 503 : 200, { "content-type": "application/json" });
+    // The same answer as grpc.health.v1: SERVING until SIGTERM.
+    const status = stopping ? "NOT_SERVING" : "SERVING";
+    res.writeHead(stopping ? 503 : 200, { "content-type": "application/json" });
     res.end(JSON.stringify({ status }));
     return;
   }
@@ -67,7 +71,7 @@ log.info({ grpcPort: grpc.port, healthPort: (health.address() as AddressInfo).po
 
 process.once("SIGTERM", async () => {
   log.info({ inFlight: performer.inFlight() }, "SIGTERM: finishing tasks in progress");
-  performer.stop();
+  stopping = true;
   await grpc.shutdown(SHUTDOWN_GRACE_MS);
   health.close();
   health.closeAllConnections();

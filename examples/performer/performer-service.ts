@@ -1,12 +1,9 @@
 // The sample AVS's work: the result of a task is the SHA-256 digest of its payload (32 bytes). Deterministic, so
-// that an aggregator (or a test) can check every answer on its own.
+// that an aggregator (or a test) can check every answer on its own. The task id (any bytes) is echoed unchanged.
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type {
-  HealthCheckRequest,
-  HealthCheckResponse,
-  PerformerStatus,
   StartSyncRequest,
   StartSyncResponse,
   TaskRequest,
@@ -18,20 +15,15 @@ export function taskResult(payload: Uint8Array): Buffer {
 }
 
 export interface SamplePerformer {
+  /** PerformerService: StartSync and ExecuteTask (health is grpc.health.v1, served beside it). */
   implementation: UntypedServiceImplementation;
   /** Tasks being worked on now. */
   inFlight(): number;
-  status(): PerformerStatus;
-  /** From now on HealthCheck answers STOPPING. */
-  stop(): void;
 }
 
 /** `delayMs` holds every task that long before answering, to stand in for real work (tests use it). */
 export function samplePerformer(options: { delayMs: number }): SamplePerformer {
   let inFlight = 0;
-  let stopping = false;
-  const status = (): PerformerStatus => (stopping ? "STOPPING" : inFlight > 0 ? "BUSY" : "READY_FOR_TASK");
-
   return {
     implementation: {
       ExecuteTask(call: ServerUnaryCall<TaskRequest, TaskResponse>, callback: sendUnaryData<TaskResponse>) {
@@ -47,12 +39,7 @@ export function samplePerformer(options: { delayMs: number }): SamplePerformer {
           callback(null, { task_id, result: taskResult(payload) });
         });
       },
-      HealthCheck(
-        _call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
-        callback: sendUnaryData<HealthCheckResponse>,
-      ) {
-        callback(null, { status: status() });
-      },
+      // The sample needs no synchronisation: whatever the payload, it is ready for tasks.
       StartSync(
         _call: ServerUnaryCall<StartSyncRequest, StartSyncResponse>,
         callback: sendUnaryData<StartSyncResponse>,
@@ -61,9 +48,5 @@ export function samplePerformer(options: { delayMs: number }): SamplePerformer {
       },
     },
     inFlight: () => inFlight,
-    status,
-    stop() {
-      stopping = true;
-    },
   };
 }

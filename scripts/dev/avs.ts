@@ -76,7 +76,7 @@ export async function startDevAvs(dir: string, logs: string, detached: boolean):
       payload,
       signature: Buffer.alloc(0),
     });
-    const signer = recoverSigner(result.output, result.signature);
+    const signer = recoverSigner(result.output, result.result_signature);
     return {
       processes: [executor, performer],
       summary: [

@@ -10,13 +10,15 @@ import type { ExecutorSettings } from "./settings.ts";
 export interface RunFlags {
   host?: string;
   grpcPort?: number;
+  managementPort?: number;
   healthPort?: number;
   metricsPort?: number;
   profilingPort?: number;
   maxInFlight?: number;
+  maxQueued?: number;
 }
 
-const RUN_DEFAULTS = { host: "0.0.0.0", profilingPort: 6060, maxInFlight: 64 } as const;
+const RUN_DEFAULTS = { host: "0.0.0.0", profilingPort: 6060, maxInFlight: 64, maxQueued: 256 } as const;
 
 /** A duration the config module has already checked. */
 function ms(value: string): number {
@@ -53,10 +55,13 @@ export function executorSettings(
     host: flags.host ?? RUN_DEFAULTS.host,
     ports: {
       grpc: flags.grpcPort ?? config.grpc_port,
+      ...(flags.managementPort === undefined ? {} : { management: flags.managementPort }),
       health: flags.healthPort ?? config.health_port,
       metrics: flags.metricsPort ?? config.metrics_port,
       profiling: flags.profilingPort ?? RUN_DEFAULTS.profilingPort,
     },
+    // The snake_case config has no authentication section yet; Hourglass's default is off.
+    authentication: { enabled: false },
     profiling: profilingEnabled(env.ENABLE_PROFILING),
     performer: {
       servicePattern: pc.service_pattern,
@@ -66,6 +71,7 @@ export function executorSettings(
       retryAttempts: pc.retry_attempts,
       maxPerformers: pc.max_performers,
       maxInFlight: flags.maxInFlight ?? RUN_DEFAULTS.maxInFlight,
+      maxQueued: flags.maxQueued ?? RUN_DEFAULTS.maxQueued,
     },
     ...(k8s
       ? {

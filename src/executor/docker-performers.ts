@@ -1,13 +1,12 @@
 // docker mode: each AVS's performer runs outside the executor (docker compose, systemd, a test) at the
 // `endpoint` its config names; the executor only routes to it. Deploying artifacts is therefore not its job.
-import { status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type {
   DeployArtifactResponse,
   RemovePerformerRequest,
   RemovePerformerResponse,
 } from "../grpc/messages.ts";
-import { statusError } from "../grpc/status.ts";
+import { EXECUTOR_ERRORS, executorError } from "./executor-errors.ts";
 import type { PerformerManager } from "./executor-service.ts";
 import { avsKey, type PerformerRegistry } from "./performer-registry.ts";
 import { closeWhenIdle, openRoute } from "./performer-route.ts";
@@ -20,7 +19,7 @@ function dockerPerformerId(avs: AvsSettings): string {
 export function dockerPerformerManager(parts: {
   registry: PerformerRegistry;
   avs: readonly AvsSettings[];
-  maxInFlight: number;
+  limits: { maxInFlight: number; maxQueued: number };
   log: Logger;
 }): PerformerManager {
   const { registry, log } = parts;
@@ -41,7 +40,7 @@ export function dockerPerformerManager(parts: {
             artifactDigest: avs.performerVersion ?? "",
             containerId: "",
             endpoint: avs.endpoint,
-            maxInFlight: parts.maxInFlight,
+            ...parts.limits,
           }),
         );
         registry.activate(performerId);
@@ -49,16 +48,18 @@ export function dockerPerformerManager(parts: {
       });
     },
     async deployArtifact(): Promise<DeployArtifactResponse> {
-      throw statusError(
-        status.FAILED_PRECONDITION,
+      throw executorError(
+        EXECUTOR_ERRORS.deployUnsupported,
         "deployment_mode is docker: performers run at their configured endpoint and are deployed outside the executor; use deployment_mode kubernetes to deploy artifacts through it",
       );
     },
-    async removePerformer(request: RemovePerformerRequest): Promise<RemovePerformerResponse> {
+    async removePerformer(
+      request: Pick<RemovePerformerRequest, "performer_id">,
+    ): Promise<RemovePerformerResponse> {
       const route = registry.remove(request.performer_id);
       if (!route) {
-        throw statusError(
-          status.NOT_FOUND,
+        throw executorError(
+          EXECUTOR_ERRORS.performerNotFound,
           `performer_id: no performer "${request.performer_id}"; ListPerformers shows the ids`,
         );
       }

@@ -1,14 +1,12 @@
-// ExecutorService's gRPC handlers: decode, hand to the router or the performer manager, encode. Every call is
-// answered, with a status that says why when it fails.
-import {
-  type ServerUnaryCall,
-  type sendUnaryData,
-  status,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+// The executor's gRPC handlers: ExecutorService (tasks, from the aggregator) and ExecutorManagementService
+// (performers, from the operator). Decode, check, hand to the router or the performer manager, encode. Every call
+// is answered, with a status from the error table that says why when it fails.
+import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type {
   DeployArtifactRequest,
   DeployArtifactResponse,
+  GetChallengeTokenRequest,
+  GetChallengeTokenResponse,
   ListPerformersRequest,
   ListPerformersResponse,
   RemovePerformerRequest,
@@ -16,7 +14,8 @@ import type {
   TaskResult,
   TaskSubmission,
 } from "../grpc/messages.ts";
-import { isServiceError, statusError } from "../grpc/status.ts";
+import { asServiceError, EXECUTOR_ERRORS, executorError } from "./executor-errors.ts";
+import { issueChallengeToken, type ManagementAuth, verifyManagementAuth } from "./management-auth.ts";
 import { type PerformerRegistry, performerInfo } from "./performer-registry.ts";
 import type { TaskRouter } from "./task-router.ts";
 
@@ -25,7 +24,7 @@ export interface PerformerManager {
   /** Registers (and in kubernetes mode creates) the performers of every supported AVS. */
   start(): Promise<void>;
   deployArtifact(request: DeployArtifactRequest): Promise<DeployArtifactResponse>;
-  removePerformer(request: RemovePerformerRequest): Promise<RemovePerformerResponse>;
+  removePerformer(request: Pick<RemovePerformerRequest, "performer_id">): Promise<RemovePerformerResponse>;
   /** Ends waits for performers to become Ready (a DeployArtifact in progress answers at once); the first step of
    * stopping, so that the drain of gRPC calls is not held up by them. */
   abortDeployments(): void;
@@ -33,16 +32,14 @@ export interface PerformerManager {
   shutdown(): Promise<void>;
 }
 
-function answer<Res>(callback: sendUnaryData<Res>, work: Promise<Res>): void {
-  work.then(
-    (response) => callback(null, response),
-    (error: unknown) =>
-      callback(
-        isServiceError(error)
-          ? error
-          : statusError(status.INTERNAL, String((error as Error)?.message ?? error)),
-      ),
-  );
+function answer<Res>(callback: sendUnaryData<Res>, method: string, work: () => Promise<Res>): void {
+  // A synchronous throw (a refused AuthSignature) is answered like a rejection.
+  Promise.resolve()
+    .then(work)
+    .then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(asServiceError(error, method)),
+    );
 }
 
 function callDeadline(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
@@ -51,33 +48,83 @@ function callDeadline(call: ServerUnaryCall<unknown, unknown>): Date | undefined
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
 
-export function executorServiceImplementation(parts: {
-  router: TaskRouter;
-  registry: PerformerRegistry;
-  manager: PerformerManager;
-}): UntypedServiceImplementation {
-  const { router, registry, manager } = parts;
+/** Aborts when the client cancels the call, or the server gives it up (its deadline, a dropped connection). */
+function callSignal(call: ServerUnaryCall<unknown, unknown>): AbortSignal {
+  const controller = new AbortController();
+  if (call.cancelled) controller.abort();
+  else call.once("cancelled", () => controller.abort());
+  return controller.signal;
+}
+
+export function executorServiceImplementation(parts: { router: TaskRouter }): UntypedServiceImplementation {
   return {
     SubmitTask(call: ServerUnaryCall<TaskSubmission, TaskResult>, callback: sendUnaryData<TaskResult>) {
-      answer(callback, router.submitTask(call.request, callDeadline(call)));
+      answer(callback, "SubmitTask", () =>
+        parts.router.submitTask(call.request, { deadline: callDeadline(call), signal: callSignal(call) }),
+      );
     },
+  };
+}
+
+function requireDeployFields(request: DeployArtifactRequest): void {
+  const missing = (["avs_address", "registry_url", "digest"] as const).filter((field) => !request[field]);
+  if (missing.length > 0) {
+    throw executorError(
+      EXECUTOR_ERRORS.deployInvalid,
+      `${missing.join(", ")}: required; give the AVS and the image as registry_url (e.g. ghcr.io/org/performer) and digest (sha256:…)`,
+    );
+  }
+}
+
+export function managementServiceImplementation(parts: {
+  registry: PerformerRegistry;
+  manager: PerformerManager;
+  auth: ManagementAuth;
+}): UntypedServiceImplementation {
+  const { registry, manager, auth } = parts;
+  return {
     DeployArtifact(
       call: ServerUnaryCall<DeployArtifactRequest, DeployArtifactResponse>,
       callback: sendUnaryData<DeployArtifactResponse>,
     ) {
-      answer(callback, manager.deployArtifact(call.request));
+      answer(callback, "DeployArtifact", () => {
+        verifyManagementAuth(auth, call.request.auth);
+        requireDeployFields(call.request);
+        return manager.deployArtifact(call.request);
+      });
     },
     ListPerformers(
       call: ServerUnaryCall<ListPerformersRequest, ListPerformersResponse>,
       callback: sendUnaryData<ListPerformersResponse>,
     ) {
-      callback(null, { performers: registry.list(call.request.avs_address).map(performerInfo) });
+      answer(callback, "ListPerformers", async () => {
+        verifyManagementAuth(auth, call.request.auth);
+        return { performers: registry.list(call.request.avs_address).map(performerInfo) };
+      });
     },
     RemovePerformer(
       call: ServerUnaryCall<RemovePerformerRequest, RemovePerformerResponse>,
       callback: sendUnaryData<RemovePerformerResponse>,
     ) {
-      answer(callback, manager.removePerformer(call.request));
+      answer(callback, "RemovePerformer", () => {
+        verifyManagementAuth(auth, call.request.auth);
+        if (!call.request.performer_id) {
+          throw executorError(
+            EXECUTOR_ERRORS.performerIdEmpty,
+            "performer_id: required; ListPerformers shows the ids",
+          );
+        }
+        return manager.removePerformer(call.request);
+      });
+    },
+    GetChallengeToken(
+      call: ServerUnaryCall<GetChallengeTokenRequest, GetChallengeTokenResponse>,
+      callback: sendUnaryData<GetChallengeTokenResponse>,
+    ) {
+      answer(callback, "GetChallengeToken", async () => {
+        const { token, expiresAtMs } = issueChallengeToken(auth, call.request.operator_address);
+        return { challenge_token: token, expires_at: Math.floor(expiresAtMs / 1000) };
+      });
     },
   };
 }

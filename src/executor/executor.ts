@@ -1,8 +1,15 @@
-// The executor process's parts wired together: gRPC ExecutorService, the performer manager of its deployment
-// mode, health/readiness, metrics and (optionally) profiling endpoints, and an orderly stop.
+// The executor process's parts wired together: gRPC ExecutorService and ExecutorManagementService (on one server,
+// or the latter on its own port), the performer manager of its deployment mode, health/readiness, metrics and
+// (optionally) profiling endpoints, and an orderly stop.
 import type { Logger } from "pino";
-import { EXECUTOR_SERVICE_NAME, executorProtos, executorService } from "../grpc/protos.ts";
-import { type RunningGrpcServer, startGrpcServer } from "../grpc/server.ts";
+import {
+  EXECUTOR_MANAGEMENT_SERVICE_NAME,
+  EXECUTOR_SERVICE_NAME,
+  executorManagementService,
+  executorProtos,
+  executorService,
+} from "../grpc/protos.ts";
+import { type GrpcService, type RunningGrpcServer, startGrpcServer } from "../grpc/server.ts";
 import {
   type HttpRoutes,
   jsonReply,
@@ -10,11 +17,17 @@ import {
   serveHttp,
 } from "../observability/http-server.ts";
 import { profilingRoutes } from "../observability/profiling.ts";
-import { executorServiceImplementation, type PerformerManager } from "./executor-service.ts";
+import {
+  executorServiceImplementation,
+  managementServiceImplementation,
+  type PerformerManager,
+} from "./executor-service.ts";
+import { ChallengeTokens } from "./management-auth.ts";
 import { createExecutorMetrics } from "./metrics.ts";
 import type { OperatorSigner } from "./operator-signer.ts";
 import { monitorPerformerHealth } from "./performer-health-monitor.ts";
 import { avsKey, PerformerRegistry } from "./performer-registry.ts";
+import { outputSigner, type ResultSigner } from "./result-signer.ts";
 import type { ExecutorSettings } from "./settings.ts";
 import { TaskRouter } from "./task-router.ts";
 
@@ -25,7 +38,8 @@ const RETRY_BACKOFF = { initialMs: 100, maxMs: 2_000 };
 const DRAIN_MARGIN_MS = 1_000;
 
 export interface RunningExecutor {
-  ports: { grpc: number; health: number; metrics: number; profiling?: number };
+  /** `management` equals `grpc` when one server serves both. */
+  ports: { grpc: number; management: number; health: number; metrics: number; profiling?: number };
   /** Resolves once the performers of every supported AVS have been registered (kubernetes mode: are Ready). */
   started: Promise<void>;
   /** Stops accepting tasks, drains those in flight, cleans up performers (per config), closes every server. */
@@ -34,7 +48,10 @@ export interface RunningExecutor {
 
 export interface ExecutorParts {
   settings: ExecutorSettings;
+  /** The operator's key: whose signatures management calls must carry. */
   signer: OperatorSigner;
+  /** How results are signed; by default outputSigner(signer). */
+  resultSigner?: ResultSigner;
   log: Logger;
   /** Builds the mode's performer manager over the executor's registry. */
   performerManager(registry: PerformerRegistry): PerformerManager;
@@ -47,7 +64,7 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
   const manager = parts.performerManager(registry);
   const router = new TaskRouter({
     registry,
-    signer,
+    signer: parts.resultSigner ?? outputSigner(signer),
     metrics,
     supportedAvs: settings.avs.map((a) => a.address),
     taskTimeoutMs: settings.performer.taskTimeoutMs,
@@ -75,7 +92,42 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
   let health: RunningHttpServer;
   let metricsServer: RunningHttpServer;
   let profiling: RunningHttpServer | undefined;
+  const grpcServers: RunningGrpcServer[] = [];
+  const startGrpc = async (port: number, services: GrpcService[]) => {
+    const server = await startGrpcServer({
+      host: settings.host,
+      port,
+      protos: executorProtos,
+      services,
+      // Not serving until the performers are started, nor while stopping; unlike /ready it does not follow each
+      // AVS's route after that (a route lost meanwhile answers UNAVAILABLE, which says why).
+      servingOnStart: false,
+    });
+    grpcServers.push(server);
+    return server;
+  };
+  const taskService: GrpcService = {
+    name: EXECUTOR_SERVICE_NAME,
+    definition: executorService,
+    implementation: executorServiceImplementation({ router }),
+  };
+  const managementService: GrpcService = {
+    name: EXECUTOR_MANAGEMENT_SERVICE_NAME,
+    definition: executorManagementService,
+    implementation: managementServiceImplementation({
+      registry,
+      manager,
+      auth: {
+        enabled: settings.authentication.enabled,
+        operatorAddress: signer.address,
+        tokens: new ChallengeTokens(),
+      },
+    }),
+  };
+  const { management: managementPort } = settings.ports;
+  const ownManagementServer = managementPort !== undefined && managementPort !== settings.ports.grpc;
   let grpc: RunningGrpcServer;
+  let management: RunningGrpcServer;
   try {
     health = await listen(settings.host, settings.ports.health, {
       // Liveness: the process answers. It stays 200 while draining so that the kubelet does not kill a drain.
@@ -102,25 +154,26 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
     profiling = settings.profiling
       ? await listen("127.0.0.1", settings.ports.profiling, profilingRoutes())
       : undefined;
-    grpc = await startGrpcServer({
-      host: settings.host,
-      port: settings.ports.grpc,
-      protos: executorProtos,
-      serviceName: EXECUTOR_SERVICE_NAME,
-      service: executorService,
-      implementation: executorServiceImplementation({ router, registry, manager }),
-      // Not serving until the performers are started, nor while stopping; unlike /ready it does not follow each
-      // AVS's route after that (a route lost meanwhile answers UNAVAILABLE, which says why).
-      servingOnStart: false,
-    });
+    if (ownManagementServer) {
+      grpc = await startGrpc(settings.ports.grpc, [taskService]);
+      management = await startGrpc(managementPort, [managementService]);
+    } else {
+      grpc = await startGrpc(settings.ports.grpc, [taskService, managementService]);
+      management = grpc;
+    }
   } catch (error) {
     // A port in use must not leave the other servers holding the process open.
+    await Promise.all(grpcServers.map((s) => s.shutdown(0)));
     await closeServers();
     throw error;
   }
+  const setGrpcServing = (serving: boolean) => {
+    for (const server of grpcServers) server.setServing(serving);
+  };
 
   const ports = {
     grpc: grpc.port,
+    management: management.port,
     health: health.port,
     metrics: metricsServer.port,
     ...(profiling ? { profiling: profiling.port } : {}),
@@ -131,7 +184,7 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
   const started = manager.start().then(() => {
     if (stopping) return;
     managerStarted = true;
-    grpc.setServing(true);
+    setGrpcServing(true);
     stopMonitor = monitorPerformerHealth(registry, {
       intervalMs: HEALTH_CHECK_INTERVAL_MS,
       timeoutMs: HEALTH_CHECK_TIMEOUT_MS,
@@ -151,7 +204,7 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
       const drainMs = settings.performer.taskTimeoutMs + DRAIN_MARGIN_MS;
       log.info({ drainMs }, "stopping: refusing new tasks, draining those in flight");
       manager.abortDeployments();
-      await grpc.shutdown(drainMs);
+      await Promise.all(grpcServers.map((s) => s.shutdown(drainMs)));
       await stopMonitor();
       await manager.shutdown();
       await closeServers();

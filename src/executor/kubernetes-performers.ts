@@ -68,7 +68,9 @@ export function performersToClean(
 }
 
 /** The problem with a DeployArtifact request before any AVS is looked up, as a gRPC status error. */
-export function deployRequestProblem(request: DeployArtifactRequest): Error | undefined {
+export function deployRequestProblem(
+  request: Pick<DeployArtifactRequest, "avs_address" | "registry_url" | "digest">,
+): Error | undefined {
   if (!request.avs_address)
     return statusError(status.INVALID_ARGUMENT, "avs_address: empty; name the AVS to deploy");
   if (!request.registry_url || !request.digest) {
@@ -171,6 +173,7 @@ export function kubernetesPerformerManager(parts: {
           containerId: performer.status?.podName ?? "",
           endpoint,
           maxInFlight: settings.performer.maxInFlight,
+          maxQueued: settings.performer.maxQueued,
           health: healthOf(performer),
         }),
       );
@@ -348,7 +351,9 @@ export function kubernetesPerformerManager(parts: {
       });
     },
 
-    async removePerformer(request: RemovePerformerRequest): Promise<RemovePerformerResponse> {
+    async removePerformer(
+      request: Pick<RemovePerformerRequest, "performer_id">,
+    ): Promise<RemovePerformerResponse> {
       const known = registry.get(request.performer_id);
       if (!known) {
         throw statusError(

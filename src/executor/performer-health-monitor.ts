@@ -1,17 +1,11 @@
-// Asks every known performer for its HealthCheck at an interval, so that ListPerformers and /ready tell the truth
-// between tasks. Checks never overlap: a slow performer delays the next round instead of piling up calls.
-import type { PerformerStatus } from "../grpc/messages.ts";
+// Asks every known performer for its grpc.health.v1 status at an interval, so that ListPerformers and /ready tell
+// the truth between tasks. Checks never overlap: a slow performer delays the next round instead of piling up calls.
 import type { PerformerRegistry } from "./performer-registry.ts";
-
-/** A performer that is working (BUSY) is as healthy as one waiting for work. */
-export function performerStatusIsHealthy(status: PerformerStatus): boolean {
-  return status === "READY_FOR_TASK" || status === "BUSY";
-}
 
 export interface HealthMonitorOptions {
   intervalMs: number;
   timeoutMs: number;
-  /** docker mode: the HealthCheck answer is the performer's status; kubernetes mode: the Performer's phase is. */
+  /** docker mode: the health answer is the performer's status; kubernetes mode: the Performer's phase is. */
   reportsStatus: boolean;
 }
 
@@ -24,7 +18,7 @@ export async function checkPerformers(
       const { health } = route;
       try {
         const answer = await route.connection.healthCheck(new Date(Date.now() + options.timeoutMs));
-        health.applicationHealthy = performerStatusIsHealthy(answer.status);
+        health.applicationHealthy = answer.status === "SERVING";
         if (options.reportsStatus) {
           health.status = answer.status;
           health.resourceHealthy = true;

@@ -7,7 +7,7 @@ import type { PerformerConnection } from "./performer-connection.ts";
 
 export interface PerformerHealth {
   /** What ListPerformers reports as `status`: the Performer's phase in kubernetes mode, the performer's own
-   * HealthCheck status in docker mode. */
+   * grpc.health.v1 status (SERVING, NOT_SERVING, UNREACHABLE) in docker mode. */
   status: string;
   resourceHealthy: boolean;
   applicationHealthy: boolean;
@@ -45,6 +45,7 @@ export function performerInfo(route: PerformerRoute): PerformerInfo {
     application_healthy: route.health.applicationHealthy,
     last_health_check: route.health.lastHealthCheck,
     container_id: route.containerId,
+    artifact_tag: "",
   };
 }
 

@@ -9,16 +9,21 @@ type RouteFields = Pick<
   "performerId" | "avsAddress" | "artifactRegistry" | "artifactDigest" | "containerId"
 >;
 
-/** A route to the performer at `endpoint` (host:port) that gives it at most `maxInFlight` tasks at once. Its
- * health is unknown until the first check, unless `health` says otherwise. */
+/** A route to the performer at `endpoint` (host:port) that gives it at most `maxInFlight` tasks at once, with
+ * `maxQueued` more waiting. Its health is unknown until the first check, unless `health` says otherwise. */
 export function openRoute(
-  fields: RouteFields & { endpoint: string; maxInFlight: number; health?: Partial<PerformerHealth> },
+  fields: RouteFields & {
+    endpoint: string;
+    maxInFlight: number;
+    maxQueued: number;
+    health?: Partial<PerformerHealth>;
+  },
 ): PerformerRoute {
-  const { endpoint, maxInFlight, health, ...route } = fields;
+  const { endpoint, maxInFlight, maxQueued, health, ...route } = fields;
   return {
     ...route,
     connection: connectPerformer(endpoint),
-    limiter: new InFlightLimiter(maxInFlight),
+    limiter: new InFlightLimiter(maxInFlight, maxQueued),
     health: {
       status: "UNKNOWN",
       resourceHealthy: false,

@@ -11,10 +11,12 @@ import { kubernetesPerformerStore, loadKubeConfig } from "./kubernetes-performer
 import { kubernetesPerformerManager } from "./kubernetes-performers.ts";
 import { loadOperatorSigner } from "./operator-key.ts";
 
-export const RUN_USAGE = `Usage: hourglass-executor run --config FILE [--host ADDR] [--grpc-port N] [--health-port N]
-       [--metrics-port N] [--profiling-port N] [--max-in-flight N]
+export const RUN_USAGE = `Usage: hourglass-executor run --config FILE [--host ADDR] [--grpc-port N] [--management-port N]
+       [--health-port N] [--metrics-port N] [--profiling-port N] [--max-in-flight N] [--max-queued N]
 Ports default to the config's grpc_port, health_port, metrics_port (9000, 8090, 8080) and 6060; 0 picks a free port.
---max-in-flight bounds the tasks one performer is given at once (default 64); beyond it tasks get RESOURCE_EXHAUSTED.
+ExecutorManagementService is served on the gRPC port unless --management-port names another.
+--max-in-flight bounds the tasks one performer is given at once (default 64); up to --max-queued more (default 256)
+wait for a slot until their deadline; beyond that tasks get RESOURCE_EXHAUSTED.
 Environment: LOG_LEVEL, NETWORK_TIMEOUT (executor → performer deadline), ENABLE_PROFILING=true|1 (pprof profiles on 127.0.0.1:6060).`;
 
 /** The command line of `run`; a mistake throws UsageError (printed with RUN_USAGE, exit 2). */
@@ -23,27 +25,31 @@ function parseRunArgs(args: string[]): { configPath: string; flags: RunFlags } {
     config: { type: "string", short: "c" },
     host: { type: "string" },
     "grpc-port": { type: "string" },
+    "management-port": { type: "string" },
     "health-port": { type: "string" },
     "metrics-port": { type: "string" },
     "profiling-port": { type: "string" },
     "max-in-flight": { type: "string" },
+    "max-queued": { type: "string" },
   });
   if (!values.config) throw new UsageError("--config FILE is required");
   const port = (flag: keyof typeof values & `${string}-port`) => {
     const text = values[flag];
     return text === undefined ? undefined : portFlag(flag, text);
   };
-  const maxInFlight = values["max-in-flight"];
+  const count = (flag: "max-in-flight" | "max-queued", min: number) => {
+    const text = values[flag];
+    return text === undefined ? undefined : integerFlag(flag, text, { min }, "a number of tasks");
+  };
   const flags: RunFlags = {
     host: values.host,
     grpcPort: port("grpc-port"),
+    managementPort: port("management-port"),
     healthPort: port("health-port"),
     metricsPort: port("metrics-port"),
     profilingPort: port("profiling-port"),
-    maxInFlight:
-      maxInFlight === undefined
-        ? undefined
-        : integerFlag("max-in-flight", maxInFlight, { min: 1 }, "a number of tasks"),
+    maxInFlight: count("max-in-flight", 1),
+    maxQueued: count("max-queued", 0),
   };
   return { configPath: values.config, flags };
 }
@@ -89,7 +95,7 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
           : dockerPerformerManager({
               registry,
               avs: settings.avs,
-              maxInFlight: settings.performer.maxInFlight,
+              limits: settings.performer,
               log,
             }),
     });

@@ -39,8 +39,11 @@ export interface ExecutorSettings {
   operator: { address: string; ecdsaKeyFile: string };
   /** Address every server binds; tests use 127.0.0.1. */
   host: string;
-  /** 0 picks a free port. */
-  ports: { grpc: number; health: number; metrics: number; profiling: number };
+  /** 0 picks a free port. `management`: ExecutorManagementService's own port; unset (or the gRPC port) serves it
+   * on the gRPC server, as Hourglass does. */
+  ports: { grpc: number; management?: number; health: number; metrics: number; profiling: number };
+  /** Whether management calls must carry an AuthSignature (Hourglass's `authentication.enabled`). */
+  authentication: { enabled: boolean };
   profiling: boolean;
   performer: {
     servicePattern: string;
@@ -50,8 +53,10 @@ export interface ExecutorSettings {
     startupTimeoutMs: number;
     retryAttempts: number;
     maxPerformers: number;
-    /** Tasks one performer is given at once before the executor answers RESOURCE_EXHAUSTED. */
+    /** Tasks one performer is given at once; more wait in its queue. */
     maxInFlight: number;
+    /** Tasks that may wait for one performer's slot; beyond it the executor answers RESOURCE_EXHAUSTED. */
+    maxQueued: number;
   };
   kubernetes?: KubernetesSettings;
   avs: AvsSettings[];

@@ -1,23 +1,28 @@
-// SubmitTask's logic, free of gRPC server plumbing: find the AVS's performer, call it under a deadline, retry
-// only what is safe to retry, and answer every task exactly once: a signed TaskResult or a status that says why.
+// SubmitTask's logic, free of gRPC server plumbing: find the AVS's performer, wait for one of its slots (in a
+// bounded queue), call it under a deadline, retry only what is safe to retry, and answer every task exactly once:
+// a signed TaskResult or a status that says why. A task whose caller goes away (cancel, deadline) stops at once:
+// it leaves the queue or its performer call is cancelled, and its slot is free for the next task.
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { TaskResponse, TaskResult, TaskSubmission } from "../grpc/messages.ts";
-import { isServiceError, statusError } from "../grpc/status.ts";
+import { isServiceError } from "../grpc/status.ts";
 import { exponentialDelayMs, jittered } from "../kube/backoff.ts";
+import { asServiceError, EXECUTOR_ERRORS, executorError } from "./executor-errors.ts";
+import { QueueFullError, type Release } from "./in-flight-limiter.ts";
 import type { ExecutorMetrics } from "./metrics.ts";
-import type { OperatorSigner } from "./operator-signer.ts";
 import { avsKey, type PerformerRegistry, type PerformerRoute } from "./performer-registry.ts";
+import type { ResultSigner } from "./result-signer.ts";
 import { isSafeToRetry } from "./retry-policy.ts";
+import { describeTaskId, taskIdBytesOf } from "./task-id.ts";
 
 export interface TaskRouterOptions {
   registry: PerformerRegistry;
-  signer: OperatorSigner;
+  signer: ResultSigner;
   metrics: ExecutorMetrics;
   /** The configured AVS addresses: an unknown AVS is NOT_FOUND, a known one without a performer UNAVAILABLE. */
   supportedAvs: readonly string[];
-  /** How long a task may take, retries included (NETWORK_TIMEOUT, else performer_config.connection_timeout). */
+  /** How long a task may take, queueing and retries included (NETWORK_TIMEOUT, else connection_timeout). */
   taskTimeoutMs: number;
   /** Retries after the first attempt (performer_config.retry_attempts). */
   retryAttempts: number;
@@ -26,6 +31,17 @@ export interface TaskRouterOptions {
   /** A trace line when a task arrives and a debug line when it is answered (LOG_LEVEL=debug shows each task). */
   log?: Logger;
 }
+
+/** What the caller of one task gives besides the task: its own deadline, and a signal for its going away. */
+export interface TaskCall {
+  deadline?: Date;
+  /** Aborts when the caller cancels (or its connection drops). */
+  signal?: AbortSignal;
+}
+
+/** Why a task's own signal aborted. */
+const CANCELLED_BY_CALLER = "cancelled by the caller";
+const DEADLINE_PASSED = "deadline passed";
 
 function describe(route: PerformerRoute): string {
   return `performer ${route.performerId} (AVS ${route.avsAddress}, ${route.connection.endpoint})`;
@@ -41,58 +57,59 @@ function answerForFailure(
   const who = describe(route);
   switch (error.code) {
     case status.DEADLINE_EXCEEDED:
-      return statusError(
-        status.DEADLINE_EXCEEDED,
+      return executorError(
+        EXECUTOR_ERRORS.performerDeadline,
         `${who} did not answer task ${taskId} before the deadline; raise NETWORK_TIMEOUT or performer_config.connection_timeout, or make the performer faster`,
       );
     case status.UNAVAILABLE:
       return isSafeToRetry(error.code, error.details)
-        ? statusError(
-            status.UNAVAILABLE,
+        ? executorError(
+            EXECUTOR_ERRORS.performerUnreachable,
             `${who} is unreachable after ${attempts} attempt(s), task ${taskId} was not run: ${error.details}`,
           )
-        : statusError(
-            status.UNAVAILABLE,
+        : executorError(
+            EXECUTOR_ERRORS.performerDropped,
             `${who} dropped the connection while running task ${taskId}; the task may have run, resubmit it only if it is safe to run twice (${error.details})`,
           );
     default:
-      return statusError(error.code, `${who} failed task ${taskId}: ${error.details}`);
+      return executorError(
+        EXECUTOR_ERRORS.performerFailed,
+        `${who} failed task ${taskId}: ${error.details}`,
+        error.code,
+      );
   }
 }
 
 export class TaskRouter {
   readonly #options: TaskRouterOptions;
-  readonly #supported: Map<string, string>;
+  readonly #supported: Set<string>;
   readonly #running = new Set<string>();
 
   constructor(options: TaskRouterOptions) {
     this.#options = options;
-    this.#supported = new Map(options.supportedAvs.map((a) => [avsKey(a), a]));
+    this.#supported = new Set(options.supportedAvs.map(avsKey));
   }
 
-  /** `callDeadline` is the aggregator's own deadline, when it set one; the earlier deadline wins. */
-  async submitTask(submission: TaskSubmission, callDeadline?: Date): Promise<TaskResult> {
+  /** `call.deadline` is the aggregator's own deadline, when it set one; the earlier deadline wins. */
+  async submitTask(submission: TaskSubmission, call: TaskCall = {}): Promise<TaskResult> {
     const { metrics, log } = this.#options;
     const started = performance.now();
     const avs = avsKey(submission.avs_address);
     const known = this.#supported.has(avs);
     // Unknown AVSs share one label value so that a caller cannot grow the metric's label set without bound.
     const labels = { avs: known ? avs : "unknown" };
-    const task = { taskId: submission.task_id, avs: submission.avs_address };
+    const task = { taskId: describeTaskId(taskIdBytesOf(submission)), avs: submission.avs_address };
     log?.trace({ ...task, payloadBytes: submission.payload.length }, "task received");
     metrics.tasksInFlight.inc(labels);
     let result = "success";
     try {
-      const answered = await this.#submit(submission, known ? avs : undefined, callDeadline);
+      const answered = await this.#submit(submission, known ? avs : undefined, call);
       metrics.tasksTotal.inc({ ...labels, result });
       return answered;
     } catch (error) {
-      const code = isServiceError(error) ? error.code : status.INTERNAL;
-      result = status[code]!.toLowerCase();
+      const answer = asServiceError(error, `task ${task.taskId}`);
+      result = status[answer.code]!.toLowerCase();
       metrics.tasksTotal.inc({ ...labels, result });
-      const answer = isServiceError(error)
-        ? error
-        : statusError(status.INTERNAL, `task ${submission.task_id}: ${error}`);
       log?.debug({ ...task, result, reason: answer.details }, "task failed");
       throw answer;
     } finally {
@@ -105,33 +122,64 @@ export class TaskRouter {
   }
 
   /** `avs`: the AVS's key when this executor serves it. */
-  async #submit(
-    submission: TaskSubmission,
-    avs: string | undefined,
-    callDeadline: Date | undefined,
-  ): Promise<TaskResult> {
-    const { task_id: taskId, avs_address: avsAddress } = submission;
-    if (!taskId) throw statusError(status.INVALID_ARGUMENT, "task_id: empty; give every task a unique id");
-    if (!avsAddress)
-      throw statusError(status.INVALID_ARGUMENT, "avs_address: empty; name the AVS the task is for");
+  async #submit(submission: TaskSubmission, avs: string | undefined, call: TaskCall): Promise<TaskResult> {
+    const idBytes = taskIdBytesOf(submission);
+    const taskId = describeTaskId(idBytes);
+    const avsAddress = submission.avs_address;
+    if (idBytes.length === 0) {
+      throw executorError(EXECUTOR_ERRORS.taskIdEmpty, "task_id: empty; give every task a unique id");
+    }
+    if (!avsAddress) {
+      throw executorError(
+        EXECUTOR_ERRORS.avsAddressEmpty,
+        "avs_address: empty; name the AVS the task is for",
+      );
+    }
     if (avs === undefined) {
-      throw statusError(
-        status.NOT_FOUND,
-        `avs_address: this executor serves no AVS ${avsAddress} (it serves ${[...this.#supported.values()].join(", ")}); add it to avs_config.supported_avs`,
+      // Which AVSs this executor serves is not the caller's business: the message names only the one asked for.
+      throw executorError(
+        EXECUTOR_ERRORS.unknownAvs,
+        `avs_address: this executor serves no AVS ${avsAddress}; check the address, or add the AVS to the executor's config`,
       );
     }
     // A task id already running for the AVS is refused so that a resubmission cannot be executed, or answered, twice.
-    const runningKey = `${avs}/${taskId}`;
+    const runningKey = `${avs}/${idBytes.toString("hex")}`;
     if (this.#running.has(runningKey)) {
-      throw statusError(
-        status.ALREADY_EXISTS,
+      throw executorError(
+        EXECUTOR_ERRORS.taskAlreadyRunning,
         `task ${taskId} for AVS ${avsAddress} is already running; wait for its answer`,
       );
     }
     this.#running.add(runningKey);
+    const deadline = this.#deadline(call.deadline);
+    const task = new AbortController();
+    const onCallerGone = () => task.abort(CANCELLED_BY_CALLER);
+    if (call.signal?.aborted) onCallerGone();
+    call.signal?.addEventListener("abort", onCallerGone, { once: true });
+    const timer = setTimeout(() => task.abort(DEADLINE_PASSED), Math.max(0, deadline.getTime() - Date.now()));
     try {
-      return await this.#execute(submission, avs, this.#deadline(callDeadline));
+      const response = await this.#execute(submission, idBytes, taskId, deadline, task.signal);
+      const signatures = await this.#options.signer
+        .signResult(submission, response.result, task.signal)
+        .catch((error: unknown) => {
+          throw executorError(
+            EXECUTOR_ERRORS.signingFailed,
+            `task ${taskId}: signing the result failed: ${(error as Error)?.message ?? error}`,
+          );
+        });
+      return {
+        task_id: submission.task_id,
+        taskIdBytes: response.task_id,
+        avs_address: avsAddress,
+        operator_address: this.#options.signer.address,
+        output: response.result,
+        ...signatures,
+        operator_set_id: submission.operator_set_id,
+        version: submission.version,
+      };
     } finally {
+      clearTimeout(timer);
+      call.signal?.removeEventListener("abort", onCallerGone);
       this.#running.delete(runningKey);
     }
   }
@@ -141,41 +189,82 @@ export class TaskRouter {
     return new Date(callDeadline && callDeadline.getTime() < own ? callDeadline.getTime() : own);
   }
 
-  async #execute(submission: TaskSubmission, avs: string, deadline: Date): Promise<TaskResult> {
-    const { registry, retryAttempts, backoff, metrics, signer } = this.#options;
-    const { task_id: taskId, avs_address: avsAddress } = submission;
+  /** The error for a task whose signal aborted, `where` it was then. */
+  #abandoned(
+    signal: AbortSignal,
+    taskId: string,
+    where: "queue" | "call",
+    route: PerformerRoute,
+  ): ServiceError {
+    if (signal.reason === CANCELLED_BY_CALLER) {
+      return executorError(EXECUTOR_ERRORS.taskCancelled, `task ${taskId}: cancelled by the caller`);
+    }
+    return where === "queue"
+      ? executorError(
+          EXECUTOR_ERRORS.queueDeadline,
+          `task ${taskId} waited for a slot of ${describe(route)} until its deadline; the performer is saturated (${route.limiter.limit} tasks at once): add capacity, raise --max-in-flight, or lower the rate`,
+        )
+      : executorError(
+          EXECUTOR_ERRORS.performerDeadline,
+          `${describe(route)} did not answer task ${taskId} before the deadline; raise NETWORK_TIMEOUT or performer_config.connection_timeout, or make the performer faster`,
+        );
+  }
+
+  async #acquire(route: PerformerRoute, taskId: string, signal: AbortSignal): Promise<Release> {
+    try {
+      return await route.limiter.acquire(signal);
+    } catch (error) {
+      if (error instanceof QueueFullError) {
+        throw executorError(
+          EXECUTOR_ERRORS.queueFull,
+          `${describe(route)} already runs ${route.limiter.limit} tasks and ${route.limiter.maxQueued} more wait; task ${taskId} was not queued, retry later`,
+        );
+      }
+      throw this.#abandoned(signal, taskId, "queue", route);
+    }
+  }
+
+  async #execute(
+    submission: TaskSubmission,
+    idBytes: Buffer,
+    taskId: string,
+    deadline: Date,
+    signal: AbortSignal,
+  ): Promise<TaskResponse> {
+    const { registry, retryAttempts, backoff, metrics } = this.#options;
+    const avsAddress = submission.avs_address;
     for (let attempt = 1; ; attempt++) {
       // Looked up on every attempt: a blue-green switch may have moved the AVS to another performer meanwhile.
       const route = registry.routeFor(avsAddress);
       if (!route) {
-        throw statusError(
-          status.UNAVAILABLE,
+        throw executorError(
+          EXECUTOR_ERRORS.noPerformerReady,
           `AVS ${avsAddress} has no performer ready; see ListPerformers, and the Performer's status in kubernetes mode`,
         );
       }
-      if (!route.limiter.tryAcquire()) {
-        throw statusError(
-          status.RESOURCE_EXHAUSTED,
-          `${describe(route)} already runs ${route.limiter.limit} tasks, the most it is given at once; retry later`,
-        );
-      }
-      // The slot is given back as soon as the call ends, however it ends: a task backing off is not running on
-      // the performer (and its next attempt may go to another one, blue-green), and one that failed is done.
+      const release = await this.#acquire(route, taskId, signal);
+      // The slot is given back as soon as the call ends, however it ends, and at once when the task is abandoned
+      // (the cancelled call's own answer comes later): a task backing off is not running on the performer (its
+      // next attempt may go to another one, blue-green), and one that failed or was abandoned is done.
+      signal.addEventListener("abort", release, { once: true });
       let outcome: { response: TaskResponse } | { error: unknown };
       try {
         outcome = {
           response: await route.connection.executeTask(
-            { task_id: taskId, payload: submission.payload },
+            { task_id: idBytes, payload: submission.payload },
             deadline,
+            signal,
           ),
         };
       } catch (error) {
         outcome = { error };
       } finally {
-        route.limiter.release();
+        signal.removeEventListener("abort", release);
+        release();
       }
       if ("error" in outcome) {
         const { error } = outcome;
+        if (signal.aborted) throw this.#abandoned(signal, taskId, "call", route);
         if (!isServiceError(error)) throw error;
         const delay = jittered(exponentialDelayMs(attempt, backoff.initialMs, backoff.maxMs), 0.5);
         const retry =
@@ -183,24 +272,22 @@ export class TaskRouter {
           attempt <= retryAttempts &&
           Date.now() + delay < deadline.getTime();
         if (!retry) throw answerForFailure(error, route, taskId, attempt);
-        metrics.taskRetriesTotal.inc({ avs });
-        await sleep(delay);
+        metrics.taskRetriesTotal.inc({ avs: avsKey(avsAddress) });
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch {
+          throw this.#abandoned(signal, taskId, "call", route);
+        }
         continue;
       }
       const { response } = outcome;
-      if (response.task_id !== taskId) {
-        throw statusError(
-          status.INTERNAL,
-          `${describe(route)} answered task ${taskId} with the result of task "${response.task_id}"; the performer must echo task_id`,
+      if (!response.task_id.equals(idBytes)) {
+        throw executorError(
+          EXECUTOR_ERRORS.performerWrongTaskId,
+          `${describe(route)} answered task ${taskId} with the result of task ${describeTaskId(response.task_id)}; the performer must echo task_id`,
         );
       }
-      return {
-        task_id: taskId,
-        avs_address: avsAddress,
-        operator_address: signer.address,
-        output: response.result,
-        signature: signer.sign(response.result),
-      };
+      return response;
     }
   }
 }

@@ -1,15 +1,31 @@
 // Loads the Hourglass protos once, with one set of decoding options for every server and client in the project,
 // so that messages.ts describes what handlers really receive.
 import { fileURLToPath } from "node:url";
-import { type GrpcObject, loadPackageDefinition, type ServiceClientConstructor } from "@grpc/grpc-js";
-import { loadSync, type Options, type PackageDefinition, type ServiceDefinition } from "@grpc/proto-loader";
+import {
+  type GrpcObject,
+  loadPackageDefinition,
+  makeClientConstructor,
+  type ServiceClientConstructor,
+} from "@grpc/grpc-js";
+import {
+  loadSync,
+  type MethodDefinition,
+  type Options,
+  type PackageDefinition,
+  type ServiceDefinition,
+} from "@grpc/proto-loader";
 import { protoPath as healthProtoPath } from "grpc-health-check";
+import type { TaskResult, TaskSubmission } from "./messages.ts";
+import { readRawField, withRawField } from "./raw-string-field.ts";
 
-export const PERFORMER_PROTO = fileURLToPath(new URL("../../proto/performer.proto", import.meta.url));
-export const EXECUTOR_PROTO = fileURLToPath(new URL("../../proto/executor.proto", import.meta.url));
+/** The root that the protos' imports are relative to, as in Hourglass's own tree. */
+export const PROTO_ROOT = fileURLToPath(new URL("../../proto/", import.meta.url));
+export const PERFORMER_PROTO = "eigenlayer/hourglass/v1/performer/performer.proto";
+export const EXECUTOR_PROTO = "eigenlayer/hourglass/v1/executor/executor.proto";
 
 export const PERFORMER_SERVICE_NAME = "eigenlayer.hourglass.v1.performer.PerformerService";
 export const EXECUTOR_SERVICE_NAME = "eigenlayer.hourglass.v1.ExecutorService";
+export const EXECUTOR_MANAGEMENT_SERVICE_NAME = "eigenlayer.hourglass.v1.ExecutorManagementService";
 
 const LOADER_OPTIONS: Options = {
   keepCase: true,
@@ -18,10 +34,11 @@ const LOADER_OPTIONS: Options = {
   bytes: Buffer,
   defaults: true,
   oneofs: true,
+  includeDirs: [PROTO_ROOT],
 };
 
 /**
- * The protos of one server: its own service plus grpc.health.v1, so that server reflection describes every
+ * The protos of one server: its own protos plus grpc.health.v1, so that server reflection describes every
  * service the server answers.
  */
 export function loadServerProtos(protoFile: string): PackageDefinition {
@@ -44,12 +61,46 @@ export function clientOf(definition: PackageDefinition, serviceName: string): Se
   return node as unknown as ServiceClientConstructor;
 }
 
+const TASK_ID_FIELD = 1;
+
+/**
+ * SubmitTask with task_id (field 1 of both messages) carried as its bytes in both directions, for the server and
+ * for clients alike: decoding adds `taskIdBytes`, encoding writes `taskIdBytes` when it is set.
+ */
+function withRawTaskId(method: MethodDefinition<object, object>): MethodDefinition<object, object> {
+  type WithRawId = Partial<Pick<TaskSubmission | TaskResult, "task_id" | "taskIdBytes">>;
+  const encode = (serialize: (value: object) => Buffer) => (value: object) => {
+    const { taskIdBytes, task_id, ...rest } = value as WithRawId;
+    if (!taskIdBytes) return serialize(value);
+    // Without task_id the encoder writes no field 1 (protobufjs writes one for any value present, even "").
+    return withRawField(serialize(rest), TASK_ID_FIELD, taskIdBytes);
+  };
+  const decode = (deserialize: (bytes: Buffer) => object) => (bytes: Buffer) => {
+    const decoded = deserialize(bytes);
+    return { ...decoded, taskIdBytes: readRawField(bytes, TASK_ID_FIELD) ?? Buffer.alloc(0) };
+  };
+  return {
+    ...method,
+    requestSerialize: encode(method.requestSerialize),
+    requestDeserialize: decode(method.requestDeserialize),
+    responseSerialize: encode(method.responseSerialize),
+    responseDeserialize: decode(method.responseDeserialize),
+  };
+}
+
 export const performerProtos = loadServerProtos(PERFORMER_PROTO);
 export const executorProtos = loadServerProtos(EXECUTOR_PROTO);
 
 export const performerService = serviceOf(performerProtos, PERFORMER_SERVICE_NAME);
-export const executorService = serviceOf(executorProtos, EXECUTOR_SERVICE_NAME);
+const plainExecutorService = serviceOf(executorProtos, EXECUTOR_SERVICE_NAME);
+export const executorService: ServiceDefinition = {
+  ...plainExecutorService,
+  SubmitTask: withRawTaskId(plainExecutorService.SubmitTask as MethodDefinition<object, object>),
+};
+export const executorManagementService = serviceOf(executorProtos, EXECUTOR_MANAGEMENT_SERVICE_NAME);
 
-/** Client constructors; `new PerformerClient(address, credentials)`. */
+/** Client constructors; `new PerformerClient(address, credentials)`. ExecutorClient carries task ids as bytes, as
+ * the executor does; a client generated from the proto alone (clientOf) sees them as strings. */
 export const PerformerClient = clientOf(performerProtos, PERFORMER_SERVICE_NAME);
-export const ExecutorClient = clientOf(executorProtos, EXECUTOR_SERVICE_NAME);
+export const ExecutorClient = makeClientConstructor(executorService, EXECUTOR_SERVICE_NAME);
+export const ExecutorManagementClient = clientOf(executorProtos, EXECUTOR_MANAGEMENT_SERVICE_NAME);

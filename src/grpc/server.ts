@@ -1,4 +1,4 @@
-// A gRPC server with what every Hourglass server here offers besides its own service: grpc.health.v1.Health
+// A gRPC server with what every Hourglass server here offers besides its own services: grpc.health.v1.Health
 // (overall and per service) and server reflection, so that `grpcurl list` and health probes work.
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { PackageDefinition, ServiceDefinition } from "@grpc/proto-loader";
@@ -6,15 +6,20 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import { reflectableProtos } from "./reflection-descriptors.ts";
 
+export interface GrpcService {
+  /** Full name, as Health and reflection know it. */
+  name: string;
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
 export interface GrpcServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
   /** Everything the server's protos define, for reflection. */
   protos: PackageDefinition;
-  serviceName: string;
-  service: ServiceDefinition;
-  implementation: UntypedServiceImplementation;
+  services: readonly GrpcService[];
   /** Whether Health says SERVING from the start (the default), or only once setServing(true) is called. */
   servingOnStart?: boolean;
 }
@@ -30,10 +35,14 @@ export interface RunningGrpcServer {
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const server = new Server();
-  server.addService(options.service, options.implementation);
-  const health = new HealthImplementation({ "": "NOT_SERVING", [options.serviceName]: "NOT_SERVING" });
+  for (const service of options.services) server.addService(service.definition, service.implementation);
+  const names = ["", ...options.services.map((s) => s.name)];
+  const health = new HealthImplementation(Object.fromEntries(names.map((name) => [name, "NOT_SERVING"])));
   health.addToServer(server);
-  new ReflectionService(reflectableProtos(options.protos)).addToServer(server);
+  // Reflection lists what this server answers, not everything its protos define (a separate management server).
+  new ReflectionService(reflectableProtos(options.protos), {
+    services: [...names.slice(1), "grpc.health.v1.Health"],
+  }).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
@@ -43,8 +52,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
   const setServing = (serving: boolean) => {
     const status: ServingStatus = serving ? "SERVING" : "NOT_SERVING";
-    health.setStatus("", status);
-    health.setStatus(options.serviceName, status);
+    for (const name of names) health.setStatus(name, status);
   };
   setServing(options.servingOnStart ?? true);
 

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { recoverSigner } from "../../src/executor/operator-signer.ts";
 import type { TaskResult } from "../../src/grpc/messages.ts";
+import { eventually } from "../support/eventually.ts";
 import { executorClient, type TestExecutorClient } from "../support/grpc-clients.ts";
 import {
   dockerModeConfig,
@@ -62,14 +63,13 @@ async function setUp(
   return setup;
 }
 
-function submit(client: TestExecutorClient, avs: string, id: string): Promise<TaskResult> {
-  return client.submitTask({
-    task_id: id,
-    aggregator_address: "",
-    avs_address: avs,
-    payload: Buffer.from(id),
-    signature: Buffer.alloc(0),
-  });
+function submit(
+  client: TestExecutorClient,
+  avs: string,
+  id: string,
+  signal?: AbortSignal,
+): Promise<TaskResult> {
+  return client.submitTask({ task_id: id, avs_address: avs, payload: Buffer.from(id) }, undefined, signal);
 }
 
 type Outcome = { id: string; result: TaskResult } | { id: string; error: ServiceError };
@@ -82,14 +82,15 @@ async function outcome(id: string, work: Promise<TaskResult>): Promise<Outcome> 
   }
 }
 
+async function tasksInFlight(executor: ExecutorProcess, avs: string): Promise<number> {
+  const pattern = new RegExp(`hourglass_executor_tasks_in_flight\\{avs="${avs.toLowerCase()}"\\} (\\d+)`);
+  const text = await (await fetch(`http://127.0.0.1:${executor.ports.metrics}/metrics`)).text();
+  return Number(pattern.exec(text)?.[1] ?? -1);
+}
+
 /** Polls the executor's in-flight gauge until it reads `count`, so a test acts while tasks are running. */
 async function waitForInFlight(executor: ExecutorProcess, avs: string, count: number): Promise<void> {
-  const pattern = new RegExp(`hourglass_executor_tasks_in_flight\\{avs="${avs.toLowerCase()}"\\} (\\d+)`);
-  for (;;) {
-    const text = await (await fetch(`http://127.0.0.1:${executor.ports.metrics}/metrics`)).text();
-    if (Number(pattern.exec(text)?.[1] ?? -1) >= count) return;
-    await sleep(20);
-  }
+  while ((await tasksInFlight(executor, avs)) < count) await sleep(20);
 }
 
 describe("executor failure handling", () => {
@@ -102,22 +103,78 @@ describe("executor failure handling", () => {
     });
   });
 
-  it("answers RESOURCE_EXHAUSTED beyond the in-flight bound instead of queueing", async (t) => {
-    const { client, avs, executor } = await setUp(t, { delayMs: 1_000, args: ["--max-in-flight=2"] });
-    const held = [submit(client, avs, "a"), submit(client, avs, "b")];
+  it("queues tasks beyond the in-flight bound and answers RESOURCE_EXHAUSTED only beyond the queue's", async (t) => {
+    const { client, avs, executor } = await setUp(t, {
+      delayMs: 1_500,
+      args: ["--max-in-flight=2", "--max-queued=2"],
+    });
+    const running = [submit(client, avs, "a"), submit(client, avs, "b")];
     await waitForInFlight(executor, avs, 2);
-    await assert.rejects(submit(client, avs, "c"), (error: ServiceError) => {
+    const queued = [submit(client, avs, "c"), submit(client, avs, "d")];
+    await waitForInFlight(executor, avs, 4);
+    await assert.rejects(submit(client, avs, "e"), (error: ServiceError) => {
       assert.equal(error.code, status.RESOURCE_EXHAUSTED);
-      assert.match(error.details, /already runs 2 tasks/);
+      assert.deepEqual(error.metadata.get("hg-error-code"), ["HG_ERR_QUEUE_FULL"]);
+      assert.match(error.details, /already runs 2 tasks and 2 more wait/);
       return true;
     });
-    const results = await Promise.all(held);
+    const results = await Promise.all([...running, ...queued]);
     assert.deepEqual(
       results.map((r) => r.task_id),
-      ["a", "b"],
+      ["a", "b", "c", "d"],
     );
-    // Room again once they are done.
-    assert.equal((await submit(client, avs, "d")).task_id, "d");
+  });
+
+  it("answers in full a burst of 100 tasks sent together to a performer limited to 64", async (t) => {
+    const { client, avs } = await setUp(t, { delayMs: 300, args: ["--max-in-flight=64"] });
+    const ids = Array.from({ length: 100 }, (_, i) => `burst-${i}`);
+    const outcomes = await Promise.all(ids.map((id) => outcome(id, submit(client, avs, id))));
+    for (const o of outcomes) {
+      assert.ok("result" in o, `${o.id}: ${"error" in o && o.error.message}`);
+      assert.deepEqual(o.result.output, sha256(Buffer.from(o.id)));
+    }
+  });
+
+  it("frees the slots of 20 tasks the client cancels at once: the next 64 are accepted", async (t) => {
+    // The performer holds every task for a minute, far longer than the test waits: only the cancellation can
+    // free a slot. No queue, so a task that finds no free slot is refused at once.
+    const { client, avs, executor } = await setUp(t, {
+      delayMs: 60_000,
+      performerConfig: { connection_timeout: "120s" },
+      args: ["--max-in-flight=64", "--max-queued=0"],
+    });
+    const abandoned = new AbortController();
+    const first = Array.from({ length: 20 }, (_, i) =>
+      outcome(`cancelled-${i}`, submit(client, avs, `cancelled-${i}`, abandoned.signal)),
+    );
+    await waitForInFlight(executor, avs, 20);
+    abandoned.abort();
+    for (const o of await Promise.all(first)) {
+      assert.ok("error" in o && o.error.code === status.CANCELLED, `${o.id} was not cancelled`);
+    }
+    // Freed well before the performer would have answered them (60 s).
+    await eventually(
+      "the cancelled tasks to leave the executor",
+      async () => ((await tasksInFlight(executor, avs)) === 0 ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
+    const next = new AbortController();
+    t.after(() => next.abort());
+    const refused: string[] = [];
+    const second = Array.from({ length: 64 }, (_, i) =>
+      submit(client, avs, `next-${i}`, next.signal).catch((error: ServiceError) => {
+        if (error.code !== status.CANCELLED) refused.push(`next-${i}: ${error.message}`);
+      }),
+    );
+    // All 64 hold a slot at once: a refused one would leave the gauge at once.
+    await eventually(
+      "64 tasks in flight",
+      async () => ((await tasksInFlight(executor, avs)) === 64 ? true : undefined),
+      { timeoutMs: 20_000, abortIf: () => (refused.length > 0 ? refused.join("; ") : undefined) },
+    );
+    assert.deepEqual(refused, []);
+    next.abort();
+    await Promise.all(second);
   });
 
   it("answers every task exactly once when the performer is killed mid-stream and comes back", async (t) => {
@@ -163,7 +220,7 @@ describe("executor failure handling", () => {
       );
       assert.equal(o.result.task_id, o.id);
       assert.deepEqual(o.result.output, sha256(Buffer.from(o.id)));
-      assert.equal(recoverSigner(o.result.output, o.result.signature), operatorAddress);
+      assert.equal(recoverSigner(o.result.output, o.result.result_signature), operatorAddress);
     }
   });
 

@@ -161,7 +161,7 @@ describe("hourglass-executor run (kubernetes mode)", () => {
     assert.equal(await grpcHealthStatus(executor.grpcAddress), "SERVING");
     const result = await client.submitTask(task(avs, "through the service pattern"));
     assert.deepEqual(result.output, sha256(Buffer.from("through the service pattern")));
-    assert.equal(recoverSigner(result.output, result.signature), operator.address);
+    assert.equal(recoverSigner(result.output, result.result_signature), operator.address);
     const listed = await client.listPerformers(avs);
     assert.deepEqual(
       listed.performers.map((p) => [

@@ -68,7 +68,7 @@ describe("hourglass-executor run (docker mode)", () => {
         assert.equal(result.avs_address, task.avs_address);
         assert.equal(result.operator_address, operatorAddress);
         assert.deepEqual(result.output, sha256(task.payload));
-        assert.equal(recoverSigner(result.output, result.signature), operatorAddress);
+        assert.equal(recoverSigner(result.output, result.result_signature), operatorAddress);
       }
     } finally {
       client.close();
@@ -117,6 +117,7 @@ describe("hourglass-executor run (docker mode)", () => {
 
   it("serves reflection and grpc.health.v1 on both the executor and the performer", async () => {
     assert.deepEqual(await listServicesByReflection(executor.grpcAddress), [
+      "eigenlayer.hourglass.v1.ExecutorManagementService",
       "eigenlayer.hourglass.v1.ExecutorService",
       "grpc.health.v1.Health",
     ]);

@@ -1,47 +1,70 @@
-// Clients that tests use as an aggregator (or grpcurl) would: ExecutorService with promises, server reflection's
-// service list, and grpc.health.v1.
+// Clients that tests use as an aggregator, an operator (or grpcurl) would: ExecutorService and
+// ExecutorManagementService with promises, server reflection's service list, and grpc.health.v1.
 import { type Client, type ClientDuplexStream, credentials, type ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { protoPath as healthProtoPath } from "grpc-health-check";
 import type {
+  AuthSignature,
   DeployArtifactRequest,
   DeployArtifactResponse,
+  GetChallengeTokenResponse,
   ListPerformersResponse,
   RemovePerformerResponse,
   TaskResult,
-  TaskSubmission,
+  TaskSubmissionInput,
 } from "../../src/grpc/messages.ts";
-import { clientOf, ExecutorClient } from "../../src/grpc/protos.ts";
+import { clientOf, ExecutorClient, ExecutorManagementClient } from "../../src/grpc/protos.ts";
 
 type Callback<Res> = (error: ServiceError | null, response?: Res) => void;
 
-function unary<Res>(client: Client, method: string, request: unknown, deadline?: Date): Promise<Res> {
-  const fn = (client as unknown as Record<string, (r: unknown, o: object, cb: Callback<Res>) => void>)[
-    method
-  ]!;
-  return new Promise((resolve, reject) =>
-    fn.call(client, request, deadline ? { deadline } : {}, (error, response) =>
+type UnaryFn<Res> = (r: unknown, o: object, cb: Callback<Res>) => { cancel(): void };
+
+/** One unary call; an abort of `signal` cancels it, as a client that gives up does. */
+export function unary<Res>(
+  client: Client,
+  method: string,
+  request: unknown,
+  deadline?: Date,
+  signal?: AbortSignal,
+): Promise<Res> {
+  const fn = (client as unknown as Record<string, UnaryFn<Res>>)[method]!;
+  return new Promise((resolve, reject) => {
+    const call = fn.call(client, request, deadline ? { deadline } : {}, (error, response) =>
       error ? reject(error) : resolve(response as Res),
-    ),
-  );
+    );
+    signal?.addEventListener("abort", () => call.cancel(), { once: true });
+  });
 }
 
 export interface TestExecutorClient {
-  submitTask(task: TaskSubmission, deadline?: Date): Promise<TaskResult>;
-  deployArtifact(request: DeployArtifactRequest): Promise<DeployArtifactResponse>;
-  listPerformers(avsAddress?: string): Promise<ListPerformersResponse>;
-  removePerformer(performerId: string): Promise<RemovePerformerResponse>;
+  submitTask(task: TaskSubmissionInput, deadline?: Date, signal?: AbortSignal): Promise<TaskResult>;
+  deployArtifact(
+    request: Pick<DeployArtifactRequest, "avs_address" | "registry_url" | "digest"> &
+      Partial<DeployArtifactRequest>,
+  ): Promise<DeployArtifactResponse>;
+  listPerformers(avsAddress?: string, auth?: AuthSignature): Promise<ListPerformersResponse>;
+  removePerformer(performerId: string, auth?: AuthSignature): Promise<RemovePerformerResponse>;
+  getChallengeToken(operatorAddress: string): Promise<GetChallengeTokenResponse>;
   close(): void;
 }
 
-export function executorClient(address: string): TestExecutorClient {
+/** ExecutorService at `address`, ExecutorManagementService at `managementAddress` (by default the same). */
+export function executorClient(address: string, managementAddress = address): TestExecutorClient {
   const client = new ExecutorClient(address, credentials.createInsecure());
+  const management = new ExecutorManagementClient(managementAddress, credentials.createInsecure());
   return {
-    submitTask: (task, deadline) => unary(client, "SubmitTask", task, deadline),
-    deployArtifact: (request) => unary(client, "DeployArtifact", request),
-    listPerformers: (avsAddress = "") => unary(client, "ListPerformers", { avs_address: avsAddress }),
-    removePerformer: (performerId) => unary(client, "RemovePerformer", { performer_id: performerId }),
-    close: () => client.close(),
+    submitTask: (task, deadline, signal) => unary(client, "SubmitTask", task, deadline, signal),
+    deployArtifact: (request) => unary(management, "DeployArtifact", request),
+    listPerformers: (avsAddress = "", auth) =>
+      unary(management, "ListPerformers", { avs_address: avsAddress, ...(auth ? { auth } : {}) }),
+    removePerformer: (performerId, auth) =>
+      unary(management, "RemovePerformer", { performer_id: performerId, ...(auth ? { auth } : {}) }),
+    getChallengeToken: (operatorAddress) =>
+      unary(management, "GetChallengeToken", { operator_address: operatorAddress }),
+    close: () => {
+      client.close();
+      management.close();
+    },
   };
 }
 

@@ -116,7 +116,7 @@ export async function startSamplePerformer(
 }
 
 export interface ExecutorProcess extends TestProcess {
-  ports: { grpc: number; health: number; metrics: number; profiling?: number };
+  ports: { grpc: number; management: number; health: number; metrics: number; profiling?: number };
   grpcAddress: string;
 }
 

@@ -20,7 +20,12 @@ const AVS = [
 describe("docker-mode performers", () => {
   it("routes each AVS to its configured endpoint", async (t) => {
     const registry = new PerformerRegistry();
-    const manager = dockerPerformerManager({ registry, avs: AVS, maxInFlight: 4, log });
+    const manager = dockerPerformerManager({
+      registry,
+      avs: AVS,
+      limits: { maxInFlight: 4, maxQueued: 0 },
+      log,
+    });
     t.after(() => manager.shutdown());
     await manager.start();
     const one = registry.routeFor(AVS[0]!.address)!;
@@ -35,7 +40,7 @@ describe("docker-mode performers", () => {
     const manager = dockerPerformerManager({
       registry: new PerformerRegistry(),
       avs: [{ address: AVS[0]!.address }],
-      maxInFlight: 1,
+      limits: { maxInFlight: 1, maxQueued: 0 },
       log,
     });
     await assert.rejects(
@@ -46,7 +51,12 @@ describe("docker-mode performers", () => {
 
   it("removes a performer by id, and says NOT_FOUND for an unknown one", async (t) => {
     const registry = new PerformerRegistry();
-    const manager = dockerPerformerManager({ registry, avs: AVS, maxInFlight: 1, log });
+    const manager = dockerPerformerManager({
+      registry,
+      avs: AVS,
+      limits: { maxInFlight: 1, maxQueued: 0 },
+      log,
+    });
     t.after(() => manager.shutdown());
     await manager.start();
     const removed = await manager.removePerformer({ performer_id: "performer-one" });
@@ -66,11 +76,18 @@ describe("docker-mode performers", () => {
     const manager = dockerPerformerManager({
       registry: new PerformerRegistry(),
       avs: AVS,
-      maxInFlight: 1,
+      limits: { maxInFlight: 1, maxQueued: 0 },
       log,
     });
     await assert.rejects(
-      manager.deployArtifact({ avs_address: AVS[0]!.address, digest: "sha256:00", registry_url: "r" }),
+      manager.deployArtifact({
+        avs_address: AVS[0]!.address,
+        digest: "sha256:00",
+        registry_url: "r",
+        env: [],
+        kubernetes: null,
+        auth: null,
+      }),
       (error: { code: number; details: string }) =>
         error.code === status.FAILED_PRECONDITION && /kubernetes/.test(error.details),
     );

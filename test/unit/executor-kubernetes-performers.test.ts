@@ -15,6 +15,7 @@ import {
 import { deployedArtifact, desiredPerformer } from "../../src/executor/performer-manifest.ts";
 import { PerformerRegistry } from "../../src/executor/performer-registry.ts";
 import type { AvsSettings, ExecutorSettings } from "../../src/executor/settings.ts";
+import type { DeployArtifactRequest } from "../../src/grpc/messages.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { until } from "../support/eventually.ts";
 import {
@@ -45,6 +46,7 @@ function settingsWith(overrides: {
     operator: { address: "0x0", ecdsaKeyFile: "" },
     host: "127.0.0.1",
     ports: { grpc: 0, health: 0, metrics: 0, profiling: 0 },
+    authentication: { enabled: false },
     profiling: false,
     performer: {
       // Channels are lazy; nothing dials these in the tests.
@@ -55,6 +57,7 @@ function settingsWith(overrides: {
       retryAttempts: 0,
       maxPerformers: 10,
       maxInFlight: 4,
+      maxQueued: 0,
       ...overrides.performer,
     },
     kubernetes: {
@@ -80,7 +83,14 @@ const CONFIGURED = desiredPerformer(AVS, { image: AVS.performerImage!, version: 
 const configuredName = CONFIGURED.metadata.name!;
 const nameOf = (digest: string) =>
   desiredPerformer(AVS, deployedArtifact("ghcr.io/x/perf", digest), settingsWith({})).metadata.name!;
-const deploy = (digest: string) => ({ avs_address: AVS.address, registry_url: "ghcr.io/x/perf", digest });
+const deploy = (digest: string): DeployArtifactRequest => ({
+  avs_address: AVS.address,
+  registry_url: "ghcr.io/x/perf",
+  digest,
+  env: [],
+  kubernetes: null,
+  auth: null,
+});
 
 function world(options: { initial?: Performer[]; settings?: ExecutorSettings } = {}) {
   const fake = fakePerformerStore(options.initial);
@@ -323,7 +333,7 @@ describe("kubernetes-mode performers: DeployArtifact", () => {
     const w = await started();
     t.after(() => w.manager.shutdown());
     await assert.rejects(
-      w.manager.deployArtifact({ avs_address: "", registry_url: "r", digest: "d" }),
+      w.manager.deployArtifact({ ...deploy("d"), avs_address: "", registry_url: "r" }),
       (e: { code: number; details: string }) =>
         e.code === status.INVALID_ARGUMENT && e.details.startsWith("avs_address: empty"),
     );

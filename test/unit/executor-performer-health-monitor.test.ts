@@ -4,10 +4,9 @@ import { status } from "@grpc/grpc-js";
 import { InFlightLimiter } from "../../src/executor/in-flight-limiter.ts";
 import { checkPerformers } from "../../src/executor/performer-health-monitor.ts";
 import { PerformerRegistry, type PerformerRoute } from "../../src/executor/performer-registry.ts";
-import type { PerformerStatus } from "../../src/grpc/messages.ts";
 import { statusError } from "../../src/grpc/status.ts";
 
-function routeAnswering(id: string, answer: PerformerStatus | "unreachable"): PerformerRoute {
+function routeAnswering(id: string, answer: "SERVING" | "NOT_SERVING" | "unreachable"): PerformerRoute {
   return {
     performerId: id,
     avsAddress: `0x${id.padStart(40, "0")}`,
@@ -35,19 +34,19 @@ function registryOf(...routes: PerformerRoute[]): PerformerRegistry {
 }
 
 describe("checkPerformers", () => {
-  it("reports the performer's own status in docker mode", async () => {
+  it("reports the performer's grpc.health.v1 status in docker mode", async () => {
     const registry = registryOf(
-      routeAnswering("a", "BUSY"),
-      routeAnswering("b", "ERROR"),
+      routeAnswering("a", "SERVING"),
+      routeAnswering("b", "NOT_SERVING"),
       routeAnswering("c", "unreachable"),
     );
     await checkPerformers(registry, { intervalMs: 1, timeoutMs: 1_000, reportsStatus: true });
     const health = Object.fromEntries(registry.list().map((r) => [r.performerId, r.health]));
     assert.deepEqual(
       [health.a!.status, health.a!.applicationHealthy, health.a!.resourceHealthy],
-      ["BUSY", true, true],
+      ["SERVING", true, true],
     );
-    assert.deepEqual([health.b!.status, health.b!.applicationHealthy], ["ERROR", false]);
+    assert.deepEqual([health.b!.status, health.b!.applicationHealthy], ["NOT_SERVING", false]);
     assert.deepEqual(
       [health.c!.status, health.c!.applicationHealthy, health.c!.resourceHealthy],
       ["UNREACHABLE", false, false],
@@ -56,7 +55,7 @@ describe("checkPerformers", () => {
   });
 
   it("leaves the Performer's phase as the status in kubernetes mode", async () => {
-    const registry = registryOf(routeAnswering("a", "READY_FOR_TASK"));
+    const registry = registryOf(routeAnswering("a", "SERVING"));
     await checkPerformers(registry, { intervalMs: 1, timeoutMs: 1_000, reportsStatus: false });
     const [route] = registry.list();
     assert.equal(route!.health.status, "Running");

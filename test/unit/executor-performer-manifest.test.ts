@@ -30,6 +30,7 @@ const settings = {
     retryAttempts: 0,
     maxPerformers: 1,
     maxInFlight: 1,
+    maxQueued: 0,
   },
 };
 

@@ -87,6 +87,7 @@ describe("PerformerRegistry", () => {
       application_healthy: true,
       last_health_check: "2026-01-01T00:00:00Z",
       container_id: "pod-blue",
+      artifact_tag: "",
     });
   });
 });

@@ -12,6 +12,7 @@ const FIELDS = {
   containerId: "",
   endpoint: "127.0.0.1:1",
   maxInFlight: 3,
+  maxQueued: 5,
 };
 
 function opened(extra: Partial<Parameters<typeof openRoute>[0]> = {}): PerformerRoute {
@@ -21,7 +22,7 @@ function opened(extra: Partial<Parameters<typeof openRoute>[0]> = {}): Performer
   return route;
 }
 
-test("a new route's health is unknown, its limit is maxInFlight, and its fields are kept", () => {
+test("a new route's health is unknown, its limits are maxInFlight and maxQueued, and its fields are kept", () => {
   const route = opened();
   assert.deepEqual(route.health, {
     status: "UNKNOWN",
@@ -30,6 +31,7 @@ test("a new route's health is unknown, its limit is maxInFlight, and its fields 
     lastHealthCheck: "",
   });
   assert.equal(route.limiter.limit, 3);
+  assert.equal(route.limiter.maxQueued, 5);
   assert.equal(route.performerId, "performer-avs");
   assert.equal(route.artifactRegistry, "registry.example/avs");
   assert.equal("endpoint" in route, false);
@@ -58,13 +60,14 @@ test("closeWhenIdle closes the channel only after the last task in flight has an
       },
     },
   };
-  assert.ok(route.limiter.tryAcquire());
-  assert.ok(route.limiter.tryAcquire());
+  const signal = new AbortController().signal;
+  const first = await route.limiter.acquire(signal);
+  const second = await route.limiter.acquire(signal);
   const closing = closeWhenIdle(route);
-  route.limiter.release();
+  first();
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(closed, 0, "closed while a task was still in flight");
-  route.limiter.release();
+  second();
   await closing;
   assert.equal(closed, 1);
 });

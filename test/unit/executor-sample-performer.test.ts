@@ -15,25 +15,27 @@ function invoke(handler: unknown, request: unknown): Promise<unknown> {
 }
 
 describe("sample performer", () => {
-  it("answers a task with the SHA-256 of its payload, echoing its id", async () => {
+  it("answers a task with the SHA-256 of its payload, echoing its id byte for byte", async () => {
     const performer = samplePerformer({ delayMs: 0 });
     const payload = Buffer.from("square me");
-    const response = await invoke(performer.implementation.ExecuteTask, { task_id: "t-9", payload });
-    assert.deepEqual(response, { task_id: "t-9", result: createHash("sha256").update(payload).digest() });
+    const taskId = Buffer.from([0xff, 0xfe, 0x00, 0x80]);
+    const response = await invoke(performer.implementation.ExecuteTask, { task_id: taskId, payload });
+    assert.deepEqual(response, { task_id: taskId, result: createHash("sha256").update(payload).digest() });
     assert.equal(
       taskResult(Buffer.alloc(0)).toString("hex"),
       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     );
   });
 
-  it("reports BUSY while a task runs and STOPPING once stopped", async () => {
+  it("counts the tasks in progress, and answers StartSync", async () => {
     const performer = samplePerformer({ delayMs: 50 });
-    assert.deepEqual(await invoke(performer.implementation.HealthCheck, {}), { status: "READY_FOR_TASK" });
-    const running = invoke(performer.implementation.ExecuteTask, { task_id: "t", payload: Buffer.from("x") });
-    assert.deepEqual(await invoke(performer.implementation.HealthCheck, {}), { status: "BUSY" });
+    const running = invoke(performer.implementation.ExecuteTask, {
+      task_id: Buffer.from("t"),
+      payload: Buffer.from("x"),
+    });
+    assert.equal(performer.inFlight(), 1);
     await running;
     assert.equal(performer.inFlight(), 0);
-    performer.stop();
-    assert.deepEqual(await invoke(performer.implementation.HealthCheck, {}), { status: "STOPPING" });
+    assert.deepEqual(await invoke(performer.implementation.StartSync, { payload: Buffer.from("p") }), {});
   });
 });

@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { type Logger, pino } from "pino";
+import { ERROR_CODE_TRAILER } from "../../src/executor/executor-errors.ts";
 import { InFlightLimiter } from "../../src/executor/in-flight-limiter.ts";
 import { createExecutorMetrics } from "../../src/executor/metrics.ts";
 import { operatorSigner, parsePrivateKeyHex, recoverSigner } from "../../src/executor/operator-signer.ts";
 import type { PerformerConnection } from "../../src/executor/performer-connection.ts";
 import { PerformerRegistry } from "../../src/executor/performer-registry.ts";
+import { outputSigner, type ResultSigner } from "../../src/executor/result-signer.ts";
 import { TaskRouter } from "../../src/executor/task-router.ts";
 import type { TaskRequest, TaskResponse, TaskSubmission } from "../../src/grpc/messages.ts";
 import { isServiceError, statusError } from "../../src/grpc/status.ts";
@@ -15,18 +17,18 @@ const AVS = "0xAbCdEf0123456789abcdef0123456789ABCDEF01";
 const OTHER_AVS = "0x1111111111111111111111111111111111111111";
 const signer = operatorSigner(parsePrivateKeyHex("11".repeat(32)));
 
-type Behaviour = (request: TaskRequest, deadline: Date) => Promise<TaskResponse>;
+type Behaviour = (request: TaskRequest, deadline: Date, signal?: AbortSignal) => Promise<TaskResponse>;
 
 function fakeConnection(behaviour: Behaviour): PerformerConnection & { calls: TaskRequest[] } {
   const calls: TaskRequest[] = [];
   return {
     calls,
     endpoint: "fake:9090",
-    executeTask(request, deadline) {
+    executeTask(request, deadline, signal) {
       calls.push(request);
-      return behaviour(request, deadline);
+      return behaviour(request, deadline, signal);
     },
-    healthCheck: async () => ({ status: "READY_FOR_TASK" }),
+    healthCheck: async () => ({ status: "SERVING" }),
     close() {},
   };
 }
@@ -38,7 +40,14 @@ const echoReversed: Behaviour = async (request) => ({
 
 function routerWith(
   connection: PerformerConnection,
-  options: { limit?: number; retryAttempts?: number; backoffMs?: number; log?: Logger } = {},
+  options: {
+    limit?: number;
+    queue?: number;
+    retryAttempts?: number;
+    backoffMs?: number;
+    signer?: ResultSigner;
+    log?: Logger;
+  } = {},
 ) {
   const registry = new PerformerRegistry();
   registry.add({
@@ -48,7 +57,7 @@ function routerWith(
     artifactDigest: "",
     containerId: "",
     connection,
-    limiter: new InFlightLimiter(options.limit ?? 10),
+    limiter: new InFlightLimiter(options.limit ?? 10, options.queue ?? 0),
     health: {
       status: "READY_FOR_TASK",
       resourceHealthy: true,
@@ -60,7 +69,7 @@ function routerWith(
   const metrics = createExecutorMetrics();
   const router = new TaskRouter({
     registry,
-    signer,
+    signer: options.signer ?? outputSigner(signer),
     metrics,
     supportedAvs: [AVS, OTHER_AVS],
     taskTimeoutMs: 5_000,
@@ -78,16 +87,23 @@ function task(overrides: Partial<TaskSubmission> = {}): TaskSubmission {
     avs_address: AVS,
     payload: Buffer.from("abc"),
     signature: Buffer.alloc(0),
+    operator_set_id: 0,
+    reference_timestamp: 0,
+    executor_address: "",
+    task_block_number: "0",
+    version: 0,
     ...overrides,
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<{ code: status; details: string }> {
+async function rejection(
+  promise: Promise<unknown>,
+): Promise<{ code: status; details: string; errorCode: unknown }> {
   try {
     await promise;
   } catch (error) {
     assert.ok(isServiceError(error), `expected a gRPC status, got ${error}`);
-    return { code: error.code, details: error.details };
+    return { code: error.code, details: error.details, errorCode: error.metadata.get(ERROR_CODE_TRAILER)[0] };
   }
   assert.fail("expected the task to be refused");
 }
@@ -100,7 +116,7 @@ describe("TaskRouter", () => {
     assert.equal(result.avs_address, AVS.toLowerCase());
     assert.deepEqual(result.output, Buffer.from("cba"));
     assert.equal(result.operator_address, signer.address);
-    assert.equal(recoverSigner(result.output, result.signature), signer.address);
+    assert.equal(recoverSigner(result.output, result.result_signature), signer.address);
     const text = await metrics.registry.metrics();
     assert.match(
       text,
@@ -127,15 +143,60 @@ describe("TaskRouter", () => {
     assert.match(lines[3]?.reason ?? "", /serves no AVS/);
   });
 
-  it("answers NOT_FOUND naming an AVS it does not serve", async () => {
+  it("echoes operator_set_id and version, and passes the task id's bytes to the performer", async () => {
+    const connection = fakeConnection(echoReversed);
+    const { router } = routerWith(connection);
+    const result = await router.submitTask(task({ operator_set_id: 7, version: 3 }));
+    assert.deepEqual([result.operator_set_id, result.version], [7, 3]);
+    assert.deepEqual(connection.calls[0]!.task_id, Buffer.from("t-1"));
+    assert.deepEqual(result.taskIdBytes, Buffer.from("t-1"));
+  });
+
+  it("carries a task id that is not UTF-8 to the performer and back unchanged", async () => {
+    const connection = fakeConnection(echoReversed);
+    const { router } = routerWith(connection);
+    const raw = Buffer.from([0xff, 0x00, 0xc3, 0x28, 0x80]);
+    const result = await router.submitTask(task({ task_id: raw.toString("utf8"), taskIdBytes: raw }));
+    assert.deepEqual(connection.calls[0]!.task_id, raw);
+    assert.deepEqual(result.taskIdBytes, raw);
+  });
+
+  it("signs through the ResultSigner it is given, and says INTERNAL when signing fails", async () => {
+    const seen: Array<{ id: string; output: string }> = [];
+    const custom: ResultSigner = {
+      address: "0x00000000000000000000000000000000000000aa",
+      async signResult(submission, output) {
+        seen.push({ id: submission.task_id, output: output.toString() });
+        return { result_signature: Buffer.from("r"), auth_signature: Buffer.from("a") };
+      },
+    };
+    const result = await routerWith(fakeConnection(echoReversed), { signer: custom }).router.submitTask(
+      task(),
+    );
+    assert.deepEqual(seen, [{ id: "t-1", output: "cba" }]);
+    assert.deepEqual([result.result_signature, result.auth_signature], [Buffer.from("r"), Buffer.from("a")]);
+    assert.equal(result.operator_address, custom.address);
+    const failing: ResultSigner = {
+      ...custom,
+      signResult: () => Promise.reject(new Error("no key")),
+    };
+    const refused = await rejection(
+      routerWith(fakeConnection(echoReversed), { signer: failing }).router.submitTask(task()),
+    );
+    assert.deepEqual([refused.code, refused.errorCode], [status.INTERNAL, "HG_ERR_SIGNING_FAILED"]);
+    assert.match(refused.details, /no key/);
+  });
+
+  it("answers NOT_FOUND naming the AVS asked for, and not the AVSs it serves", async () => {
     const connection = fakeConnection(echoReversed);
     const { router, metrics } = routerWith(connection);
-    const { code, details } = await rejection(
+    const { code, details, errorCode } = await rejection(
       router.submitTask(task({ avs_address: "0x9999999999999999999999999999999999999999" })),
     );
     assert.equal(code, status.NOT_FOUND);
+    assert.equal(errorCode, "HG_ERR_UNKNOWN_AVS");
     assert.match(details, /0x9999999999999999999999999999999999999999/);
-    assert.match(details, /avs_config\.supported_avs/);
+    assert.doesNotMatch(details, new RegExp(`${AVS}|${OTHER_AVS}`, "i"));
     assert.equal(connection.calls.length, 0);
     assert.match(await metrics.registry.metrics(), /tasks_total\{avs="unknown",result="not_found"\} 1/);
   });
@@ -174,7 +235,7 @@ describe("TaskRouter", () => {
   it("gives its in-flight slot back while it backs off before a retry", async () => {
     let refused = false;
     const connection = fakeConnection(async (request, deadline) => {
-      if (request.task_id === "t-1" && !refused) {
+      if (request.task_id.toString() === "t-1" && !refused) {
         refused = true;
         throw statusError(status.UNAVAILABLE, "No connection established. Last error: ECONNREFUSED");
       }
@@ -210,7 +271,10 @@ describe("TaskRouter", () => {
       "fails outside gRPC": async () => {
         throw new TypeError("a bug");
       },
-      "answers another task": async () => ({ task_id: "someone-else", result: Buffer.from("x") }),
+      "answers another task": async () => ({
+        task_id: Buffer.from("someone-else"),
+        result: Buffer.from("x"),
+      }),
       succeeds: echoReversed,
     };
     for (const [ending, behaviour] of Object.entries(endings)) {
@@ -257,14 +321,14 @@ describe("TaskRouter", () => {
     });
     const { router } = routerWith(connection);
     const callDeadline = new Date(Date.now() + 1_000);
-    const { code, details } = await rejection(router.submitTask(task(), callDeadline));
+    const { code, details } = await rejection(router.submitTask(task(), { deadline: callDeadline }));
     assert.equal(code, status.DEADLINE_EXCEEDED);
     assert.match(details, /NETWORK_TIMEOUT/);
     // The aggregator's deadline is earlier than the executor's own (5 s) and wins.
     assert.equal(seenDeadline?.getTime(), callDeadline.getTime());
   });
 
-  it("refuses with RESOURCE_EXHAUSTED beyond the in-flight bound, and recovers when tasks finish", async () => {
+  it("refuses with RESOURCE_EXHAUSTED beyond the in-flight bound with no queue, and recovers when tasks finish", async () => {
     const pending: Array<() => void> = [];
     const connection = fakeConnection(
       (request) =>
@@ -275,13 +339,15 @@ describe("TaskRouter", () => {
     const { router } = routerWith(connection, { limit: 2 });
     const first = router.submitTask(task({ task_id: "a" }));
     const second = router.submitTask(task({ task_id: "b" }));
-    const { code, details } = await rejection(router.submitTask(task({ task_id: "c" })));
+    const { code, details, errorCode } = await rejection(router.submitTask(task({ task_id: "c" })));
     assert.equal(code, status.RESOURCE_EXHAUSTED);
+    assert.equal(errorCode, "HG_ERR_QUEUE_FULL");
     assert.match(details, /2 tasks/);
     for (const release of pending.splice(0)) release();
     assert.equal((await first).task_id, "a");
     assert.equal((await second).task_id, "b");
     const later = router.submitTask(task({ task_id: "d" }));
+    while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
     for (const release of pending.splice(0)) release();
     assert.equal((await later).task_id, "d");
   });
@@ -303,8 +369,101 @@ describe("TaskRouter", () => {
     assert.equal(connection.calls.length, 1);
   });
 
+  it("queues a burst above the bound until a slot frees, and refuses only beyond the queue", async () => {
+    const pending: Array<() => void> = [];
+    const connection = fakeConnection(
+      (request) =>
+        new Promise((resolve) =>
+          pending.push(() => resolve({ task_id: request.task_id, result: Buffer.from("x") })),
+        ),
+    );
+    const { router, registry } = routerWith(connection, { limit: 2, queue: 2 });
+    const accepted = ["a", "b", "c", "d"].map((id) => router.submitTask(task({ task_id: id })));
+    const refused = await rejection(router.submitTask(task({ task_id: "e" })));
+    assert.deepEqual([refused.code, refused.errorCode], [status.RESOURCE_EXHAUSTED, "HG_ERR_QUEUE_FULL"]);
+    assert.deepEqual([connection.calls.length, registry.routeFor(AVS)!.limiter.queued], [2, 2]);
+    while (connection.calls.length < 4 || pending.length > 0) {
+      pending.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual(
+      (await Promise.all(accepted)).map((r) => r.task_id),
+      ["a", "b", "c", "d"],
+    );
+  });
+
+  it("a queued task whose deadline passes leaves the queue with DEADLINE_EXCEEDED, never calling the performer", async () => {
+    let release: () => void = () => {};
+    const connection = fakeConnection(
+      (request) =>
+        new Promise(
+          (resolve) => (release = () => resolve({ task_id: request.task_id, result: Buffer.from("x") })),
+        ),
+    );
+    const { router, registry } = routerWith(connection, { limit: 1, queue: 1 });
+    const running = router.submitTask(task({ task_id: "a" }));
+    const { code, errorCode } = await rejection(
+      router.submitTask(task({ task_id: "b" }), { deadline: new Date(Date.now() + 20) }),
+    );
+    assert.deepEqual([code, errorCode], [status.DEADLINE_EXCEEDED, "HG_ERR_QUEUE_DEADLINE"]);
+    assert.equal(registry.routeFor(AVS)!.limiter.queued, 0);
+    release();
+    await running;
+    assert.equal(connection.calls.length, 1);
+  });
+
+  it("a task its caller cancels cancels the performer call and frees its slot at once", async () => {
+    const performerSignals: AbortSignal[] = [];
+    // The performer never answers on its own; only the cancellation ends the call.
+    const connection = fakeConnection(
+      (_request, _deadline, signal) =>
+        new Promise((_resolve, reject) => {
+          performerSignals.push(signal!);
+          signal!.addEventListener("abort", () =>
+            setTimeout(() => reject(statusError(status.CANCELLED, "Cancelled on client")), 50),
+          );
+        }),
+    );
+    const { router, registry } = routerWith(connection, { limit: 1 });
+    const limiter = registry.routeFor(AVS)!.limiter;
+    const caller = new AbortController();
+    const cancelled = router.submitTask(task({ task_id: "a" }), { signal: caller.signal });
+    while (performerSignals.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    caller.abort();
+    assert.equal(performerSignals[0]!.aborted, true);
+    // Freed before the cancelled call's own answer (50 ms later) arrives.
+    assert.equal(limiter.count, 0);
+    const { code, errorCode } = await rejection(cancelled);
+    assert.deepEqual([code, errorCode], [status.CANCELLED, "HG_ERR_TASK_CANCELLED"]);
+  });
+
+  it("a queued task its caller cancels leaves the queue", async () => {
+    let release: () => void = () => {};
+    const connection = fakeConnection(
+      (request) =>
+        new Promise(
+          (resolve) => (release = () => resolve({ task_id: request.task_id, result: Buffer.from("x") })),
+        ),
+    );
+    const { router, registry } = routerWith(connection, { limit: 1, queue: 1 });
+    const running = router.submitTask(task({ task_id: "a" }));
+    const caller = new AbortController();
+    const queued = router.submitTask(task({ task_id: "b" }), { signal: caller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(registry.routeFor(AVS)!.limiter.queued, 1);
+    caller.abort();
+    assert.equal((await rejection(queued)).code, status.CANCELLED);
+    assert.equal(registry.routeFor(AVS)!.limiter.queued, 0);
+    release();
+    await running;
+    assert.equal(connection.calls.length, 1);
+  });
+
   it("refuses a performer answer for another task", async () => {
-    const connection = fakeConnection(async () => ({ task_id: "someone-else", result: Buffer.from("x") }));
+    const connection = fakeConnection(async () => ({
+      task_id: Buffer.from("someone-else"),
+      result: Buffer.from("x"),
+    }));
     const { router } = routerWith(connection);
     const { code, details } = await rejection(router.submitTask(task()));
     assert.equal(code, status.INTERNAL);

@@ -43,9 +43,7 @@ test("reflection describes grpc.health.v1 with map entries Go's protobuf accepts
     host: "127.0.0.1",
     port: 0,
     protos: executorProtos,
-    serviceName: EXECUTOR_SERVICE_NAME,
-    service: executorService,
-    implementation: {},
+    services: [{ name: EXECUTOR_SERVICE_NAME, definition: executorService, implementation: {} }],
   });
   t.after(() => server.shutdown(0));
   const files = (await filesContainingSymbol(`127.0.0.1:${server.port}`, "grpc.health.v1.Health")).map(

@@ -1,0 +1,28 @@
+// The seam through which SubmitTask signs a result: the router asks a ResultSigner for TaskResult's two signatures
+// and knows nothing of how they are made, so that another scheme (Hourglass's certificate digests) replaces this
+// one in one place.
+import type { TaskSubmission } from "../grpc/messages.ts";
+import type { OperatorSigner } from "./operator-signer.ts";
+
+export interface ResultSignatures {
+  result_signature: Buffer;
+  auth_signature: Buffer;
+}
+
+export interface ResultSigner {
+  /** TaskResult.operator_address: the operator whose key signs. */
+  address: string;
+  signResult(submission: TaskSubmission, output: Buffer, signal: AbortSignal): Promise<ResultSignatures>;
+}
+
+/** The executor's signing so far: result_signature over keccak256(output) (see operator-signer.ts), no
+ * auth_signature. */
+export function outputSigner(signer: OperatorSigner): ResultSigner {
+  return {
+    address: signer.address,
+    signResult: async (_submission, output) => ({
+      result_signature: signer.sign(output),
+      auth_signature: Buffer.alloc(0),
+    }),
+  };
+}

@@ -1,0 +1,216 @@
+// The executor as Hourglass's own tools meet it: a client built from nothing but the proto files (the upstream
+// executor.proto layout, task ids as strings), ExecutorManagementService on the gRPC port or on its own, and the
+// sample performer, which serves only PerformerService and grpc.health.v1.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { credentials, type ServiceError, status } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import type { ListPerformersResponse, TaskResult } from "../../src/grpc/messages.ts";
+import {
+  clientOf,
+  EXECUTOR_MANAGEMENT_SERVICE_NAME,
+  EXECUTOR_PROTO,
+  EXECUTOR_SERVICE_NAME,
+  PROTO_ROOT,
+} from "../../src/grpc/protos.ts";
+import { freePort } from "../controlplane/controlplane.ts";
+import { eventually } from "../support/eventually.ts";
+import { executorClient, listServicesByReflection, unary } from "../support/grpc-clients.ts";
+import {
+  dockerModeConfig,
+  testAvsAddress,
+  testDir,
+  testOperator,
+  writeExecutorConfig,
+} from "../support/grpc-executor-config.ts";
+import {
+  type ExecutorProcess,
+  type SamplePerformerProcess,
+  startExecutorProcess,
+  startSamplePerformer,
+} from "../support/grpc-processes.ts";
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+
+/** Clients generated from the proto files alone, with proto-loader's usual options: what any Hourglass client
+ * built from executor.proto sends and sees. */
+const upstreamLayout = loadSync(EXECUTOR_PROTO, {
+  includeDirs: [PROTO_ROOT],
+  keepCase: true,
+  defaults: true,
+});
+const UpstreamExecutorClient = clientOf(upstreamLayout, EXECUTOR_SERVICE_NAME);
+const UpstreamManagementClient = clientOf(upstreamLayout, EXECUTOR_MANAGEMENT_SERVICE_NAME);
+
+describe("the Hourglass v1.0.0-rc.5 protocol", () => {
+  const avs = testAvsAddress();
+  const otherAvs = testAvsAddress();
+  let performer: SamplePerformerProcess;
+  let executor: ExecutorProcess;
+
+  before(async () => {
+    const dir = await testDir("executor-protocol");
+    performer = await startSamplePerformer();
+    const config = dockerModeConfig(await testOperator(dir), [
+      { address: avs, name: "avs", endpoint: performer.address },
+      { address: otherAvs, name: "other", endpoint: performer.address },
+    ]);
+    executor = await startExecutorProcess(await writeExecutorConfig(dir, config));
+  });
+
+  after(async () => {
+    await executor?.stop();
+    await performer?.stop();
+  });
+
+  it("answers a client generated from the upstream layout, echoing task_id, operator_set_id and version", async () => {
+    const client = new UpstreamExecutorClient(executor.grpcAddress, credentials.createInsecure());
+    try {
+      const taskId = `0x${"ab".repeat(32)}`;
+      const payload = Buffer.from("upstream layout");
+      const result = await unary<TaskResult>(client, "SubmitTask", {
+        task_id: taskId,
+        aggregator_address: testAvsAddress(),
+        avs_address: avs,
+        payload,
+        signature: Buffer.from([1]),
+        operator_set_id: 1,
+        reference_timestamp: 1_700_000_000,
+        executor_address: testAvsAddress(),
+        task_block_number: 42,
+        version: 1,
+      });
+      assert.equal(result.task_id, taskId);
+      assert.equal(result.operator_set_id, 1);
+      assert.equal(result.version, 1);
+      assert.deepEqual(Buffer.from(result.output), sha256(payload));
+      assert.equal(result.result_signature.length, 65);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("carries a task id that is not UTF-8 through the executor and the sample performer unchanged", async () => {
+    const client = executorClient(executor.grpcAddress);
+    try {
+      const raw = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80, 0x41]);
+      const result = await client.submitTask({
+        task_id: "",
+        taskIdBytes: raw,
+        avs_address: avs,
+        payload: Buffer.from("bytes"),
+      });
+      assert.deepEqual(result.taskIdBytes, raw);
+      assert.deepEqual(result.output, sha256(Buffer.from("bytes")));
+    } finally {
+      client.close();
+    }
+  });
+
+  it("lists the performer as healthy through ExecutorManagementService, its health from grpc.health.v1", async () => {
+    const client = new UpstreamManagementClient(executor.grpcAddress, credentials.createInsecure());
+    try {
+      const performers = await eventually("the performer's first health check", async () => {
+        const { performers } = await unary<ListPerformersResponse>(client, "ListPerformers", {
+          avs_address: avs,
+        });
+        return performers[0]?.application_healthy ? performers : undefined;
+      });
+      assert.equal(performers.length, 1);
+      assert.equal(performers[0]!.avs_address, avs);
+      assert.equal(performers[0]!.status, "SERVING");
+      assert.equal(performers[0]!.resource_healthy, true);
+      assert.ok(!Number.isNaN(Date.parse(performers[0]!.last_health_check)));
+    } finally {
+      client.close();
+    }
+  });
+
+  it("lists both executor services (and health) through server reflection", async () => {
+    assert.deepEqual(await listServicesByReflection(executor.grpcAddress), [
+      "eigenlayer.hourglass.v1.ExecutorManagementService",
+      "eigenlayer.hourglass.v1.ExecutorService",
+      "grpc.health.v1.Health",
+    ]);
+  });
+
+  it("with authentication off, issues no challenge token and refuses a request that carries one", async () => {
+    const client = executorClient(executor.grpcAddress);
+    try {
+      const operatorAddress = executor.logs.find((l) => l.msg === "executor serving")!.operator as string;
+      await assert.rejects(client.getChallengeToken(operatorAddress), (error: ServiceError) => {
+        assert.equal(error.code, status.UNIMPLEMENTED);
+        assert.deepEqual(error.metadata.get("hg-error-code"), ["HG_ERR_AUTH_NOT_ENABLED"]);
+        return true;
+      });
+      await assert.rejects(
+        client.listPerformers(avs, { challenge_token: "t", signature: Buffer.alloc(65) }),
+        (error: ServiceError) => error.code === status.UNIMPLEMENTED,
+      );
+      await assert.rejects(client.getChallengeToken(testAvsAddress()), (error: ServiceError) => {
+        assert.equal(error.code, status.PERMISSION_DENIED);
+        return true;
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  it("answers NOT_FOUND for an AVS it does not serve without naming those it does", async () => {
+    const client = executorClient(executor.grpcAddress);
+    const stranger = testAvsAddress();
+    try {
+      await assert.rejects(
+        client.submitTask({ task_id: "t", avs_address: stranger, payload: Buffer.from("x") }),
+        (error: ServiceError) => {
+          assert.equal(error.code, status.NOT_FOUND);
+          assert.ok(error.details.includes(stranger), error.details);
+          assert.ok(!error.details.includes(avs) && !error.details.includes(otherAvs), error.details);
+          assert.deepEqual(error.metadata.get("hg-error-code"), ["HG_ERR_UNKNOWN_AVS"]);
+          return true;
+        },
+      );
+    } finally {
+      client.close();
+    }
+  });
+});
+
+it("serves ExecutorManagementService on its own port when --management-port names another", async (t) => {
+  const dir = await testDir("executor-management-port");
+  const performer = await startSamplePerformer();
+  t.after(() => performer.stop());
+  const avs = testAvsAddress();
+  const config = dockerModeConfig(await testOperator(dir), [
+    { address: avs, name: "avs", endpoint: performer.address },
+  ]);
+  const managementPort = await freePort();
+  const executor = await startExecutorProcess(await writeExecutorConfig(dir, config), {
+    args: [`--management-port=${managementPort}`],
+  });
+  t.after(() => executor.stop());
+  assert.equal(executor.ports.management, managementPort);
+  const managementAddress = `127.0.0.1:${managementPort}`;
+  assert.deepEqual(await listServicesByReflection(executor.grpcAddress), [
+    "eigenlayer.hourglass.v1.ExecutorService",
+    "grpc.health.v1.Health",
+  ]);
+  assert.deepEqual(await listServicesByReflection(managementAddress), [
+    "eigenlayer.hourglass.v1.ExecutorManagementService",
+    "grpc.health.v1.Health",
+  ]);
+  const client = executorClient(executor.grpcAddress, managementAddress);
+  t.after(() => client.close());
+  const { performers } = await client.listPerformers();
+  assert.deepEqual(
+    performers.map((p) => p.avs_address),
+    [avs],
+  );
+  const onGrpcPort = executorClient(executor.grpcAddress);
+  t.after(() => onGrpcPort.close());
+  await assert.rejects(
+    onGrpcPort.listPerformers(),
+    (error: ServiceError) => error.code === status.UNIMPLEMENTED,
+  );
+});
