@@ -15,7 +15,7 @@ import { ChainTaskAuthority } from "../../src/executor/chain/task-authority.ts";
 import { memoryTaskStore } from "../../src/executor/chain/task-store.ts";
 import type { ChainTaskSubmission } from "../../src/executor/chain/task-validation.ts";
 import { chainAggregator } from "../support/aggregator-check.ts";
-import { signBn254Task, signEcdsaTask, unsignedTask } from "../support/aggregator-tasks.ts";
+import { signBn254Task, signEcdsaTask } from "../support/aggregator-tasks.ts";
 import {
   AGGREGATOR_ADDRESS,
   AGGREGATOR_BLS_KEY,
@@ -29,6 +29,7 @@ import {
   OPERATOR_ADDRESS,
   OPERATOR_BLS_KEY,
   OPERATOR_KEY,
+  taskFor,
 } from "../support/chain-world.ts";
 import { type LocalEvm, startLocalEvm } from "../support/local-evm.ts";
 
@@ -49,22 +50,12 @@ function authority(digestSource = digests) {
   });
 }
 
-async function taskFor(avs: string) {
-  return unsignedTask({
-    avs,
-    aggregator: AGGREGATOR_ADDRESS,
-    executor: OPERATOR_ADDRESS,
-    operatorSetId: EXECUTOR_SET,
-    blockNumber: await world.blockNumber(),
-  });
-}
-
 async function ecdsaTask(overrides: Partial<ChainTaskSubmission> = {}) {
-  return signEcdsaTask({ ...(await taskFor(ECDSA_AVS)), ...overrides }, AGGREGATOR_KEY);
+  return signEcdsaTask({ ...(await taskFor(world, ECDSA_AVS)), ...overrides }, AGGREGATOR_KEY);
 }
 
 async function bn254Task() {
-  return signBn254Task(await taskFor(BN254_AVS), AGGREGATOR_BLS_KEY);
+  return signBn254Task(await taskFor(world, BN254_AVS), AGGREGATOR_BLS_KEY);
 }
 
 function resultOf(task: ChainTaskSubmission, output: Buffer, signatures: ResultSignatures) {

@@ -9,21 +9,20 @@ import { status } from "@grpc/grpc-js";
 import pino from "pino";
 import { type ChainBacking, startChainBacking } from "../../src/executor/chain/chain-backing.ts";
 import { chainResultSigner } from "../../src/executor/chain/chain-result-signer.ts";
-import { signBn254Task, signEcdsaTask, unsignedTask } from "../support/aggregator-tasks.ts";
+import { signBn254Task, signEcdsaTask } from "../support/aggregator-tasks.ts";
 import { bn254KeystoreJson } from "../support/bls-keystore.ts";
 import {
-  AGGREGATOR_ADDRESS,
   AGGREGATOR_BLS_KEY,
   AGGREGATOR_KEY,
   BN254_AVS,
   CHAIN_ID,
   type ChainWorld,
   ECDSA_AVS,
-  EXECUTOR_SET,
   installChainWorld,
   OPERATOR_ADDRESS,
   OPERATOR_BLS_KEY,
   OPERATOR_KEY,
+  taskFor,
 } from "../support/chain-world.ts";
 import { type LocalEvm, startLocalEvm } from "../support/local-evm.ts";
 
@@ -55,24 +54,14 @@ function backing(): Promise<ChainBacking> {
   );
 }
 
-async function task(avs: string) {
-  return unsignedTask({
-    avs,
-    aggregator: AGGREGATOR_ADDRESS,
-    executor: OPERATOR_ADDRESS,
-    operatorSetId: EXECUTOR_SET,
-    blockNumber: await world.blockNumber(),
-  });
-}
-
 describe("chain backing", () => {
   it("signs ECDSA and BN254 tasks, and after a restart on the same storage refuses the ids it answered", async () => {
     const first = await backing();
     assert.equal(first.readiness().ready, true);
     assert.equal(first.digests.local, true, first.digests.selfTestResult);
     const signer = chainResultSigner(first.authority);
-    const ecdsa = signEcdsaTask(await task(ECDSA_AVS), AGGREGATOR_KEY);
-    const bn254 = signBn254Task(await task(BN254_AVS), AGGREGATOR_BLS_KEY);
+    const ecdsa = signEcdsaTask(await taskFor(world, ECDSA_AVS), AGGREGATOR_KEY);
+    const bn254 = signBn254Task(await taskFor(world, BN254_AVS), AGGREGATOR_BLS_KEY);
     for (const t of [ecdsa, bn254]) {
       await signer.admit(t);
       const signed = await signer.signResult(t, Buffer.from("out"));

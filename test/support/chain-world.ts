@@ -6,6 +6,7 @@ import { createTestClient, createWalletClient, type Hex, http, publicActions } f
 import { privateKeyToAccount } from "viem/accounts";
 import { bn254PublicKeys, g2ToSolidity } from "../../src/executor/chain/bn254.ts";
 import { CORE_CONTRACTS } from "../../src/executor/chain/contract-addresses.ts";
+import { unsignedTask } from "./aggregator-tasks.ts";
 import { type CompiledContracts, compileStandIns } from "./solidity.ts";
 
 export const CHAIN_ID = 31337;
@@ -105,3 +106,14 @@ export async function installChainWorld(rpcUrl: string) {
   return world;
 }
 export type ChainWorld = Awaited<ReturnType<typeof installChainWorld>>;
+
+/** A task of `avs` for this executor's operator in the executor set, at the chain's current block, unsigned. */
+export async function taskFor(world: ChainWorld, avs: string) {
+  return unsignedTask({
+    avs,
+    aggregator: AGGREGATOR_ADDRESS,
+    executor: OPERATOR_ADDRESS,
+    operatorSetId: EXECUTOR_SET,
+    blockNumber: await world.blockNumber(),
+  });
+}
