@@ -12,7 +12,7 @@ KUBECTL ?= kubectl
 CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/controlplane/versions.env)
 
 .PHONY: help install check lint typecheck format test test-unit test-integration test-e2e manifests \
-	controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale \
+	controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
 	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples
 
 help: ## list the targets
@@ -54,6 +54,9 @@ dev-up: install controlplane ## the same, detached
 	$(NODE) scripts/dev.ts --detach
 dev-down: install ## stop what dev-up started
 	$(NODE) scripts/dev.ts --down
+
+soak: install controlplane ## the fault suite (bounded, ~8 min): kills, restarts, renewals, hostile load; prints a table
+	$(NODE) test/soak/run.ts
 
 bench: install controlplane ## benchmarks; results in bench/results/
 	$(NODE) bench/run.ts

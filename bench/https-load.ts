@@ -14,6 +14,8 @@ const { values } = parseArgs({
     concurrency: { type: "string" },
     "warmup-ms": { type: "string", default: "1000" },
     "duration-ms": { type: "string", default: "5000" },
+    // A handshake per request, as while certificates rotate: each sees the server's certificate of the moment.
+    "new-connections": { type: "boolean", default: false },
   },
 });
 if (!values.url || !values.body || !values.ca || !values.concurrency) {
@@ -22,7 +24,11 @@ if (!values.url || !values.body || !values.ca || !values.concurrency) {
 const url = new URL(values.url);
 const body = readFileSync(values.body);
 const concurrency = Number(values.concurrency);
-const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: readFileSync(values.ca) });
+const agent = new Agent({
+  keepAlive: !values["new-connections"],
+  maxSockets: concurrency,
+  ca: readFileSync(values.ca),
+});
 
 function post(): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -28,6 +28,7 @@ import type { WebhookMetrics } from "./webhook-metrics.ts";
  * 3 MiB request limit) with room for the review around them; controller-runtime allows the same.
  */
 export const MAX_REVIEW_BYTES = 7 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface Webhook {
   /** Its URL path, also its `webhook` label in metrics and logs. */
@@ -52,13 +53,17 @@ export function admissionApp(options: AdmissionAppOptions): FastifyInstance {
     // Each decision is logged once, below; fastify's per-request lines would double them.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_REVIEW_BYTES,
+    // The apiserver gives a webhook at most 30 s (timeoutSeconds); a client still sending after that is not the
+    // apiserver, and must not hold a connection and a partial body for as long as it likes.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
 
-  // Bodies are taken as bytes whatever their content type, so that decodeAdmissionReview, not fastify's 415
-  // or JSON errors, decides how bad input is answered.
+  // Bodies are taken as text whatever their content type, so that decodeAdmissionReview, not fastify's 415
+  // or JSON errors, decides how bad input is answered. Text, not a Buffer: a Buffer of megabytes is malloc'd
+  // outside V8's heap, and under load glibc keeps such memory long after it is freed, where V8 returns its own.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
 
   for (const webhook of options.webhooks) {
     app.post(webhook.path, async (request, reply) => {
@@ -104,7 +109,7 @@ interface Answer {
 }
 
 async function answerReview(webhook: Webhook, http: FastifyRequest): Promise<Answer> {
-  const body = Buffer.isBuffer(http.body) ? http.body : Buffer.alloc(0);
+  const body = typeof http.body === "string" ? http.body : "";
   const decoded = decodeAdmissionReview(http.headers["content-type"], body);
   if ("failure" in decoded) {
     return { failure: decoded.failure, response: failureResponse(decoded.uid, decoded.failure) };

@@ -89,7 +89,7 @@ export type DecodedReview = { request: AdmissionRequest } | { failure: Admission
  * The AdmissionRequest in an HTTP body, or why there is none. `uid` is whatever could be salvaged for the
  * answer (empty when the body is not JSON), since the apiserver matches answers to calls by it.
  */
-export function decodeAdmissionReview(contentType: string | undefined, body: Buffer): DecodedReview {
+export function decodeAdmissionReview(contentType: string | undefined, body: string): DecodedReview {
   const mediaType = contentType?.split(";")[0]?.trim().toLowerCase();
   if (mediaType !== "application/json") {
     return failed(
@@ -107,11 +107,12 @@ export function decodeAdmissionReview(contentType: string | undefined, body: Buf
     return failed(
       ADMISSION_FAILURES.tooDeep,
       `the body nests objects or lists deeper than ${MAX_REVIEW_DEPTH} levels; no Kubernetes object needs that`,
+      leadingUid(body),
     );
   }
   let review: unknown;
   try {
-    review = parseExactJson(body.toString("utf8"));
+    review = parseExactJson(body);
   } catch (e) {
     return failed(ADMISSION_FAILURES.malformedJson, `the body is not valid JSON: ${(e as Error).message}`);
   }
@@ -125,6 +126,15 @@ export function decodeAdmissionReview(contentType: string | undefined, body: Buf
     );
   }
   return { request: (review as Static<typeof AdmissionReviewRequestSchema>).request };
+}
+
+/**
+ * The uid of a review that is not parsed: the apiserver writes `request` with `uid` as its first field, so it is
+ * found near the start, and the apiserver can match the denial to its call instead of failing on a uid mismatch.
+ */
+function leadingUid(body: string): string {
+  const head = body.slice(0, 1024);
+  return /"request"\s*:\s*\{\s*"uid"\s*:\s*"([A-Za-z0-9-]{1,128})"/.exec(head)?.[1] ?? "";
 }
 
 function failed(kind: AdmissionFailure["kind"], message: string, uid = ""): DecodedReview {

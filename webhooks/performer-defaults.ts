@@ -61,7 +61,15 @@ export function performerWithDefaults(performer: JsonObject, defaults: Performer
   if (!isObject(spec)) {
     return performer;
   }
-  const result = structuredClone(performer) as JsonObject & { spec: JsonObject };
+  // Only what defaulting changes is copied, the spec and the labels: the rest (annotations, managedFields, of any
+  // size) is shared with the input, so that a review of megabytes is not held twice.
+  const metadata = isObject(performer.metadata) ? performer.metadata : undefined;
+  const labels = metadata && isObject(metadata.labels) ? metadata.labels : undefined;
+  const result = {
+    ...performer,
+    ...(metadata ? { metadata: { ...metadata, ...(labels ? { labels: { ...labels } } : {}) } } : {}),
+    spec: structuredClone(spec),
+  } as JsonObject & { spec: JsonObject };
   defaultLabels(result);
   const resources = objectAt(result.spec, "resources");
   if (resources) {

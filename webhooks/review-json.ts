@@ -15,20 +15,20 @@ const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** Whether JSON text nests objects and arrays deeper than `max`: one pass over the bytes, brackets in strings aside. */
-export function nestsDeeperThan(body: Uint8Array, max: number): boolean {
+/** Whether JSON text nests objects and arrays deeper than `max`: one pass, brackets in strings aside. */
+export function nestsDeeperThan(text: string, max: number): boolean {
   let depth = 0;
   let inString = false;
-  for (let i = 0; i < body.length; i++) {
-    const byte = body[i];
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
     if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) {
+      if (code === BACKSLASH) i++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) {
       inString = true;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (++depth > max) return true;
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
       depth--;
     }
   }

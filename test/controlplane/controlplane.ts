@@ -26,6 +26,8 @@ interface State {
   pids: Record<string, number>;
   /** Kept so that restartApiserver can start it again exactly as before. */
   apiserverArgs: string[];
+  /** Likewise for restartEtcd. */
+  etcdArgs?: string[];
 }
 
 const READY_TIMEOUT_MS = 120_000;
@@ -173,7 +175,7 @@ async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPla
   ]);
   const etcdUrl = `http://127.0.0.1:${etcdClient}`;
   const peerUrl = `http://127.0.0.1:${etcdPeer}`;
-  const etcd = startProcess(dir, "etcd", bins.etcd, [
+  const etcdArgs = [
     `--data-dir=${join(dir, "etcd")}`,
     `--listen-client-urls=${etcdUrl}`,
     `--advertise-client-urls=${etcdUrl}`,
@@ -182,7 +184,8 @@ async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPla
     `--initial-cluster=default=${peerUrl}`,
     "--unsafe-no-fsync=true",
     "--log-level=warn",
-  ]);
+  ];
+  const etcd = startProcess(dir, "etcd", bins.etcd, etcdArgs);
 
   const server = `https://127.0.0.1:${apiserverPort}`;
   const apiserverArgs = [
@@ -206,14 +209,17 @@ async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPla
   ];
   await writeFile(
     join(dir, "state.json"),
-    JSON.stringify({ server, pids: { etcd: etcd.pid! }, apiserverArgs } satisfies State),
+    JSON.stringify({ server, pids: { etcd: etcd.pid! }, apiserverArgs, etcdArgs } satisfies State),
   );
   const apiserver = startProcess(dir, "kube-apiserver", bins.kubeApiserver, apiserverArgs);
 
   const kubeconfigPath = join(dir, "kubeconfig");
   await writeFile(kubeconfigPath, kubeconfig(server, pki), { mode: 0o600 });
   const pids = { etcd: etcd.pid!, "kube-apiserver": apiserver.pid! };
-  await writeFile(join(dir, "state.json"), JSON.stringify({ server, pids, apiserverArgs } satisfies State));
+  await writeFile(
+    join(dir, "state.json"),
+    JSON.stringify({ server, pids, apiserverArgs, etcdArgs } satisfies State),
+  );
 
   await waitFor(
     "kube-apiserver",
@@ -236,7 +242,7 @@ async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPla
   const allPids = { ...pids, "kube-controller-manager": kcm.pid! };
   await writeFile(
     join(dir, "state.json"),
-    JSON.stringify({ server, pids: allPids, apiserverArgs } satisfies State),
+    JSON.stringify({ server, pids: allPids, apiserverArgs, etcdArgs } satisfies State),
   );
 
   await waitFor(
@@ -255,21 +261,33 @@ async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPla
  * looks the same to clients, a minute later: a terminating apiserver holds its watches open for up to 60 s.)
  */
 export async function restartApiserver(dir: string): Promise<void> {
+  await restart(dir, "kube-apiserver");
+}
+
+/**
+ * Kills etcd and starts it again on the same data and ports, as a crash would: the apiserver's requests fail
+ * until it is back. Resolves once the apiserver is ready again.
+ */
+export async function restartEtcd(dir: string): Promise<void> {
+  await restart(dir, "etcd");
+}
+
+async function restart(dir: string, name: "kube-apiserver" | "etcd"): Promise<void> {
   const state = readState(dir);
   if (!state) throw new Error(`no control plane runs in ${dir}`);
-  const pid = state.pids["kube-apiserver"]!;
+  const args = name === "etcd" ? state.etcdArgs : state.apiserverArgs;
+  if (!args) throw new Error(`the control plane in ${dir} was started without recording ${name}'s flags`);
+  const pid = state.pids[name]!;
   process.kill(pid, "SIGKILL");
   while (alive(pid)) await sleep(100);
-  const restarted = startProcess(dir, "kube-apiserver", binaries().kubeApiserver, state.apiserverArgs);
-  const pids = { ...state.pids, "kube-apiserver": restarted.pid! };
+  const bins = binaries();
+  const restarted = startProcess(dir, name, name === "etcd" ? bins.etcd : bins.kubeApiserver, args);
+  const pids = { ...state.pids, [name]: restarted.pid! };
   await writeFile(join(dir, "state.json"), JSON.stringify({ ...state, pids } satisfies State));
   const pki = pkiPaths(join(dir, "pki"));
-  await waitFor(
-    "kube-apiserver",
-    async () => (await get(`${state.server}/readyz`, pki)).status === 200,
-    dir,
-    [restarted.pid!],
-  );
+  await waitFor(name, async () => (await get(`${state.server}/readyz`, pki)).status === 200, dir, [
+    restarted.pid!,
+  ]);
 }
 
 /** Stops what `startControlPlane(dir)` started: SIGTERM, then SIGKILL after 10 s. Leaves data and certificates. */

@@ -3,7 +3,7 @@
 // swapped the way the kubelet swaps a mounted Secret.
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import { decision } from "../../webhooks/admission-decision.ts";
 import { createWebhookMetrics } from "../../webhooks/webhook-metrics.ts";
 import { type RunningWebhookServer, startWebhookServer } from "../../webhooks/webhook-server.ts";
 import { ensurePki, type Pki } from "../controlplane/pki.ts";
+import { mountedSecretDir, swapMountedSecret } from "../support/mounted-secret.ts";
 
 const allowAll: Webhook = {
   path: "/validate-anything",
@@ -81,28 +82,6 @@ async function postReview(port: number, uid: string): Promise<Served> {
 
 async function fingerprintOf(certFile: string): Promise<string> {
   return new X509Certificate(await readFile(certFile)).fingerprint256;
-}
-
-/** A directory laid out as the kubelet mounts a Secret: tls.crt -> ..data/tls.crt, ..data -> a timestamped dir. */
-async function mountedSecretDir(dir: string, from: Pki): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeVersion(dir, "..v1", from);
-  await symlink("..v1", join(dir, "..data"));
-  await symlink(join("..data", "tls.crt"), join(dir, "tls.crt"));
-  await symlink(join("..data", "tls.key"), join(dir, "tls.key"));
-}
-
-async function writeVersion(dir: string, version: string, from: Pki): Promise<void> {
-  await mkdir(join(dir, version));
-  await writeFile(join(dir, version, "tls.crt"), await readFile(join(from.webhookCertDir, "tls.crt")));
-  await writeFile(join(dir, version, "tls.key"), await readFile(join(from.webhookCertDir, "tls.key")));
-}
-
-/** The kubelet's atomic update: the new version is written aside, then `..data` is renamed over in one step. */
-async function swapMountedSecret(dir: string, to: Pki): Promise<void> {
-  await writeVersion(dir, "..v2", to);
-  await symlink("..v2", join(dir, "..data_tmp"));
-  await rename(join(dir, "..data_tmp"), join(dir, "..data"));
 }
 
 async function startServer(

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import fc from "fast-check";
 import jsonPatch, { type Operation } from "fast-json-patch";
 import type { AdmissionRequest } from "../../webhooks/admission-review.ts";
-import { mutatePerformer } from "../../webhooks/mutate-performer.ts";
+import { mutatePerformer, performerDefaults } from "../../webhooks/mutate-performer.ts";
+import { performerWithDefaults } from "../../webhooks/performer-defaults.ts";
 import { requestOf } from "../fixtures/admission/reviews.ts";
 import { executorConfigYaml, namespaceExecutorConfig } from "../support/executor-configs.ts";
 
@@ -242,5 +243,23 @@ test("mutating the mutated object changes nothing, whatever the author left out"
       const once = applied(withObject(base, object), first.patch);
       assert.deepEqual(mutatePerformer(withObject(base, once), {}).patch, []);
     }),
+  );
+});
+
+test("defaulting copies what it changes and leaves the object received as it was", () => {
+  const request = requestOf("performer-minimal-create");
+  const object = request.object as { metadata: Record<string, unknown> };
+  object.metadata.annotations = { big: "x".repeat(1 << 20) };
+  object.metadata.labels = { team: "a" };
+  const before = structuredClone(object);
+  const defaulted = performerWithDefaults(
+    object as Record<string, unknown>,
+    performerDefaults(undefined, undefined),
+  );
+  assert.deepEqual(object, before, "the input is not changed");
+  assert.equal(
+    (defaulted.metadata as { annotations: unknown }).annotations,
+    object.metadata.annotations,
+    "what defaulting does not touch is shared, not copied",
   );
 });
