@@ -22,6 +22,13 @@ import { apiLeaseClient, LeaderElector } from "../src/kube/leader-election.ts";
 import { apiListWatch } from "../src/kube/list-watch.ts";
 import { WorkQueue } from "../src/kube/workqueue.ts";
 import { type ReconcileOutcome, reconcileMetrics } from "./controller-metrics.ts";
+import {
+  type AccessReview,
+  checkPermissions,
+  MissingPermissions,
+  operatorRules,
+  selfAccessReview,
+} from "./operator-permissions.ts";
 import { performerReconciler, type Reconcile, RequeueError } from "./performer.ts";
 import { cachedPerformer, cachedPod, cachedService } from "./performer-child-cache.ts";
 import { apiPerformerCluster, type PerformerCluster } from "./performer-cluster.ts";
@@ -50,6 +57,10 @@ export interface PerformerControllerOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  /** How the operator's own permissions are checked (a SelfSubjectAccessReview each by default). */
+  accessReview?: AccessReview;
+  /** How often missing permissions are checked again, while some are missing (default 60 s). */
+  permissionRecheckMs?: number;
 }
 
 export interface PerformerController {
@@ -100,8 +111,24 @@ export function startPerformerController(options: PerformerControllerOptions): P
   });
   const informers = [performers, pods, services];
 
+  const leaseNamespace = options.leaseNamespace ?? process.env.POD_NAMESPACE ?? "hourglass-system";
+  const missingPermissions = new MissingPermissions(logger);
+  // Every Performer's OperatorPermissions condition follows the set.
+  missingPermissions.onChange = () => {
+    for (const performer of performers.list()) enqueue(objectKey(performer));
+  };
+  const review = options.accessReview ?? selfAccessReview(kubeConfig);
+  const rules = operatorRules(leaseNamespace);
+  const checking = checkPermissions(review, rules, missingPermissions, logger);
+  // While something is missing, look again: a fixed ClusterRole clears the condition without a restart.
+  const recheck = setInterval(() => {
+    if (missingPermissions.list().length) checkPermissions(review, rules, missingPermissions, logger);
+  }, options.permissionRecheckMs ?? 60_000);
+  recheck.unref();
+
   const reconcile = performerReconciler({
     logger,
+    missingPermissions,
     cluster: keepingWhatTheCacheKeeps(apiPerformerCluster(kubeConfig, options.identity)),
     caches: {
       performer: (namespace, name) => performers.get(namespace, name),
@@ -137,11 +164,7 @@ export function startPerformerController(options: PerformerControllerOptions): P
   for (const informer of informers) informer.start();
   const elector = options.leaderElect
     ? new LeaderElector({
-        client: apiLeaseClient(
-          kubeConfig,
-          options.leaseNamespace ?? process.env.POD_NAMESPACE ?? "hourglass-system",
-          LEASE_NAME,
-        ),
+        client: apiLeaseClient(kubeConfig, leaseNamespace, LEASE_NAME),
         identity: options.identity ?? `${hostname()}_${randomUUID()}`,
         name: LEASE_NAME,
         registry,
@@ -162,6 +185,8 @@ export function startPerformerController(options: PerformerControllerOptions): P
       for (const performer of performers.list()) enqueue(objectKey(performer));
     },
     async stop() {
+      clearInterval(recheck);
+      await checking;
       if (elector) await elector.stop();
       else await endTerm();
       await Promise.all(informers.map((i) => i.stop()));

@@ -25,12 +25,16 @@ export interface ObservedChildren {
   service?: V1Service;
   podProblem?: ChildProblem;
   serviceProblem?: ChildProblem;
+  /** RBAC rules the operator lacks (ruleName), which its ClusterRole must grant. */
+  missingPermissions?: string[];
 }
 
 export const CONDITION_READY = "Ready";
 export const CONDITION_SCHEDULED = "Scheduled";
 export const CONDITION_IMAGE_AVAILABLE = "ImageAvailable";
 export const CONDITION_CONTAINER_RUNNING = "ContainerRunning";
+/** Present, False, only while the operator lacks a permission it needs (reason MissingPermission). */
+export const CONDITION_OPERATOR_PERMISSIONS = "OperatorPermissions";
 
 /** Reasons that mean "not there yet" rather than "something is wrong": no Warning Event, phase Pending. */
 export const PROGRESS_REASONS: ReadonlySet<string> = new Set([
@@ -96,6 +100,9 @@ export function performerStatus(
     [CONDITION_IMAGE_AVAILABLE, image],
     [CONDITION_CONTAINER_RUNNING, container],
   ];
+  if (observed.missingPermissions?.length) {
+    verdicts.push([CONDITION_OPERATOR_PERMISSIONS, permissionsVerdict(observed.missingPermissions)]);
+  }
   const generation = performer.metadata.generation;
   const previous = performer.status?.conditions ?? [];
   const conditions = verdicts.map(([type, verdict]) => {
@@ -124,6 +131,14 @@ export function performerStatus(
       : {}),
     readyReplicas: ready.status === "True" ? 1 : 0,
     ...(lastHealthCheck ? { lastHealthCheck: rfc3339(new Date(lastHealthCheck)) } : {}),
+  };
+}
+
+function permissionsVerdict(missing: string[]): Verdict {
+  return {
+    status: "False",
+    reason: "MissingPermission",
+    message: `the operator may not ${missing.join(", ")}; add these rules to ClusterRole hourglass-operator (the operator's log has each rule to paste), then nothing needs restarting`,
   };
 }
 

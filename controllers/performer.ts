@@ -23,6 +23,7 @@ import {
 } from "../src/kube/api-errors.ts";
 import { jsonEqual } from "../src/kube/canonical-json.ts";
 import { Expectations } from "./expectations.ts";
+import type { MissingPermissions } from "./operator-permissions.ts";
 import { isControlledBy } from "./owner.ts";
 import type { PerformerCluster } from "./performer-cluster.ts";
 import { type PerformerEvent, statusTransitionEvents } from "./performer-events.ts";
@@ -52,6 +53,8 @@ export interface PerformerReconcilerOptions {
   cluster: PerformerCluster;
   logger: Logger;
   now?: () => Date;
+  /** Rules the operator lacks: a condition on every Performer, and where each Forbidden is reported. */
+  missingPermissions?: MissingPermissions;
 }
 
 /** Thrown when the cluster is ahead of the cache (a 409): not a failure, just a reason to look again soon. */
@@ -74,7 +77,9 @@ function endedTooSoonMs(pod: V1Pod, now: Date): number | undefined {
 export type Reconcile = (key: string) => Promise<ReconcileResult>;
 
 export function performerReconciler(options: PerformerReconcilerOptions): Reconcile {
-  const { caches, cluster, logger } = options;
+  const { caches, cluster, logger, missingPermissions } = options;
+  const forbidden = (error: unknown, seenIn: string) =>
+    missingPermissions?.reportForbidden(error, seenIn) ?? false;
   const now = options.now ?? (() => new Date());
   const pods = new Expectations<V1Pod>();
   const services = new Expectations<V1Service>();
@@ -123,6 +128,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
         services.created(key, observed.service, now().getTime());
       }
     } catch (error) {
+      forbidden(error, `Service ${namespace}/${name}`);
       const refused = rejection("Service", name, error);
       observed.serviceProblem = refused.problem;
       return refused.retryAfterMs;
@@ -168,6 +174,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       pods.created(key, observed.pod, now().getTime());
       events.push({ type: "Normal", reason: "CreatedPod", message: `Created Pod ${name}` });
     } catch (error) {
+      forbidden(error, `Pod ${namespace}/${name}`);
       const refused = rejection("Pod", name, error);
       observed.podProblem = refused.problem;
       return refused.retryAfterMs;
@@ -203,21 +210,32 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       }
     }
     const at = now();
+    const missing = missingPermissions?.list() ?? [];
+    if (missing.length) observed.missingPermissions = missing;
     const status = performerStatus(performer, observed, at);
     events.push(...statusTransitionEvents(previous, status));
+    let statusRefused: unknown;
     if (!jsonEqual(previous, status)) {
-      await cluster.writeStatus(cached, previous, status);
-      written.set(key, { over: cached.metadata.resourceVersion, status });
+      try {
+        await cluster.writeStatus(cached, previous, status);
+        written.set(key, { over: cached.metadata.resourceVersion, status });
+      } catch (error) {
+        // Without performers/status the Events still say what is wrong, where the operator may write them.
+        if (!forbidden(error, `Performer ${key} status`)) throw error;
+        statusRefused = error;
+      }
     }
     for (const event of events) {
       cluster.recordEvent(cached, event).catch((error: unknown) => {
         // An Event is a courtesy; losing one must not fail or repeat the reconcile.
+        if (forbidden(error, `Event ${event.reason} on Performer ${key}`)) return;
         logger.warn(
           { ...errorLogFields(error), performer: key, reason: event.reason },
           "could not record event",
         );
       });
     }
+    if (statusRefused) throw new RequeueError(`status not written: ${apiErrorMessage(statusRefused)}`);
     rechecks.push(startupGraceRemainingMs(performer, observed.pod, at));
     const due = rechecks.filter((ms) => ms !== undefined);
     return due.length ? { requeueAfterMs: Math.min(...due) } : {};

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ApiException, type V1Pod, type V1Service } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { MissingPermissions } from "../../controllers/operator-permissions.ts";
 import { performerReconciler, RequeueError } from "../../controllers/performer.ts";
 import type { PerformerCluster } from "../../controllers/performer-cluster.ts";
 import type { Performer, PerformerStatus } from "../../src/api/performer.ts";
@@ -27,7 +28,7 @@ function performer(): Performer {
  * The caches (what the informers show), the apiserver's state after the writes (`written`), and the log of
  * writes and Events. `catchUp()` delivers the watch events: the caches then show what was written.
  */
-function world(initial: Performer | undefined) {
+function world(initial: Performer | undefined, missingPermissions?: MissingPermissions) {
   const cache = {
     performer: initial,
     pod: undefined as V1Pod | undefined,
@@ -40,7 +41,7 @@ function world(initial: Performer | undefined) {
   };
   const writes: string[] = [];
   const events: string[] = [];
-  const failures: { createPod?: unknown } = {};
+  const failures: { createPod?: unknown; writeStatus?: unknown } = {};
   /** When set, createService answers only once this resolves. */
   const gates: { createService?: Promise<void> } = {};
   let uid = 0;
@@ -68,6 +69,7 @@ function world(initial: Performer | undefined) {
     },
     async writeStatus(p, _previous, status) {
       writes.push("writeStatus");
+      if (failures.writeStatus) throw failures.writeStatus;
       written.status = status;
       return { ...p, status };
     },
@@ -78,6 +80,7 @@ function world(initial: Performer | undefined) {
   const reconcile = performerReconciler({
     cluster,
     logger: pino({ level: "silent" }),
+    ...(missingPermissions ? { missingPermissions } : {}),
     caches: { performer: () => cache.performer, pod: () => cache.pod, service: () => cache.service },
   });
   const catchUp = () => {
@@ -377,4 +380,63 @@ test("a Performer that is gone needs nothing", async () => {
   const w = world(undefined);
   assert.deepEqual(await w.reconcile(KEY), {});
   assert.deepEqual(w.writes, []);
+});
+
+function rbacDenial(verb: string, resource: string, group: string): ApiException<string> {
+  const message = `${resource} is forbidden: User "system:serviceaccount:hourglass-system:hourglass-operator" cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "avs-ns"`;
+  return new ApiException(403, "Forbidden", JSON.stringify({ kind: "Status", code: 403, message }), {});
+}
+
+test("without performers/status the rule is reported, the Events still go out, and the key comes back", async () => {
+  const missing = new MissingPermissions(pino({ level: "silent" }));
+  const w = world(performer(), missing);
+  w.failures.writeStatus = rbacDenial("patch", "performers/status", "hourglass.eigenlayer.io");
+  await assert.rejects(w.reconcile(KEY), RequeueError);
+  await w.settle();
+  assert.deepEqual(missing.list(), ["patch performers/status (hourglass.eigenlayer.io)"]);
+  assert.deepEqual(w.events, ["CreatedPod"]);
+});
+
+test("a missing permission is the condition OperatorPermissions=False MissingPermission and a Warning Event", async () => {
+  const missing = new MissingPermissions(pino({ level: "silent" }));
+  missing.report({ verb: "create", group: "", resource: "events" }, "test");
+  missing.report({ verb: "list", group: "", resource: "configmaps" }, "test");
+  const w = world(performer(), missing);
+  await w.reconcile(KEY);
+  await w.settle();
+  const condition = w.written.status?.conditions?.find((c) => c.type === "OperatorPermissions");
+  assert.equal(condition?.status, "False");
+  assert.equal(condition?.reason, "MissingPermission");
+  assert.match(
+    condition?.message ?? "",
+    /may not create events, list configmaps; add these rules to ClusterRole hourglass-operator/,
+  );
+  assert.ok(w.events.includes("MissingPermission"), w.events.join());
+  // Granted again: the condition goes at the next reconcile.
+  missing.granted({ verb: "create", group: "", resource: "events" });
+  missing.granted({ verb: "list", group: "", resource: "configmaps" });
+  w.catchUp();
+  await w.reconcile(KEY);
+  assert.equal(
+    w.written.status?.conditions?.find((c) => c.type === "OperatorPermissions"),
+    undefined,
+  );
+});
+
+test("a Pod create refused by RBAC names the rule; one refused by a quota does not", async () => {
+  const missing = new MissingPermissions(pino({ level: "silent" }));
+  const w = world(performer(), missing);
+  w.failures.createPod = rbacDenial("create", "pods", "");
+  await w.reconcile(KEY);
+  assert.deepEqual(missing.list(), ["create pods"]);
+  const quota = new MissingPermissions(pino({ level: "silent" }));
+  const q = world(performer(), quota);
+  q.failures.createPod = new ApiException(
+    403,
+    "Forbidden",
+    JSON.stringify({ message: 'pods "performer-my-avs" is forbidden: exceeded quota: q, requested: pods=1' }),
+    {},
+  );
+  await q.reconcile(KEY);
+  assert.deepEqual(quota.list(), []);
 });
