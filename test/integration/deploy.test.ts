@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseAllDocuments } from "yaml";
 import { certManagerCrdDir } from "../controlplane/binaries.ts";
 import { startOperator } from "../controlplane/operator-process.ts";
-import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
+import { kubectl, serviceAccountKubeconfig, testCluster, useNamespace } from "../support/cluster.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const OPERATOR = "system:serviceaccount:hourglass-system:hourglass-operator";
@@ -138,31 +138,11 @@ describe("RBAC", () => {
   });
 });
 
-/** A kubeconfig that authenticates as the operator's ServiceAccount, as its Pod would. */
-async function serviceAccountKubeconfig(): Promise<string> {
-  const token = (
-    await ok(["create", "token", "hourglass-operator", "-n", "hourglass-system", "--duration=1h"])
-  ).trim();
-  const admin = await ok(["config", "view", "--raw", "--minify", "-o", "json"]);
-  const { clusters } = JSON.parse(admin) as { clusters: { cluster: Record<string, string> }[] };
-  const path = join(testCluster().stateDir, "operator-sa.kubeconfig");
-  const config = {
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "local", cluster: clusters[0]!.cluster }],
-    users: [{ name: "hourglass-operator", user: { token } }],
-    contexts: [{ name: "local", context: { cluster: "local", user: "hourglass-operator" } }],
-    "current-context": "local",
-  };
-  writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
-  return path;
-}
-
 test("the operator reconciles with only the RBAC we ship: no Forbidden", async (t) => {
   await ok(["apply", "-k", join(root, "config", "rbac")]);
   const logFile = join(testCluster().stateDir, "logs", "operator-serviceaccount.log");
   const operator = await startOperator({
-    kubeconfigPath: await serviceAccountKubeconfig(),
+    kubeconfigPath: await serviceAccountKubeconfig("hourglass-system", "hourglass-operator"),
     webhookPort: 0,
     webhookCertDir: "",
     controller: true,

@@ -2,6 +2,7 @@
 // kubectl against it, and a namespace of their own per test.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -69,4 +70,27 @@ export async function useNamespace(t: TestContext, prefix = "t"): Promise<string
     await kubectl(["delete", "namespace", name, "--wait=false"]);
   });
   return name;
+}
+
+/** A kubeconfig file that authenticates as a ServiceAccount (a token for 1 h), as a process in its Pod would. */
+export async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
+  const run = async (args: string[]) => {
+    const result = await kubectl(args);
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
+    return result.stdout;
+  };
+  const token = (await run(["create", "token", name, "-n", namespace, "--duration=1h"])).trim();
+  const admin = await run(["config", "view", "--raw", "--minify", "-o", "json"]);
+  const { clusters } = JSON.parse(admin) as { clusters: { cluster: Record<string, string> }[] };
+  const path = join(testCluster().stateDir, `${namespace}-${name}.kubeconfig`);
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "local", cluster: clusters[0]!.cluster }],
+    users: [{ name, user: { token } }],
+    contexts: [{ name: "local", context: { cluster: "local", user: name } }],
+    "current-context": "local",
+  };
+  writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
+  return path;
 }
