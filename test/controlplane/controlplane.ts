@@ -1,5 +1,5 @@
 // Starts and stops a real control plane on loopback: etcd, kube-apiserver and kube-controller-manager, as envtest
-// runs them for Go operators, plus the garbage collector, namespace, endpointslice and service-account controllers
+// runs them for Go operators, plus the garbage collector, namespace, endpointslice, endpoints and service-account controllers
 // so that owner references, namespace deletion and Service endpoints behave as in a cluster. No kubelet and no
 // scheduler run: Pods stay Pending unless a test writes their status. Everything lives under one state directory:
 // data, certificates, logs, pid files and the kubeconfig, so `down` can find what `up` started.
@@ -237,7 +237,7 @@ async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPla
     `--service-account-private-key-file=${pki.serviceAccountKey}`,
     "--use-service-account-credentials=false",
     "--leader-elect=false",
-    "--controllers=garbage-collector-controller,namespace-controller,endpointslice-controller,serviceaccount-controller,serviceaccount-token-controller",
+    "--controllers=garbage-collector-controller,namespace-controller,endpointslice-controller,endpoints-controller,serviceaccount-controller,serviceaccount-token-controller",
   ]);
   const allPids = { ...pids, "kube-controller-manager": kcm.pid! };
   await writeFile(
