@@ -82,6 +82,6 @@ deploy: cert-manager-check ## install CRD, RBAC, webhooks, certificates and the 
 	$(KUBECTL) -n hourglass-system rollout status deployment/hourglass-operator --timeout=180s
 undeploy: ## remove what deploy installed (Performers go with their CRD)
 	$(KUBECTL) kustomize config/default | $(KUBECTL) delete --ignore-not-found -f -
-deploy-samples: ## the example AVS (executor sidecar + config) in my-avs-project, and a sample Performer
+deploy-samples: ## the example AVS (deployment/my-avs-executor + config) in my-avs-project, and a sample Performer
 	$(KUBECTL) apply -k config/executor
 	$(KUBECTL) apply -k config/samples
