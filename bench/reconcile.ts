@@ -43,7 +43,7 @@ const CLIENT_CONCURRENCY = 16;
 /** The periodic resync stays out of the measurement: the benchmark starts the one it measures itself. */
 const RESYNC_MS = 3_600_000;
 /** How long N Performers may take to converge: generous, so that a busy machine is measured rather than failed. */
-const completionTimeoutMs = (count: number) => Math.max(240_000, count * 100);
+const completionTimeoutMs = (count: number) => Math.max(240_000, count * 200);
 const NAMESPACE = "bench";
 
 function performer(namespace: string, i: number): Performer {
