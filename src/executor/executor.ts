@@ -52,6 +52,8 @@ export interface ExecutorParts {
   signer: OperatorSigner;
   /** How results are signed; by default outputSigner(signer). */
   resultSigner?: ResultSigner;
+  /** Another condition of /ready (the L1 chain answering), with what to show of it. */
+  readiness?: () => { ready: boolean } & Record<string, unknown>;
   log: Logger;
   /** Builds the mode's performer manager over the executor's registry. */
   performerManager(registry: PerformerRegistry): PerformerManager;
@@ -133,11 +135,17 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
       // Liveness: the process answers. It stays 200 while draining so that the kubelet does not kill a drain.
       "/health": async () => jsonReply(200, { status: "ok" }),
       "/ready": async () => {
-        const ready = !stopping && managerStarted && allAvsRouted();
+        const chain = parts.readiness?.();
+        const ready = !stopping && managerStarted && allAvsRouted() && (chain?.ready ?? true);
         const avs = Object.fromEntries(
           settings.avs.map((a) => [a.address, registry.routeFor(a.address)?.performerId ?? null]),
         );
-        return jsonReply(ready ? 200 : 503, { ready, stopping, performers: avs });
+        return jsonReply(ready ? 200 : 503, {
+          ready,
+          stopping,
+          performers: avs,
+          ...(chain ? { chain } : {}),
+        });
       },
     });
     metricsServer = await listen(settings.host, settings.ports.metrics, {

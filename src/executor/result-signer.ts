@@ -13,6 +13,8 @@ export interface ResultSigner {
   /** TaskResult.operator_address: the operator whose key signs. */
   address: string;
   signResult(submission: TaskSubmission, output: Buffer, signal: AbortSignal): Promise<ResultSignatures>;
+  /** Checks a task before its performer runs (Hourglass's validation); rejects with the status to answer. */
+  admit?(submission: TaskSubmission, signal: AbortSignal): Promise<void>;
 }
 
 /** The executor's signing so far: result_signature over keccak256(output) (see operator-signer.ts), no

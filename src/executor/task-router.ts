@@ -158,10 +158,13 @@ export class TaskRouter {
     call.signal?.addEventListener("abort", onCallerGone, { once: true });
     const timer = setTimeout(() => task.abort(DEADLINE_PASSED), Math.max(0, deadline.getTime() - Date.now()));
     try {
+      await this.#options.signer.admit?.(submission, task.signal);
       const response = await this.#execute(submission, idBytes, taskId, deadline, task.signal);
       const signatures = await this.#options.signer
         .signResult(submission, response.result, task.signal)
         .catch((error: unknown) => {
+          // A status the signer chose (the chain unreachable: UNAVAILABLE) is the answer as it is.
+          if (isServiceError(error)) throw error;
           throw executorError(
             EXECUTOR_ERRORS.signingFailed,
             `task ${taskId}: signing the result failed: ${(error as Error)?.message ?? error}`,

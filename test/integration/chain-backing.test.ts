@@ -30,6 +30,7 @@ let evm: LocalEvm;
 let world: ChainWorld;
 let dir: string;
 const log = pino({ level: "silent" });
+const signal = new AbortController().signal;
 
 before(async () => {
   evm = await startLocalEvm();
@@ -63,8 +64,8 @@ describe("chain backing", () => {
     const ecdsa = signEcdsaTask(await taskFor(world, ECDSA_AVS), AGGREGATOR_KEY);
     const bn254 = signBn254Task(await taskFor(world, BN254_AVS), AGGREGATOR_BLS_KEY);
     for (const t of [ecdsa, bn254]) {
-      await signer.admit(t);
-      const signed = await signer.signResult(t, Buffer.from("out"));
+      await signer.admit(t, signal);
+      const signed = await signer.signResult(t, Buffer.from("out"), signal);
       assert.equal(signed.result_signature.length, t === ecdsa ? 65 : 64);
       assert.ok(signed.auth_signature.length > 0);
     }
@@ -74,7 +75,7 @@ describe("chain backing", () => {
     try {
       for (const t of [ecdsa, bn254]) {
         const error = await chainResultSigner(second.authority)
-          .admit(t)
+          .admit(t, signal)
           .then(
             () => assert.fail("admitted again"),
             (e) => e,

@@ -13,7 +13,7 @@ export interface TaskSpec {
   operatorSetId: number;
   blockNumber: bigint;
   referenceTimestamp?: number;
-  payload?: Uint8Array;
+  payload?: Buffer;
   taskId?: string;
 }
 

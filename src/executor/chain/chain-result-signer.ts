@@ -1,21 +1,12 @@
 // The chain-backed authority behind SubmitTask's signing seam: `admit` runs Hourglass's checks before the
 // performer is called, `signResult` makes the two signatures of the admitted task and remembers its id.
+import type { TaskSubmission } from "../../grpc/messages.ts";
+import type { ResultSigner } from "../result-signer.ts";
 import type { Admission, ChainTaskAuthority } from "./task-authority.ts";
-import type { ChainTaskSubmission } from "./task-validation.ts";
 
-export interface ChainResultSigner {
-  address: string;
-  admit(submission: ChainTaskSubmission, signal?: AbortSignal): Promise<void>;
-  signResult(
-    submission: ChainTaskSubmission,
-    output: Buffer,
-    signal?: AbortSignal,
-  ): Promise<{ result_signature: Buffer; auth_signature: Buffer }>;
-}
-
-export function chainResultSigner(authority: ChainTaskAuthority): ChainResultSigner {
+export function chainResultSigner(authority: ChainTaskAuthority): Required<ResultSigner> {
   // Admissions by task object: the router hands signResult the submission it admitted.
-  const admitted = new WeakMap<ChainTaskSubmission, Admission>();
+  const admitted = new WeakMap<TaskSubmission, Admission>();
   return {
     address: authority.operatorAddress,
     async admit(submission, signal) {

@@ -2,6 +2,7 @@
 // check, validateTaskSignature in ponos/pkg/executor/handlers.go), as pure functions over the task and the
 // chain's facts. Each failure is a gRPC status naming the check and the values involved.
 import { type ServiceError, status } from "@grpc/grpc-js";
+import type { TaskSubmission } from "../../grpc/messages.ts";
 import { statusError } from "../../grpc/status.ts";
 import { keccak256 } from "../operator-signer.ts";
 import { bn254Verify, type G2Point, g1FromBytes, hashToG1 } from "./bn254.ts";
@@ -10,18 +11,7 @@ import { recoverAddress } from "./ecdsa.ts";
 import { taskSubmissionMessage } from "./task-message.ts";
 
 /** TaskSubmission's fields as the executor's gRPC server decodes them (uint64 as a decimal string). */
-export interface ChainTaskSubmission {
-  task_id: string;
-  aggregator_address: string;
-  avs_address: string;
-  payload: Uint8Array;
-  signature: Uint8Array;
-  operator_set_id: number;
-  reference_timestamp: number;
-  executor_address: string;
-  task_block_number: string | number | bigint;
-  version: number;
-}
+export type ChainTaskSubmission = Omit<TaskSubmission, "taskIdBytes">;
 
 const TASK_ID = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
