@@ -273,7 +273,7 @@ test("whoever may only write Performers cannot run one as another ServiceAccount
   const rbac = readFileSync(join(import.meta.dirname, "..", "..", "config", "executor", "rbac.yaml"), "utf8");
   const created = await kubectl(["apply", "-f", "-"], { input: rbac.replaceAll("my-avs-project", ns) });
   assert.equal(created.code, 0, created.stderr);
-  const asExecutor = `--kubeconfig=${await serviceAccountKubeconfig(t, ns, "my-avs-executor")}`;
+  const asExecutor = `--kubeconfig=${await serviceAccountKubeconfig(t, ns, "executor-service-account")}`;
   // create, not apply: the executor may create Performers but not get them, as apply would first.
   const createAsExecutor = (manifest: string) =>
     kubectl([asExecutor, "create", "-n", ns, "-f", "-"], { input: manifest });
@@ -291,7 +291,7 @@ test("whoever may only write Performers cannot run one as another ServiceAccount
     });
   const refused = await createAsExecutor(borrowing("borrowing"));
   assert.notEqual(refused.code, 0);
-  const user = `system:serviceaccount:${ns}:my-avs-executor`;
+  const user = `system:serviceaccount:${ns}:executor-service-account`;
   assert.match(
     refused.stderr,
     new RegExp(`spec\\.serviceAccountName: user "${user}" may not create pods in namespace ${ns}`),
@@ -327,7 +327,7 @@ test("whoever may only write Performers cannot run one as another ServiceAccount
       "-n",
       ns,
       `--role=${role}`,
-      `--serviceaccount=${ns}:my-avs-executor`,
+      `--serviceaccount=${ns}:executor-service-account`,
     ]);
     assert.equal(bound.code, 0, bound.stderr);
   }
