@@ -18,13 +18,12 @@ import { type RunningExecutor, startExecutor } from "../../src/executor/executor
 import { loadOperatorSigner } from "../../src/executor/operator-key.ts";
 import { chainAggregator } from "../support/aggregator-check.ts";
 import { signBn254Task, signEcdsaTask } from "../support/aggregator-tasks.ts";
-import { bn254KeystoreJson } from "../support/bls-keystore.ts";
 import {
   AGGREGATOR_BLS_KEY,
   AGGREGATOR_KEY,
   BN254_AVS,
-  CHAIN_ID,
   type ChainWorld,
+  chainBackingInput,
   ECDSA_AVS,
   installChainWorld,
   OPERATOR_ADDRESS,
@@ -67,16 +66,7 @@ before(async () => {
     ports: { ...settings.ports, grpc: 0, management: 0, health: 0, metrics: 0 },
   };
   const log = pino({ level: "silent" });
-  backing = await startChainBacking(
-    {
-      operatorAddress: OPERATOR_ADDRESS,
-      ecdsaPrivateKey: Buffer.from(OPERATOR_KEY.slice(2), "hex"),
-      bls: { keystore: bn254KeystoreJson(OPERATOR_BLS_KEY, "secret"), password: "secret" },
-      l1Chain: { rpcUrl: evm.rpcUrl, chainId: CHAIN_ID },
-      storage: { type: "badger", badger: { dir: join(dir, "store") } },
-    },
-    log,
-  );
+  backing = await startChainBacking(chainBackingInput(evm.rpcUrl, dir), log);
   executor = await startExecutor({
     settings: portless,
     signer: await loadOperatorSigner(settings.operator),

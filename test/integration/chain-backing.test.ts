@@ -10,18 +10,14 @@ import pino from "pino";
 import { type ChainBacking, startChainBacking } from "../../src/executor/chain/chain-backing.ts";
 import { chainResultSigner } from "../../src/executor/chain/chain-result-signer.ts";
 import { signBn254Task, signEcdsaTask } from "../support/aggregator-tasks.ts";
-import { bn254KeystoreJson } from "../support/bls-keystore.ts";
 import {
   AGGREGATOR_BLS_KEY,
   AGGREGATOR_KEY,
   BN254_AVS,
-  CHAIN_ID,
   type ChainWorld,
+  chainBackingInput,
   ECDSA_AVS,
   installChainWorld,
-  OPERATOR_ADDRESS,
-  OPERATOR_BLS_KEY,
-  OPERATOR_KEY,
   taskFor,
 } from "../support/chain-world.ts";
 import { type LocalEvm, startLocalEvm } from "../support/local-evm.ts";
@@ -43,16 +39,7 @@ after(async () => {
 });
 
 function backing(): Promise<ChainBacking> {
-  return startChainBacking(
-    {
-      operatorAddress: OPERATOR_ADDRESS,
-      ecdsaPrivateKey: Buffer.from(OPERATOR_KEY.slice(2), "hex"),
-      bls: { keystore: bn254KeystoreJson(OPERATOR_BLS_KEY, "pässword"), password: "pässword" },
-      l1Chain: { rpcUrl: evm.rpcUrl, chainId: CHAIN_ID },
-      storage: { type: "badger", badger: { dir: join(dir, "store") } },
-    },
-    log,
-  );
+  return startChainBacking(chainBackingInput(evm.rpcUrl, dir), log);
 }
 
 describe("chain backing", () => {

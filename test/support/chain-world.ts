@@ -1,12 +1,16 @@
 // The EigenLayer state an executor's tasks need, on a local EVM: the stand-in contracts at the addresses
 // Hourglass uses for chain 31337, and two AVSs whose aggregators sign with ECDSA and BN254. Each has operator
 // set 0 for its aggregator and set 1 for executors, with this executor's operator in set 1.
+
+import { join } from "node:path";
 import { bn254 } from "@noble/curves/bn254.js";
 import { createTestClient, createWalletClient, type Hex, http, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { bn254PublicKeys, g2ToSolidity } from "../../src/executor/chain/bn254.ts";
+import type { ChainBackingInput } from "../../src/executor/chain/chain-backing.ts";
 import { CORE_CONTRACTS } from "../../src/executor/chain/contract-addresses.ts";
 import { unsignedTask } from "./aggregator-tasks.ts";
+import { bn254KeystoreJson } from "./bls-keystore.ts";
 import { type CompiledContracts, compileStandIns } from "./solidity.ts";
 
 export const CHAIN_ID = 31337;
@@ -116,4 +120,16 @@ export async function taskFor(world: ChainWorld, avs: string) {
     operatorSetId: EXECUTOR_SET,
     blockNumber: await world.blockNumber(),
   });
+}
+
+/** What the executor's config gives the chain-backed signer: this world's operator, its keys (the BLS one in a
+ * keystore), the local chain, and a task store on disk in `dir`. */
+export function chainBackingInput(rpcUrl: string, dir: string): ChainBackingInput {
+  return {
+    operatorAddress: OPERATOR_ADDRESS,
+    ecdsaPrivateKey: Buffer.from(OPERATOR_KEY.slice(2), "hex"),
+    bls: { keystore: bn254KeystoreJson(OPERATOR_BLS_KEY, "pässword"), password: "pässword" },
+    l1Chain: { rpcUrl, chainId: CHAIN_ID },
+    storage: { type: "badger", badger: { dir: join(dir, "store") } },
+  };
 }
