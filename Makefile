@@ -18,8 +18,12 @@ CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/contro
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
+# npm run by the machine's older Node skips optional packages that need Node >= 22 (EDR's native binding, which the
+# tests' local EVM needs) and exits 0; a second pass with the pinned Node first on PATH brings them in.
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund --no-save
+	test -d node_modules/@nomicfoundation/edr-linux-x64-gnu
 install: node_modules/.package-lock.json ## install dependencies from the lockfile
 
 check: lint typecheck ## lint, format check and type check
