@@ -66,16 +66,6 @@ export function executorServiceImplementation(parts: { router: TaskRouter }): Un
   };
 }
 
-function requireDeployFields(request: DeployArtifactRequest): void {
-  const missing = (["avs_address", "registry_url", "digest"] as const).filter((field) => !request[field]);
-  if (missing.length > 0) {
-    throw executorError(
-      EXECUTOR_ERRORS.deployInvalid,
-      `${missing.join(", ")}: required; give the AVS and the image as registry_url (e.g. ghcr.io/org/performer) and digest (sha256:…)`,
-    );
-  }
-}
-
 export function managementServiceImplementation(parts: {
   registry: PerformerRegistry;
   manager: PerformerManager;
@@ -89,7 +79,6 @@ export function managementServiceImplementation(parts: {
     ) {
       answer(callback, "DeployArtifact", () => {
         verifyManagementAuth(auth, call.request.auth);
-        requireDeployFields(call.request);
         return manager.deployArtifact(call.request);
       });
     },

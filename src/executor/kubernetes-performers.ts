@@ -4,7 +4,6 @@
 // and deleted after. A restarted executor adopts the Performers it finds instead of creating new ones.
 // The cluster is reached only through a PerformerStore (kubernetes-performer-store.ts).
 import { setTimeout as sleep } from "node:timers/promises";
-import { status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { avsLabelValue, grpcPortOf, LABEL_AVS, type Performer } from "../api/performer.ts";
 import type {
@@ -13,14 +12,16 @@ import type {
   RemovePerformerRequest,
   RemovePerformerResponse,
 } from "../grpc/messages.ts";
-import { statusError } from "../grpc/status.ts";
 import { persistently, withTimeout } from "../kube/api-calls.ts";
 import { apiErrorMessage, isConflict, isNotFound } from "../kube/api-errors.ts";
 import type { InformerEvent } from "../kube/informer.ts";
+import { deploymentOptions } from "./deploy-request.ts";
+import { EXECUTOR_ERRORS, executorError } from "./executor-errors.ts";
 import type { PerformerManager } from "./executor-service.ts";
 import {
   type Artifact,
   artifactFields,
+  artifactOf,
   deployedArtifact,
   desiredPerformer,
   isPerformerReady,
@@ -72,10 +73,10 @@ export function deployRequestProblem(
   request: Pick<DeployArtifactRequest, "avs_address" | "registry_url" | "digest">,
 ): Error | undefined {
   if (!request.avs_address)
-    return statusError(status.INVALID_ARGUMENT, "avs_address: empty; name the AVS to deploy");
+    return executorError(EXECUTOR_ERRORS.deployInvalid, "avs_address: empty; name the AVS to deploy");
   if (!request.registry_url || !request.digest) {
-    return statusError(
-      status.INVALID_ARGUMENT,
+    return executorError(
+      EXECUTOR_ERRORS.deployInvalid,
       `${request.registry_url ? "digest" : "registry_url"}: empty; give the image as registry_url (e.g. ghcr.io/org/performer) and digest (sha256:…)`,
     );
   }
@@ -119,7 +120,7 @@ export function kubernetesPerformerManager(parts: {
     const managed = new Set([...store.cached().map((p) => p.metadata.name!), ...creates.keys()]);
     for (const name of deleting) managed.delete(name);
     const full = capacityProblem(managed.size, settings.performer.maxPerformers, blueGreen);
-    if (full) throw statusError(status.RESOURCE_EXHAUSTED, full);
+    if (full) throw executorError(EXECUTOR_ERRORS.performerLimit, full);
     const name = desired.metadata.name!;
     try {
       const creating = retrying(`creating Performer ${name}`, async () => {
@@ -223,8 +224,8 @@ export function kubernetesPerformerManager(parts: {
   async function exclusively<T>(avs: AvsSettings, work: () => Promise<T>): Promise<T> {
     const key = avsKey(avs.address);
     if (deploying.has(key)) {
-      throw statusError(
-        status.ABORTED,
+      throw executorError(
+        EXECUTOR_ERRORS.deployInProgress,
         `a deployment for AVS ${avs.address} is in progress; retry when it has finished`,
       );
     }
@@ -259,7 +260,7 @@ export function kubernetesPerformerManager(parts: {
       { performer: name, avs: avs.address },
       "Performer deleted from outside the executor; recreating it",
     );
-    recreate(avs, { image: performer.spec.image, version: performer.spec.version }).catch((error: Error) =>
+    recreate(avs, artifactOf(performer.spec)).catch((error: Error) =>
       log.error({ avs: avs.address, err: error.message }, "recreating the AVS's Performer failed"),
     );
   }
@@ -299,15 +300,15 @@ export function kubernetesPerformerManager(parts: {
       if (problem) throw problem;
       const avs = avsByKey.get(avsKey(request.avs_address));
       if (!avs) {
-        throw statusError(
-          status.NOT_FOUND,
-          `avs_address: this executor serves no AVS ${request.avs_address}; add it to avs_config.supported_avs`,
+        throw executorError(
+          EXECUTOR_ERRORS.unknownAvs,
+          `avs_address: this executor serves no AVS ${request.avs_address}; check the address, or add the AVS to the executor's config`,
         );
       }
       return exclusively(avs, async () => {
         const desired = desiredPerformer(
           avs,
-          deployedArtifact(request.registry_url, request.digest),
+          deployedArtifact(request.registry_url, request.digest, deploymentOptions(request)),
           settings,
         );
         const name = desired.metadata.name!;
@@ -356,8 +357,8 @@ export function kubernetesPerformerManager(parts: {
     ): Promise<RemovePerformerResponse> {
       const known = registry.get(request.performer_id);
       if (!known) {
-        throw statusError(
-          status.NOT_FOUND,
+        throw executorError(
+          EXECUTOR_ERRORS.performerNotFound,
           `performer_id: this executor manages no performer "${request.performer_id}"; ListPerformers shows the ids`,
         );
       }

@@ -2,21 +2,39 @@
 // function of the config and the artifact), whether a Performer is Ready, and where to reach it.
 import { createHash } from "node:crypto";
 import { avsLabelValue, LABEL_AVS, type Performer, type PerformerSpec } from "../api/performer.ts";
+import type { PerformerEnvVar } from "./deploy-request.ts";
 import type { AvsSettings, ExecutorSettings } from "./settings.ts";
 
 /** On every Performer the executor creates; with LABEL_AVS it selects the Performers an executor may adopt. */
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 export const MANAGED_BY_EXECUTOR = "hourglass-executor";
 
-/** The image a Performer runs: `image` with a tag in `version`, or `image@digest` as DeployArtifact sets it. */
+/** The image a Performer runs: `image` with a tag in `version`, or `image@digest` as DeployArtifact sets it; with
+ * the environment and service account a DeployArtifact gave (else the config's service account). */
 export interface Artifact {
   image: string;
   version?: string;
+  env?: PerformerEnvVar[];
+  serviceAccountName?: string;
 }
 
-/** DeployArtifact's registry_url + digest as an artifact. */
-export function deployedArtifact(registryUrl: string, digest: string): Artifact {
-  return { image: `${registryUrl}@${digest}` };
+/** DeployArtifact's registry_url + digest as an artifact, with what else it asked for. */
+export function deployedArtifact(
+  registryUrl: string,
+  digest: string,
+  options: Pick<Artifact, "env" | "serviceAccountName"> = {},
+): Artifact {
+  return { image: `${registryUrl}@${digest}`, ...options };
+}
+
+/** The artifact a Performer runs, read back from its spec (to create it again as it was). */
+export function artifactOf(spec: PerformerSpec): Artifact {
+  return {
+    image: spec.image,
+    ...(spec.version ? { version: spec.version } : {}),
+    ...(spec.config?.env?.length ? { env: spec.config.env } : {}),
+    ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+  };
 }
 
 /** ListPerformers' artifact_registry and artifact_digest (the tag, for a Performer deployed by tag). */
@@ -47,8 +65,13 @@ export function performerName(avs: Pick<AvsSettings, "address" | "name">, artifa
     .slice(0, MAX_BASE_LENGTH)
     .replace(/-+$/, "");
   const base = slug || `avs-${avs.address.slice(2, 10).toLowerCase()}`;
+  // Environment and service account count only when given, so that the names of config-made Performers stay.
+  const extra =
+    artifact.env || artifact.serviceAccountName
+      ? `:${JSON.stringify([artifact.env ?? [], artifact.serviceAccountName ?? ""])}`
+      : "";
   const hash = createHash("sha256")
-    .update(`${artifact.image}:${artifact.version ?? ""}`)
+    .update(`${artifact.image}:${artifact.version ?? ""}${extra}`)
     .digest("hex")
     .slice(0, 8);
   return `${base}-${hash}`;
@@ -64,9 +87,14 @@ export function desiredPerformer(
     avsAddress: avs.address,
     image: artifact.image,
     ...(artifact.version ? { version: artifact.version } : {}),
-    config: { grpcPort: settings.performer.defaultPort },
+    config: {
+      grpcPort: settings.performer.defaultPort,
+      ...(artifact.env?.length ? { env: artifact.env } : {}),
+    },
     ...(avs.resources ? { resources: avs.resources } : {}),
-    ...(k8s.serviceAccount ? { serviceAccountName: k8s.serviceAccount } : {}),
+    ...((artifact.serviceAccountName ?? k8s.serviceAccount)
+      ? { serviceAccountName: artifact.serviceAccountName ?? k8s.serviceAccount }
+      : {}),
   };
   return {
     apiVersion: `${k8s.crdGroup}/${k8s.crdVersion}`,

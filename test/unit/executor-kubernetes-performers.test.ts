@@ -345,7 +345,7 @@ describe("kubernetes-mode performers: DeployArtifact", () => {
     await assert.rejects(
       w.manager.deployArtifact({ ...deploy(DIGEST_A), avs_address: OTHER_AVS }),
       (e: { code: number; details: string }) =>
-        e.code === status.NOT_FOUND && /serves no AVS .*supported_avs/.test(e.details),
+        e.code === status.NOT_FOUND && /serves no AVS .*executor.s config/.test(e.details),
     );
     assert.deepEqual(w.calls, []);
   });
@@ -381,6 +381,44 @@ describe("kubernetes-mode performers: following the watch", () => {
     assert.equal(w.routed(), nameOf(DIGEST_A));
     assert.deepEqual(w.calls, [`create ${nameOf(DIGEST_A)}`]);
     assert.equal(w.cluster.get(nameOf(DIGEST_A))?.spec.image, `ghcr.io/x/perf@${DIGEST_A}`);
+  });
+
+  it("gives the Performer DeployArtifact's env and service account, and keeps them when recreating it", async (t) => {
+    const w = world();
+    t.after(() => w.manager.shutdown());
+    await w.manager.start();
+    const request: DeployArtifactRequest = {
+      ...deploy(DIGEST_A),
+      env: [
+        { name: "MODE", value: "fast", value_from_env: "", kubernetes_env: null },
+        {
+          name: "API_KEY",
+          value: "",
+          value_from_env: "",
+          kubernetes_env: {
+            value_from: { secret_key_ref: { name: "keys", key: "api" }, config_map_key_ref: null },
+          },
+        },
+      ],
+      kubernetes: { service_account_name: "avs-runner" },
+    };
+    const answer = await w.manager.deployArtifact(request);
+    assert.equal(answer.success, true);
+    const created = w.cluster.get(answer.deployment_id)!;
+    assert.deepEqual(created.spec.config?.env, [
+      { name: "MODE", value: "fast" },
+      { name: "API_KEY", valueFrom: { secretKeyRef: { name: "keys", key: "api" } } },
+    ]);
+    assert.equal(created.spec.serviceAccountName, "avs-runner");
+    assert.notEqual(
+      answer.deployment_id,
+      nameOf(DIGEST_A),
+      "another Performer than the same image without them",
+    );
+    w.cluster.delete(answer.deployment_id);
+    w.deliver(created, "delete");
+    await until("the AVS is routed again", () => w.routed() !== undefined);
+    assert.deepEqual(w.cluster.get(answer.deployment_id)?.spec, created.spec);
   });
 
   it("recreates after a deployment in progress that fails, instead of dropping the AVS", async (t) => {

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { ERROR_CODE_TRAILER } from "../../src/executor/executor-errors.ts";
 import {
   ChallengeTokens,
@@ -12,19 +10,11 @@ import {
 } from "../../src/executor/management-auth.ts";
 import { addressOfPrivateKey } from "../../src/executor/operator-signer.ts";
 import type { AuthSignature } from "../../src/grpc/messages.ts";
+import { challengeSignature } from "../support/challenge-signature.ts";
 
 const OPERATOR_KEY = Buffer.from("22".repeat(32), "hex");
 const OTHER_KEY = Buffer.from("33".repeat(32), "hex");
 const OPERATOR = addressOfPrivateKey(OPERATOR_KEY);
-
-/** What Hourglass's client signs, computed here with another library than the executor's: the ECDSA signer hashes
- * ConstructSignedMessage(token) = keccak256(token) once more, and encodes r || s || v with v = 27 or 28. */
-function upstreamSignature(token: string, key: Uint8Array): Buffer {
-  const digest = keccak_256(keccak_256(new TextEncoder().encode(token)));
-  const signature = secp256k1.sign(digest, key, { prehash: false, format: "recovered" });
-  // noble's "recovered" format is v || r || s with v = 0 or 1.
-  return Buffer.concat([signature.subarray(1), Buffer.from([signature[0]! + 27])]);
-}
 
 function authWith(enabled: boolean, now = () => 1_000_000): ManagementAuth {
   return { enabled, operatorAddress: OPERATOR, tokens: new ChallengeTokens({ now }) };
@@ -42,7 +32,7 @@ function refusal(work: () => void): { code: number; errorCode: unknown; details:
 
 function signed(auth: ManagementAuth, key = OPERATOR_KEY): AuthSignature {
   const { token } = issueChallengeToken(auth, OPERATOR);
-  return { challenge_token: token, signature: upstreamSignature(token, key) };
+  return { challenge_token: token, signature: challengeSignature(token, key) };
 }
 
 describe("management authentication", () => {

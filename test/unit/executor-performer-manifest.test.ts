@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import type { Performer } from "../../src/api/performer.ts";
 import {
   artifactFields,
+  artifactOf,
   deployedArtifact,
   desiredPerformer,
   isPerformerReady,
@@ -102,6 +103,22 @@ describe("performer manifest", () => {
       registry: "ghcr.io/org/perf",
       digest: "v1",
     });
+  });
+
+  it("gives a deployed artifact's env and service account to the Performer, read back by artifactOf", () => {
+    const env = [{ name: "MODE", value: "fast" }];
+    const artifact = deployedArtifact("ghcr.io/org/perf", "sha256:abc", {
+      env,
+      serviceAccountName: "runner",
+    });
+    const spec = desiredPerformer(AVS, artifact, settings).spec;
+    assert.deepEqual(spec.config, { grpcPort: 9091, env });
+    assert.equal(spec.serviceAccountName, "runner");
+    assert.deepEqual(artifactOf(spec), artifact);
+    assert.notEqual(
+      performerName(AVS, artifact),
+      performerName(AVS, deployedArtifact("ghcr.io/org/perf", "sha256:abc")),
+    );
   });
 
   it("is Ready only on a Ready=True condition that is not stale", () => {

@@ -38,6 +38,18 @@ const echoReversed: Behaviour = async (request) => ({
   result: Buffer.from(request.payload).reverse(),
 });
 
+/** A performer that answers each task only when the test says so: `pending[i]()` answers the i-th call waiting. */
+function heldPerformer() {
+  const pending: Array<() => void> = [];
+  const connection = fakeConnection(
+    (request) =>
+      new Promise((resolve) =>
+        pending.push(() => resolve({ task_id: request.task_id, result: Buffer.from("x") })),
+      ),
+  );
+  return { connection, pending };
+}
+
 function routerWith(
   connection: PerformerConnection,
   options: {
@@ -329,13 +341,7 @@ describe("TaskRouter", () => {
   });
 
   it("refuses with RESOURCE_EXHAUSTED beyond the in-flight bound with no queue, and recovers when tasks finish", async () => {
-    const pending: Array<() => void> = [];
-    const connection = fakeConnection(
-      (request) =>
-        new Promise((resolve) =>
-          pending.push(() => resolve({ task_id: request.task_id, result: Buffer.from("x") })),
-        ),
-    );
+    const { connection, pending } = heldPerformer();
     const { router } = routerWith(connection, { limit: 2 });
     const first = router.submitTask(task({ task_id: "a" }));
     const second = router.submitTask(task({ task_id: "b" }));
@@ -353,13 +359,8 @@ describe("TaskRouter", () => {
   });
 
   it("refuses a task id that is already running, so it is neither run nor answered twice", async () => {
-    let release: () => void = () => {};
-    const connection = fakeConnection(
-      (request) =>
-        new Promise(
-          (resolve) => (release = () => resolve({ task_id: request.task_id, result: Buffer.from("x") })),
-        ),
-    );
+    const { connection, pending } = heldPerformer();
+    const release = () => pending.shift()?.();
     const { router } = routerWith(connection);
     const first = router.submitTask(task());
     const { code } = await rejection(router.submitTask(task()));
@@ -370,13 +371,7 @@ describe("TaskRouter", () => {
   });
 
   it("queues a burst above the bound until a slot frees, and refuses only beyond the queue", async () => {
-    const pending: Array<() => void> = [];
-    const connection = fakeConnection(
-      (request) =>
-        new Promise((resolve) =>
-          pending.push(() => resolve({ task_id: request.task_id, result: Buffer.from("x") })),
-        ),
-    );
+    const { connection, pending } = heldPerformer();
     const { router, registry } = routerWith(connection, { limit: 2, queue: 2 });
     const accepted = ["a", "b", "c", "d"].map((id) => router.submitTask(task({ task_id: id })));
     const refused = await rejection(router.submitTask(task({ task_id: "e" })));
@@ -393,13 +388,8 @@ describe("TaskRouter", () => {
   });
 
   it("a queued task whose deadline passes leaves the queue with DEADLINE_EXCEEDED, never calling the performer", async () => {
-    let release: () => void = () => {};
-    const connection = fakeConnection(
-      (request) =>
-        new Promise(
-          (resolve) => (release = () => resolve({ task_id: request.task_id, result: Buffer.from("x") })),
-        ),
-    );
+    const { connection, pending } = heldPerformer();
+    const release = () => pending.shift()?.();
     const { router, registry } = routerWith(connection, { limit: 1, queue: 1 });
     const running = router.submitTask(task({ task_id: "a" }));
     const { code, errorCode } = await rejection(
@@ -438,13 +428,8 @@ describe("TaskRouter", () => {
   });
 
   it("a queued task its caller cancels leaves the queue", async () => {
-    let release: () => void = () => {};
-    const connection = fakeConnection(
-      (request) =>
-        new Promise(
-          (resolve) => (release = () => resolve({ task_id: request.task_id, result: Buffer.from("x") })),
-        ),
-    );
+    const { connection, pending } = heldPerformer();
+    const release = () => pending.shift()?.();
     const { router, registry } = routerWith(connection, { limit: 1, queue: 1 });
     const running = router.submitTask(task({ task_id: "a" }));
     const caller = new AbortController();
