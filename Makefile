@@ -45,18 +45,18 @@ test-integration: install controlplane
 test-e2e: install controlplane
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/e2e/**/*.test.ts'
 
-controlplane: ## build (once, cached by version) kube-apiserver, kube-controller-manager, kubectl and etcd
+controlplane: ## build (once, cached by version) the local cluster: control plane, kubelet, kube-proxy, containerd, CoreDNS
 	bash test/controlplane/build.sh >/dev/null
 controlplane-up: install controlplane ## start etcd + kube-apiserver + kube-controller-manager; writes .local/kubeconfig
 	$(NODE) test/controlplane/cli.ts up
 controlplane-down: install ## stop the local control plane
 	$(NODE) test/controlplane/cli.ts down
 
-dev: install controlplane ## control plane + operator + samples, in the foreground until Ctrl-C
+dev: install controlplane ## control plane + node + operator + samples + executor, in the foreground until Ctrl-C
 	$(NODE) scripts/dev.ts
 dev-up: install controlplane ## the same, detached
 	$(NODE) scripts/dev.ts --detach
-dev-down: install ## stop what dev-up started
+dev-down: install ## stop what dev-up started, the node's Pods first
 	$(NODE) scripts/dev.ts --down
 
 soak: install controlplane ## the fault suite (bounded, ~8 min): kills, restarts, renewals, hostile load; prints a table

@@ -1,10 +1,11 @@
-// The AVS side of `make dev`: the sample performer and an executor routing to it, as real processes on loopback,
-// and one task submitted through them so that the output shows a signed result. No kubelet runs Pods here, so the
-// executor runs in docker mode with the performer's endpoint on 127.0.0.1 (kubernetes mode is covered by the e2e
-// tests, which play the kubelet).
+// The AVS side of `make dev`: an executor in kubernetes mode, as a process on the host, that creates its
+// Performer (the controller makes it a Pod on the local node), reaches it by the guide's service_pattern
+// `performer-{name}.{namespace}.svc.cluster.local:{port}` through the node's CoreDNS and kube-proxy, and answers
+// one task through it so that the output shows a signed result.
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { addressOfPrivateKey, recoverSigner } from "../../src/executor/operator-signer.ts";
 import { freePort } from "../../test/controlplane/controlplane.ts";
@@ -12,8 +13,8 @@ import { type NodeProcess, startNodeProcess } from "../../test/controlplane/oper
 import { executorClient } from "../../test/support/grpc-clients.ts";
 
 const root = join(import.meta.dirname, "..", "..");
-const AVS = "0x1234567890abcdef1234567890abcdef12345678";
-const PERFORMER_GRPC_PORT = 9090;
+export const DEV_AVS = "0x1234567890abcdef1234567890abcdef12345678";
+export const DEV_NAMESPACE = "my-avs-project";
 const EXECUTOR_GRPC_PORT = 9000;
 const EXECUTOR_HEALTH_PORT = 8090;
 
@@ -22,34 +23,44 @@ export interface DevAvs {
   summary: string[];
 }
 
-export async function startDevAvs(dir: string, logs: string, detached: boolean): Promise<DevAvs> {
-  await mkdir(dir, { recursive: true });
+export async function startDevAvs(options: {
+  dir: string;
+  logs: string;
+  kubeconfigPath: string;
+  /** The node's CoreDNS, for the executor's lookups of Service names. */
+  resolvConf: string;
+  detached: boolean;
+}): Promise<DevAvs> {
+  await mkdir(options.dir, { recursive: true });
   const key = randomBytes(32);
-  const keyFile = join(dir, "operator.key");
+  const keyFile = join(options.dir, "operator.key");
   await writeFile(keyFile, key.toString("hex"), { mode: 0o600 });
   const operatorAddress = addressOfPrivateKey(key);
-  const performerHealth = await freePort();
-  const performer = await startNodeProcess({
-    name: "the sample performer",
-    args: [
-      join(root, "examples", "performer", "main.ts"),
-      "--host=127.0.0.1",
-      `--grpc-port=${PERFORMER_GRPC_PORT}`,
-      `--health-port=${performerHealth}`,
-    ],
-    logFile: join(logs, "performer.log"),
-    readyUrl: `http://127.0.0.1:${performerHealth}/health`,
-    detached,
-  });
   const config = {
     aggregator_endpoint: "127.0.0.1:9001",
-    deployment_mode: "docker",
+    deployment_mode: "kubernetes",
     operator: { address: operatorAddress, ecdsa_key_file: keyFile },
+    // The first start pulls nothing, but the Performer's readiness probe waits 30 s before its first try.
+    performer_config: { startup_timeout: "3m" },
+    kubernetes: {
+      namespace: DEV_NAMESPACE,
+      kubeconfig: options.kubeconfigPath,
+      cleanup_on_shutdown: true,
+      cleanup_timeout: "30s",
+    },
     avs_config: {
-      supported_avs: [{ address: AVS, name: "my-avs", endpoint: `127.0.0.1:${PERFORMER_GRPC_PORT}` }],
+      supported_avs: [
+        {
+          address: DEV_AVS,
+          name: "my-avs",
+          performer_image: "hourglass-example-performer",
+          performer_version: "dev",
+          deployment_mode: "kubernetes",
+        },
+      ],
     },
   };
-  const configFile = join(dir, "executor-config.yaml");
+  const configFile = join(options.dir, "executor-config.yaml");
   await writeFile(configFile, stringify(config));
   const executor = await startNodeProcess({
     name: "the executor",
@@ -62,30 +73,48 @@ export async function startDevAvs(dir: string, logs: string, detached: boolean):
       `--health-port=${EXECUTOR_HEALTH_PORT}`,
       `--metrics-port=${await freePort()}`,
     ],
-    logFile: join(logs, "executor.log"),
-    readyUrl: `http://127.0.0.1:${EXECUTOR_HEALTH_PORT}/ready`,
-    detached,
+    logFile: join(options.logs, "executor.log"),
+    // Serving starts at once; /ready waits for the Performer (see demoTask).
+    readyUrl: `http://127.0.0.1:${EXECUTOR_HEALTH_PORT}/health`,
+    detached: options.detached,
+    resolvConf: options.resolvConf,
   });
+  return {
+    processes: [executor],
+    summary: [
+      `executor (kubernetes mode): gRPC 127.0.0.1:${EXECUTOR_GRPC_PORT} (config ${configFile}), /health and /ready on :${EXECUTOR_HEALTH_PORT}`,
+    ],
+  };
+}
+
+/** Waits for the executor's performer to be Ready (its Pod on the node), then sends one task through it. */
+export async function demoTask(dir: string, signal: AbortSignal): Promise<string[]> {
+  const ready = () =>
+    fetch(`http://127.0.0.1:${EXECUTOR_HEALTH_PORT}/ready`, { signal }).then(
+      (r) => r.ok,
+      () => false,
+    );
+  while (!(await ready())) {
+    signal.throwIfAborted();
+    await sleep(1000, undefined, { signal });
+  }
   const client = executorClient(`127.0.0.1:${EXECUTOR_GRPC_PORT}`);
   try {
     const payload = Buffer.from("hello hourglass");
     const result = await client.submitTask({
       task_id: "dev-1",
       aggregator_address: "",
-      avs_address: AVS,
+      avs_address: DEV_AVS,
       payload,
       signature: Buffer.alloc(0),
     });
     const signer = recoverSigner(result.output, result.result_signature);
-    return {
-      processes: [executor, performer],
-      summary: [
-        `executor: gRPC 127.0.0.1:${EXECUTOR_GRPC_PORT} (config ${configFile}), /health and /ready on :${EXECUTOR_HEALTH_PORT}`,
-        `sample performer: gRPC 127.0.0.1:${PERFORMER_GRPC_PORT}`,
-        `task dev-1 ("${payload}") -> output ${Buffer.from(result.output).toString("hex")}`,
-        `  signed by ${signer} (${signer.toLowerCase() === operatorAddress.toLowerCase() ? "the operator's key" : "NOT the operator's key"})`,
-      ],
-    };
+    const key = (await readFile(join(dir, "operator.key"), "utf8")).trim();
+    const operator = addressOfPrivateKey(Buffer.from(key, "hex"));
+    return [
+      `task dev-1 ("${payload}") -> output ${Buffer.from(result.output).toString("hex")}`,
+      `  signed by ${signer} (${signer.toLowerCase() === operator.toLowerCase() ? "the operator's key" : "NOT the operator's key"})`,
+    ];
   } finally {
     client.close();
   }

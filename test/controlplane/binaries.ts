@@ -1,5 +1,6 @@
-// Where the control-plane binaries live: the cache that build.sh fills, keyed by the versions in versions.env.
+// Where the local cluster's binaries live: the cache that build.sh fills, keyed by the versions in versions.env.
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -12,14 +13,27 @@ export interface Binaries {
   etcdVersion: string;
   kubeApiserver: string;
   kubeControllerManager: string;
+  kubeScheduler: string;
   kubectl: string;
+  kubelet: string;
+  kubeProxy: string;
   etcd: string;
+  coredns: string;
+  pause: string;
+  /** Directory holding containerd, its runc shim (which containerd finds on PATH) and ctr. */
+  containerdDir: string;
   /** Directory holding kubectl and the Kubernetes binaries, to put first on PATH. */
   binDir: string;
 }
 
 /** The pinned versions, read from the same file build.sh sources. */
-export function pinnedVersions(): { kubernetes: string; etcd: string; certManager: string } {
+export function pinnedVersions(): {
+  kubernetes: string;
+  etcd: string;
+  containerd: string;
+  coredns: string;
+  certManager: string;
+} {
   const text = readFileSync(join(here, "versions.env"), "utf8");
   const value = (name: string) => {
     const found = new RegExp(`^${name}=(\\S+)$`, "m").exec(text)?.[1];
@@ -29,24 +43,37 @@ export function pinnedVersions(): { kubernetes: string; etcd: string; certManage
   return {
     kubernetes: value("KUBERNETES_VERSION"),
     etcd: value("ETCD_VERSION"),
+    containerd: value("CONTAINERD_VERSION"),
+    coredns: value("COREDNS_VERSION"),
     certManager: value("CERT_MANAGER_VERSION"),
   };
 }
 
-function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.HOURGLASS_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "hourglass");
 }
 
 export function binaries(): Binaries {
   const pinned = pinnedVersions();
   const binDir = join(cacheDir(), "k8s", pinned.kubernetes);
+  // build.sh keys the pause binary by its source's content, as here.
+  const pauseKey = createHash("sha256")
+    .update(readFileSync(join(here, "pause", "main.go")))
+    .digest("hex")
+    .slice(0, 16);
   return {
     kubernetesVersion: pinned.kubernetes,
     etcdVersion: pinned.etcd,
     kubeApiserver: join(binDir, "kube-apiserver"),
     kubeControllerManager: join(binDir, "kube-controller-manager"),
+    kubeScheduler: join(binDir, "kube-scheduler"),
     kubectl: join(binDir, "kubectl"),
+    kubelet: join(binDir, "kubelet"),
+    kubeProxy: join(binDir, "kube-proxy"),
     etcd: join(cacheDir(), "etcd", pinned.etcd, "etcd"),
+    coredns: join(cacheDir(), "coredns", pinned.coredns, "coredns"),
+    pause: join(cacheDir(), "pause", pauseKey, "pause"),
+    containerdDir: join(cacheDir(), "containerd", pinned.containerd),
     binDir,
   };
 }
@@ -54,9 +81,18 @@ export function binaries(): Binaries {
 /** The binaries, building the missing ones first (a cold build takes minutes; a warm call returns at once). */
 export async function ensureBinaries(): Promise<Binaries> {
   const bins = binaries();
-  const missing = [bins.kubeApiserver, bins.kubeControllerManager, bins.kubectl, bins.etcd].filter(
-    (p) => !existsSync(p),
-  );
+  const missing = [
+    bins.kubeApiserver,
+    bins.kubeControllerManager,
+    bins.kubeScheduler,
+    bins.kubectl,
+    bins.kubelet,
+    bins.kubeProxy,
+    bins.etcd,
+    bins.coredns,
+    bins.pause,
+    ...["containerd", "containerd-shim-runc-v2", "ctr"].map((c) => join(bins.containerdDir, c)),
+  ].filter((p) => !existsSync(p));
   if (missing.length > 0) {
     await promisify(execFile)("bash", [join(here, "build.sh")], { maxBuffer: 64 * 1024 * 1024 });
   }

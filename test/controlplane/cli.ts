@@ -8,10 +8,11 @@ import { startControlPlane, stopControlPlane } from "./controlplane.ts";
 import { installProject } from "./install.ts";
 
 const root = join(import.meta.dirname, "..", "..");
-export const LOCAL_DIR = join(root, ".local");
+/** HOURGLASS_LOCAL_DIR moves it, for tests that run `make dev` beside a developer's own. */
+export const LOCAL_DIR = process.env.HOURGLASS_LOCAL_DIR ?? join(root, ".local");
 export const STATE_DIR = join(LOCAL_DIR, "controlplane");
 export const KUBECONFIG = join(LOCAL_DIR, "kubeconfig");
-export const DEV_WEBHOOK_PORT = 9443;
+export const DEV_WEBHOOK_PORT = Number(process.env.HOURGLASS_DEV_WEBHOOK_PORT ?? 9443);
 
 const HELP = `Usage: node test/controlplane/cli.ts <up|down>
 

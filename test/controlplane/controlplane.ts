@@ -1,8 +1,9 @@
 // Starts and stops a real control plane on loopback: etcd, kube-apiserver and kube-controller-manager, as envtest
-// runs them for Go operators, plus the garbage collector, namespace, endpointslice, endpoints and service-account controllers
-// so that owner references, namespace deletion and Service endpoints behave as in a cluster. No kubelet and no
-// scheduler run: Pods stay Pending unless a test writes their status. Everything lives under one state directory:
-// data, certificates, logs, pid files and the kubeconfig, so `down` can find what `up` started.
+// runs them for Go operators, plus the garbage collector, namespace, endpointslice, endpoints and service-account
+// controllers so that owner references, namespace deletion and Service endpoints behave as in a cluster. The
+// apiserver is ready for a node (node.ts adds one with kube-scheduler); without it, Pods stay Pending unless a test
+// writes their status. Everything lives under one state directory: data, certificates, logs, pid files and the
+// kubeconfig, so `down` can find what `up` started.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -31,6 +32,8 @@ interface State {
 }
 
 const READY_TIMEOUT_MS = 120_000;
+/** Service IPs (the range reserved for benchmark networks, beside the Pods' 198.18.0.0/24); never routed out. */
+export const SERVICE_RANGE = "198.19.0.0/16";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -41,7 +44,8 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this PID exists (signal 0). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -62,10 +66,30 @@ export function controlPlanePids(dir: string): Record<string, number> {
   return state.pids;
 }
 
+/** Data written under another Service range would keep Services the apiserver cannot serve: start afresh. */
+async function forgetDataOfAnotherServiceRange(dir: string): Promise<void> {
+  const marker = join(dir, "service-range");
+  const recorded = existsSync(marker) ? readFileSync(marker, "utf8").trim() : undefined;
+  if (recorded !== SERVICE_RANGE) {
+    await rm(join(dir, "etcd"), { recursive: true, force: true });
+    await writeFile(marker, `${SERVICE_RANGE}\n`);
+  }
+}
+
 /** Spawns a component detached (its own process group), with its output in `<dir>/logs/<name>.log`. */
-function startProcess(dir: string, name: string, command: string, args: string[]): ChildProcess {
+export function startProcess(
+  dir: string,
+  name: string,
+  command: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): ChildProcess {
   const log = openSync(join(dir, "logs", `${name}.log`), "a");
-  const child = spawn(command, args, { stdio: ["ignore", log, log], detached: true });
+  const child = spawn(command, args, {
+    stdio: ["ignore", log, log],
+    detached: true,
+    env: env ?? process.env,
+  });
   child.unref();
   return child;
 }
@@ -96,7 +120,7 @@ export function get(url: string, pki: Pki): Promise<{ status: number; body: stri
   });
 }
 
-async function waitFor(
+export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   dir: string,
@@ -116,7 +140,12 @@ async function waitFor(
   );
 }
 
-function kubeconfig(server: string, pki: Pki): string {
+/** A kubeconfig for `server` that authenticates with a client certificate (the admin's unless told). */
+export function kubeconfig(
+  server: string,
+  pki: Pki,
+  client = { cert: pki.adminCert, key: pki.adminKey },
+): string {
   const b64 = (file: string) => readFileSync(file).toString("base64");
   return `apiVersion: v1
 kind: Config
@@ -128,8 +157,8 @@ clusters:
 users:
 - name: admin
   user:
-    client-certificate-data: ${b64(pki.adminCert)}
-    client-key-data: ${b64(pki.adminKey)}
+    client-certificate-data: ${b64(client.cert)}
+    client-key-data: ${b64(client.key)}
 contexts:
 - name: hourglass-local
   context:
@@ -142,6 +171,13 @@ current-context: hourglass-local
 
 function describe(dir: string, server: string, pki: Pki, bins: Binaries): ControlPlane {
   return { dir, server, kubeconfigPath: join(dir, "kubeconfig"), pki, binaries: bins };
+}
+
+/** The control plane that runs in `dir`, if one does, without starting anything. */
+export function runningControlPlane(dir: string): ControlPlane | undefined {
+  const state = readState(dir);
+  if (!state) return undefined;
+  return describe(dir, state.server, pkiPaths(join(dir, "pki")), binaries());
 }
 
 /**
@@ -173,6 +209,7 @@ async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPla
     freePort(),
     freePort(),
   ]);
+  await forgetDataOfAnotherServiceRange(dir);
   const etcdUrl = `http://127.0.0.1:${etcdClient}`;
   const peerUrl = `http://127.0.0.1:${etcdPeer}`;
   const etcdArgs = [
@@ -199,11 +236,17 @@ async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPla
     "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
     `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-    "--service-cluster-ip-range=10.0.0.0/16",
-    "--authorization-mode=RBAC",
+    `--service-cluster-ip-range=${SERVICE_RANGE}`,
+    // A node's kubelet is authorized as its Node, and may only change its own Node and its Pods.
+    "--authorization-mode=Node,RBAC",
     // As hardened clusters (OpenShift among them) run it: setting blockOwnerDeletion on a child needs update
     // on the owner's finalizers, which the operator's RBAC must then grant.
-    "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
+    "--enable-admission-plugins=OwnerReferencesPermissionEnforcement,NodeRestriction",
+    `--kubelet-client-certificate=${pki.kubeletClientCert}`,
+    `--kubelet-client-key=${pki.kubeletClientKey}`,
+    `--kubelet-certificate-authority=${pki.caCert}`,
+    // Reach a kubelet at its Node's IP: resolving the node's name would ask the machine's resolver, off the machine.
+    "--kubelet-preferred-address-types=InternalIP",
     "--allow-privileged=true",
     "--profiling=false",
   ];
@@ -302,6 +345,9 @@ export async function stopControlPlane(dir: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (pids.some(alive) && Date.now() < deadline) await sleep(100);
   for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
+  // Gone, not just signalled: whoever runs next (or checks) must not find them.
+  const killDeadline = Date.now() + 5000;
+  while (pids.some(alive) && Date.now() < killDeadline) await sleep(50);
   await rm(join(dir, "state.json"), { force: true });
 }
 

@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { openSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { withClusterDns } from "./cluster-dns.ts";
 import { freePort } from "./controlplane.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -65,9 +66,14 @@ export async function startNodeProcess(options: {
   logFile: string;
   readyUrl: string;
   detached?: boolean;
+  /** Resolve names through the local node's CoreDNS (see cluster-dns.ts). */
+  resolvConf?: string;
 }): Promise<NodeProcess> {
   const log = openSync(options.logFile, "a");
-  const child = spawn(node, options.args, {
+  const [command, args] = options.resolvConf
+    ? withClusterDns(options.resolvConf, node, options.args)
+    : [node, options.args];
+  const child = spawn(command, args, {
     detached: options.detached ?? false,
     stdio: ["ignore", log, log],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "debug" },

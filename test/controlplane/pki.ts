@@ -1,6 +1,7 @@
-// Certificates for the local control plane, made with the machine's openssl: one CA signs the apiserver's serving
-// certificate, the admin client certificate and the webhook server's certificate (so the same CA is the webhook
-// configurations' caBundle), plus the service-account signing key pair. EC P-256 keys keep generation fast.
+// Certificates for the local cluster, made with the machine's openssl: one CA signs the apiserver's serving
+// certificate, the admin client certificate, the apiserver's client certificate for kubelets, the webhook server's
+// certificate (so the same CA is the webhook configurations' caBundle) and a node's kubelet certificates, plus the
+// service-account signing key pair. EC P-256 keys keep generation fast.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -16,6 +17,9 @@ export interface Pki {
   apiserverKey: string;
   adminCert: string;
   adminKey: string;
+  /** What the apiserver presents to kubelets (logs, exec, port-forward). */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
   /** Directory holding tls.crt and tls.key for the webhook server (the operator's --webhook-cert-dir). */
@@ -30,6 +34,8 @@ export function pkiPaths(dir: string): Pki {
     apiserverKey: join(dir, "apiserver.key"),
     adminCert: join(dir, "admin.crt"),
     adminKey: join(dir, "admin.key"),
+    kubeletClientCert: join(dir, "apiserver-kubelet-client.crt"),
+    kubeletClientKey: join(dir, "apiserver-kubelet-client.key"),
     serviceAccountKey: join(dir, "sa.key"),
     serviceAccountPub: join(dir, "sa.pub"),
     webhookCertDir: join(dir, "webhook"),
@@ -44,7 +50,7 @@ async function ecKey(path: string): Promise<void> {
   await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", path]);
 }
 
-async function signedCert(
+export async function signedCert(
   pki: Pki,
   out: { cert: string; key: string },
   subject: string,
@@ -76,7 +82,7 @@ export async function ensurePki(dir: string): Promise<Pki> {
   if (!existsSync(pki.apiserverCert)) {
     const sans = [
       "IP:127.0.0.1",
-      "IP:10.0.0.1",
+      "IP:198.19.0.1",
       "DNS:localhost",
       "DNS:kubernetes",
       "DNS:kubernetes.default",
@@ -95,6 +101,14 @@ export async function ensurePki(dir: string): Promise<Pki> {
       pki,
       { cert: pki.adminCert, key: pki.adminKey },
       "/O=system:masters/CN=admin",
+      "extendedKeyUsage=clientAuth",
+    );
+  }
+  if (!existsSync(pki.kubeletClientCert)) {
+    await signedCert(
+      pki,
+      { cert: pki.kubeletClientCert, key: pki.kubeletClientKey },
+      "/O=system:masters/CN=kube-apiserver-kubelet-client",
       "extendedKeyUsage=clientAuth",
     );
   }

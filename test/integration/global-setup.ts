@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { destroyControlPlane, freePort, startControlPlane } from "../controlplane/controlplane.ts";
 import { installProject } from "../controlplane/install.ts";
+import { reclaimNode } from "../controlplane/node.ts";
 import { type OperatorProcess, startOperator } from "../controlplane/operator-process.ts";
 
 let dir: string | undefined;
@@ -45,5 +46,7 @@ async function setUp(): Promise<void> {
 
 export async function globalTeardown(): Promise<void> {
   await operator?.stop();
+  // A test file that crashed with the node up left it to us.
+  if (dir) await reclaimNode(dir);
   if (dir && !process.env.HOURGLASS_TEST_KEEP) await destroyControlPlane(dir);
 }

@@ -5,6 +5,7 @@ import { once } from "node:events";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
+import { withClusterDns } from "../controlplane/cluster-dns.ts";
 
 const NODE = new URL("../../node_modules/.bin/node", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -27,8 +28,14 @@ export interface TestProcess {
   stop(graceMs?: number): Promise<number | string>;
 }
 
-export function startNodeProcess(args: string[], env: NodeJS.ProcessEnv = {}): TestProcess {
-  const child = spawn(NODE, args, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: "info", ...env } });
+/** `resolvConf`: run with that file as /etc/resolv.conf, to resolve cluster names through the local node's DNS. */
+export function startNodeProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  resolvConf?: string,
+): TestProcess {
+  const [command, argv] = resolvConf ? withClusterDns(resolvConf, NODE, args) : [NODE, args];
+  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: "info", ...env } });
   // Under the global setup, every process's output is also kept with the run's logs, for post-mortems.
   const stateDir = process.env.HOURGLASS_TEST_STATE_DIR;
   if (stateDir) {
@@ -123,7 +130,7 @@ export interface ExecutorProcess extends TestProcess {
 /** `hourglass-executor run --config FILE` on free loopback ports; resolves once it serves gRPC. */
 export async function startExecutorProcess(
   configPath: string,
-  options: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; resolvConf?: string } = {},
 ): Promise<ExecutorProcess> {
   const proc = startNodeProcess(
     [
@@ -139,6 +146,7 @@ export async function startExecutorProcess(
       ...(options.args ?? []),
     ],
     options.env,
+    options.resolvConf,
   );
   const line = await proc.waitForLog((l) => l.msg === "executor serving");
   const ports = line.ports as ExecutorProcess["ports"];

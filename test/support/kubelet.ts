@@ -1,4 +1,4 @@
-// Plays the parts of the kubelet (and the scheduler) that no process plays on the local control plane: the Pod
+// Plays the parts of the kubelet (and the scheduler) for tests that run no node (test/controlplane/node.ts): the Pod
 // statuses they would write, shaped as they write them (field for field, messages as they phrase them), and a
 // writer that puts one on a Pod through the pods/status subresource, as envtest-based tests do.
 import {
@@ -63,8 +63,8 @@ export function unschedulableStatus(
 export function runningReadyStatus(pod: V1Pod, startedAt = new Date()): V1PodStatus {
   return {
     phase: "Running",
-    hostIP: "10.0.0.17",
-    podIP: "10.244.1.23",
+    hostIP: "198.18.0.1",
+    podIP: "198.18.0.23",
     startTime: time(startedAt),
     conditions: conditions(startedAt, true),
     containerStatuses: [
@@ -105,8 +105,8 @@ export function imagePullFailingStatus(
       : `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found`;
   return {
     phase: "Pending",
-    hostIP: "10.0.0.17",
-    podIP: "10.244.1.23",
+    hostIP: "198.18.0.1",
+    podIP: "198.18.0.23",
     startTime: time(at),
     conditions: conditions(at, false),
     containerStatuses: [

@@ -1,0 +1,203 @@
+// The local node's configuration files, as pure functions of where things live. Everything here follows the
+// network rule of the local cluster: Pods on a bridge inside the machine (198.18.0.0/24) with no NAT and no
+// default route, Services on 198.19.0.0/16, DNS for cluster.local only, and every image registry sent to a closed
+// loopback port so that a pull of an image that was not imported fails at once, without a DNS query.
+import { SERVICE_RANGE } from "./controlplane.ts";
+
+/** Host-global names of the node. Only the holder of the node lock (node-lock.ts) may create or remove them. */
+export const NODE = {
+  name: "hourglass-node",
+  bridge: "hourglass0",
+  /** The bridge's address: the node IP, the kubelet's listen address and CoreDNS's. The kubelet refuses loopback. */
+  ip: "198.18.0.1",
+  podSubnet: "198.18.0.0/24",
+  podRange: { start: "198.18.0.10", end: "198.18.0.250" },
+  serviceRange: SERVICE_RANGE,
+  /** Every cgroup hierarchy gets this directory; the kubelet puts kubepods under it. */
+  cgroupRoot: "hourglass-node",
+  /** The nft tables kube-proxy (nftables mode) creates. */
+  nftTables: [
+    ["ip", "kube-proxy"],
+    ["ip6", "kube-proxy"],
+  ] as const,
+  /** A registry nobody serves: containerd's hosts configuration sends every pull here. */
+  closedRegistry: "http://127.0.0.1:1",
+};
+
+export interface NodePaths {
+  dir: string;
+  containerdRoot: string;
+  containerdState: string;
+  containerdSocket: string;
+  cniConfDir: string;
+  cniBinDir: string;
+  ipamDir: string;
+  registryHostsDir: string;
+  kubeletRoot: string;
+  kubeletCertDir: string;
+  podLogsDir: string;
+  volumePluginDir: string;
+  resolvConf: string;
+}
+
+export function containerdConfig(p: NodePaths, sandboxImage: string): string {
+  return `version = 3
+root = '${p.containerdRoot}'
+state = '${p.containerdState}'
+temp = '${p.containerdRoot}/tmp'
+# No drop-ins from the machine's own configuration.
+imports = []
+# Plugins that would need cgo, another kernel feature, or write outside the private directories.
+disabled_plugins = [
+  'io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper',
+  'io.containerd.snapshotter.v1.erofs', 'io.containerd.snapshotter.v1.blockfile', 'io.containerd.tracing.processor.v1.otlp',
+  'io.containerd.internal.v1.tracing', 'io.containerd.nri.v1.nri',
+]
+[grpc]
+  address = '${p.containerdSocket}'
+[ttrpc]
+  address = ''
+[plugins.'io.containerd.internal.v1.opt']
+  path = '${p.containerdRoot}/opt'
+[plugins.'io.containerd.image-verifier.v1.bindir']
+  bin_dir = '${p.containerdRoot}/image-verifiers'
+[plugins.'io.containerd.transfer.v1.local']
+  config_path = '${p.registryHostsDir}'
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = 'overlayfs'
+  [plugins.'io.containerd.cri.v1.images'.pinned_images]
+    sandbox = '${sandboxImage}'
+  [plugins.'io.containerd.cri.v1.images'.registry]
+    config_path = '${p.registryHostsDir}'
+[plugins.'io.containerd.cri.v1.runtime']
+  # This machine lacks CAP_SYS_RESOURCE: a sandbox's oom_score_adj of -998 would make runc fail.
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  [plugins.'io.containerd.cri.v1.runtime'.containerd]
+    default_runtime_name = 'runc'
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+      runtime_type = 'io.containerd.runc.v2'
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins.'io.containerd.cri.v1.runtime'.cni]
+    bin_dirs = ['${p.cniBinDir}']
+    conf_dir = '${p.cniConfDir}'
+`;
+}
+
+/** containerd's `_default/hosts.toml`: every registry is the closed port, for pulls and resolves alike. */
+export function registryHosts(): string {
+  return `server = '${NODE.closedRegistry}'
+[host.'${NODE.closedRegistry}']
+  capabilities = ['pull', 'resolve']
+`;
+}
+
+/** bridge + host-local: not a gateway (no address put on the bridge, no ip_forward), no masquerade, no routes. */
+export function cniConflist(p: NodePaths): string {
+  return JSON.stringify(
+    {
+      cniVersion: "1.0.0",
+      name: "hourglass-pods",
+      plugins: [
+        {
+          type: "bridge",
+          bridge: NODE.bridge,
+          isGateway: false,
+          ipMasq: false,
+          hairpinMode: false,
+          ipam: {
+            type: "host-local",
+            dataDir: p.ipamDir,
+            ranges: [
+              [{ subnet: NODE.podSubnet, rangeStart: NODE.podRange.start, rangeEnd: NODE.podRange.end }],
+            ],
+          },
+        },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+export function kubeletConfig(
+  p: NodePaths,
+  ports: { kubelet: number; healthz: number },
+  certs: { caCert: string; servingCert: string; servingKey: string },
+): string {
+  return `apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+# cgroup v1 host: the kubelet refuses to start on one unless told.
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupRoot: /${NODE.cgroupRoot}
+containerRuntimeEndpoint: unix://${p.containerdSocket}
+address: ${NODE.ip}
+port: ${ports.kubelet}
+healthzBindAddress: 127.0.0.1
+healthzPort: ${ports.healthz}
+readOnlyPort: 0
+tlsCertFile: ${certs.servingCert}
+tlsPrivateKeyFile: ${certs.servingKey}
+# The kubelet's API asks the apiserver who a caller is and what it may do.
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: ${certs.caCert}}
+authorization: {mode: Webhook}
+clusterDomain: cluster.local
+clusterDNS: [${NODE.ip}]
+resolvConf: ${p.resolvConf}
+failSwapOn: false
+serializeImagePulls: false
+maxPods: 30
+# No KUBE-FIREWALL / canary chains in the host's iptables.
+makeIPTablesUtilChains: false
+podLogsDir: ${p.podLogsDir}
+volumePluginDir: ${p.volumePluginDir}
+# The kernel tunables the kubelet wants are checked, never written (node.ts shows it the values it expects).
+protectKernelDefaults: true
+# The disk is shared: never evict or collect the imported images because of what others store.
+evictionHard: {memory.available: 50Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+shutdownGracePeriod: 0s
+`;
+}
+
+export function kubeProxyConfig(kubeconfig: string, ports: { healthz: number; metrics: number }): string {
+  return `apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: nftables
+hostnameOverride: ${NODE.name}
+clientConnection: {kubeconfig: ${kubeconfig}}
+clusterCIDR: ${NODE.podSubnet}
+nodePortAddresses: [${NODE.ip}/32]
+bindAddress: 127.0.0.1
+healthzBindAddress: 127.0.0.1:${ports.healthz}
+metricsBindAddress: 127.0.0.1:${ports.metrics}
+# Zero leaves the machine's conntrack sysctls as they are.
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+`;
+}
+
+/** cluster.local only: no forward plugin, so a name outside the cluster is REFUSED rather than asked upstream. */
+export function corefile(kubeconfig: string, ports: { health: number; ready: number }): string {
+  return `cluster.local:53 {
+    bind ${NODE.ip}
+    errors
+    health 127.0.0.1:${ports.health}
+    ready 127.0.0.1:${ports.ready}
+    kubernetes cluster.local {
+        kubeconfig ${kubeconfig}
+        ttl 5
+    }
+}
+`;
+}
+
+/** For the kubelet's resolvConf and for processes on the host that must resolve cluster names. */
+export function resolvConf(): string {
+  return `nameserver ${NODE.ip}\noptions ndots:5\n`;
+}

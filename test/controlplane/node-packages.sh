@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the local node runs on, unless they are installed already (then it returns at once):
+# runc under containerd, the bridge/host-local/loopback CNI plugins, buildah for the images, nft for kube-proxy.
+set -euo pipefail
+packages=(runc containernetworking-plugins buildah nftables)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "node-packages: installing ${missing[*]}" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
