@@ -12,7 +12,7 @@ KUBECTL ?= kubectl
 CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/controlplane/versions.env)
 
 .PHONY: help install check lint typecheck format test test-unit test-integration test-e2e manifests \
-	controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
+	grpcurl controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
 	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples
 
 help: ## list the targets
@@ -40,11 +40,14 @@ manifests: install ## regenerate config/crd and config/webhook/manifests.yaml fr
 test: test-unit test-integration test-e2e ## all tests (builds the local control plane on first use)
 test-unit: install
 	$(NODE) --test $(TEST_FLAGS) 'test/unit/**/*.test.ts'
-test-integration: install controlplane
+test-integration: install controlplane grpcurl
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/integration/**/*.test.ts'
 test-e2e: install controlplane
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/e2e/**/*.test.ts'
 
+grpcurl: ## install grpcurl (the guide's gRPC client, pinned in versions.env) into Go's bin directory unless it is there
+	@[ -x "$$(go env GOPATH)/bin/grpcurl" ] || \
+	  go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$$(sed -n 's/^GRPCURL_VERSION=//p' test/controlplane/versions.env)"
 controlplane: ## build (once, cached by version) the local cluster: control plane, kubelet, kube-proxy, containerd, CoreDNS
 	bash test/controlplane/build.sh >/dev/null
 controlplane-up: install controlplane ## start etcd + kube-apiserver + kube-controller-manager; writes .local/kubeconfig
