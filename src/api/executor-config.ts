@@ -220,11 +220,12 @@ function avsProblems(raw: Record<string, unknown>): Problem[] {
     const path = `avs_config.supported_avs[${i}]`;
     const mode =
       (typeof avs.deployment_mode === "string" ? avs.deployment_mode : topMode) ?? DEFAULT_DEPLOYMENT_MODE;
-    if (mode === "docker" && avs.endpoint === undefined) {
+    // docker mode: the executor runs performer_image itself, or routes to a performer run elsewhere.
+    if (mode === "docker" && avs.endpoint === undefined && avs.performer_image === undefined) {
       problems.push(
         error(
           `${path}.endpoint`,
-          "is required in docker mode: host:port of the performer, e.g. performer-container:9090",
+          "is required in docker mode without performer_image: host:port of a performer run elsewhere, e.g. performer-container:9090 (or performer_image, for the executor to run its container)",
         ),
       );
     }

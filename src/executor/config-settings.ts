@@ -88,6 +88,10 @@ export function executorSettings(
           },
         }
       : {}),
+    // Hourglass's executor reads performerNetworkName from EXECUTOR_PERFORMER_NETWORK_NAME too.
+    ...(env.EXECUTOR_PERFORMER_NETWORK_NAME
+      ? { performerNetworkName: env.EXECUTOR_PERFORMER_NETWORK_NAME }
+      : {}),
     avs: config.avs_config.supported_avs.map((avs) => ({
       address: avs.address,
       name: avs.name,

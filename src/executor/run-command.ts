@@ -5,6 +5,7 @@ import { errorsOf, formatProblem, warningsOf } from "../api/problem.ts";
 import { integerFlag, parseFlags, portFlag, UsageError } from "../cli/args.ts";
 import { createLogger, logLevelFromEnv } from "../observability/logger.ts";
 import { executorSettings, type RunFlags } from "./config-settings.ts";
+import { dockerEngine } from "./docker-engine.ts";
 import { dockerPerformerManager } from "./docker-performers.ts";
 import { type RunningExecutor, startExecutor } from "./executor.ts";
 import { kubernetesPerformerStore, loadKubeConfig } from "./kubernetes-performer-store.ts";
@@ -92,12 +93,7 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
               store: kubernetesPerformerStore({ kubeConfig, settings: settings.kubernetes!, log }),
               log,
             })
-          : dockerPerformerManager({
-              registry,
-              avs: settings.avs,
-              limits: settings.performer,
-              log,
-            }),
+          : dockerPerformerManager({ registry, settings, engine: () => dockerEngine(), log }),
     });
   } catch (error) {
     log.fatal((error as Error).message);

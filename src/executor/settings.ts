@@ -13,7 +13,8 @@ export interface AvsSettings {
   name?: string;
   performerImage?: string;
   performerVersion?: string;
-  /** docker mode: `host:port` of the performer, which runs outside the executor's control. */
+  /** docker mode: `host:port` of a performer run outside the executor; without it the executor runs the
+   * container of performerImage:performerVersion itself. */
   endpoint?: string;
   /** The AVS's default_resources, else the config's top-level ones. */
   resources?: ResourceRequirements;
@@ -59,5 +60,7 @@ export interface ExecutorSettings {
     maxQueued: number;
   };
   kubernetes?: KubernetesSettings;
+  /** docker mode: the engine network of the executor's performer containers (Hourglass's performerNetworkName). */
+  performerNetworkName?: string;
   avs: AvsSettings[];
 }

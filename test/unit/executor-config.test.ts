@@ -201,7 +201,7 @@ describe("every problem at once, each with its path and line", () => {
     );
   });
 
-  test("docker mode needs each AVS's endpoint; kubernetes mode its performer_image", () => {
+  test("docker mode needs each AVS's endpoint or performer_image; kubernetes mode its performer_image", () => {
     const { problems } = parseExecutorConfig(`
 deployment_mode: docker
 operator: { address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", ecdsa_key_file: /k }
@@ -213,6 +213,14 @@ avs_config:
       problems.map((p) => [p.path, p.line]),
       [["avs_config.supported_avs[0].endpoint", 6]],
     );
+    const withImage = parseExecutorConfig(`
+deployment_mode: docker
+operator: { address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", ecdsa_key_file: /k }
+avs_config:
+  supported_avs:
+    - { address: "0x1234567890abcdef1234567890abcdef12345678", performer_image: example/p, performer_version: v1 }
+`);
+    assert.deepEqual(errorsOf(withImage.problems), []);
   });
 
   test("syntax errors and duplicate keys name their lines", () => {

@@ -3,9 +3,31 @@ import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { dockerPerformerManager } from "../../src/executor/docker-performers.ts";
 import { PerformerRegistry } from "../../src/executor/performer-registry.ts";
+import type { AvsSettings } from "../../src/executor/settings.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 
 const log = createLogger("test", { level: "silent" });
+const noEngine = () => {
+  throw new Error("no engine in this test");
+};
+function manage(registry: PerformerRegistry, avs: AvsSettings[], maxInFlight: number) {
+  return dockerPerformerManager({
+    registry,
+    settings: { avs, performer: { ...PERFORMER, maxInFlight } },
+    engine: noEngine,
+    log,
+  });
+}
+const PERFORMER = {
+  servicePattern: "",
+  defaultPort: 9090,
+  taskTimeoutMs: 1000,
+  startupTimeoutMs: 1000,
+  retryAttempts: 1,
+  maxPerformers: 10,
+  maxInFlight: 1,
+  maxQueued: 0,
+};
 const AVS = [
   {
     address: "0x1111111111111111111111111111111111111111",
@@ -20,12 +42,7 @@ const AVS = [
 describe("docker-mode performers", () => {
   it("routes each AVS to its configured endpoint", async (t) => {
     const registry = new PerformerRegistry();
-    const manager = dockerPerformerManager({
-      registry,
-      avs: AVS,
-      limits: { maxInFlight: 4, maxQueued: 0 },
-      log,
-    });
+    const manager = manage(registry, AVS, 4);
     t.after(() => manager.shutdown());
     await manager.start();
     const one = registry.routeFor(AVS[0]!.address)!;
@@ -36,27 +53,17 @@ describe("docker-mode performers", () => {
     assert.equal(registry.routeFor(AVS[1]!.address)?.performerId, `performer-${AVS[1]!.address}`);
   });
 
-  it("requires an endpoint per AVS, naming the field", async () => {
-    const manager = dockerPerformerManager({
-      registry: new PerformerRegistry(),
-      avs: [{ address: AVS[0]!.address }],
-      limits: { maxInFlight: 1, maxQueued: 0 },
-      log,
-    });
+  it("requires an image or an endpoint per AVS, naming the entry, before asking any engine", async () => {
+    const manager = manage(new PerformerRegistry(), [AVS[1]!, { address: AVS[0]!.address }], 1);
     await assert.rejects(
       manager.start(),
-      /avs_config\.supported_avs\[0\]\.endpoint: required in docker mode/,
+      /avs_config\.supported_avs\[1\]: docker mode needs performer_image/,
     );
   });
 
   it("removes a performer by id, and says NOT_FOUND for an unknown one", async (t) => {
     const registry = new PerformerRegistry();
-    const manager = dockerPerformerManager({
-      registry,
-      avs: AVS,
-      limits: { maxInFlight: 1, maxQueued: 0 },
-      log,
-    });
+    const manager = manage(registry, AVS, 1);
     t.after(() => manager.shutdown());
     await manager.start();
     const removed = await manager.removePerformer({ performer_id: "performer-one" });
@@ -72,13 +79,9 @@ describe("docker-mode performers", () => {
     );
   });
 
-  it("refuses DeployArtifact: the performers are deployed outside the executor", async () => {
-    const manager = dockerPerformerManager({
-      registry: new PerformerRegistry(),
-      avs: AVS,
-      limits: { maxInFlight: 1, maxQueued: 0 },
-      log,
-    });
+  it("refuses DeployArtifact for an AVS whose performer runs elsewhere", async () => {
+    const manager = manage(new PerformerRegistry(), AVS, 1);
+    await manager.start();
     await assert.rejects(
       manager.deployArtifact({
         avs_address: AVS[0]!.address,
@@ -89,7 +92,7 @@ describe("docker-mode performers", () => {
         auth: null,
       }),
       (error: { code: number; details: string }) =>
-        error.code === status.FAILED_PRECONDITION && /kubernetes/.test(error.details),
+        error.code === status.FAILED_PRECONDITION && /run elsewhere at its endpoint/.test(error.details),
     );
   });
 });

@@ -1,0 +1,133 @@
+// The Docker Engine API as docker mode uses it, through dockerode; DOCKER_HOST (and DOCKER_TLS_VERIFY,
+// DOCKER_CERT_PATH) choose the engine, as for the docker CLI. Errors quote the engine.
+import Docker from "dockerode";
+
+export interface RunningContainer {
+  id: string;
+  /** The port on 127.0.0.1 the engine published the container's gRPC port on. */
+  hostPort: number;
+}
+
+export interface ContainerState {
+  running: boolean;
+  status: string;
+  exitCode: number;
+}
+
+export interface DockerEngine {
+  /** Finds the image locally or pulls it; throws naming the image. */
+  ensureImage(reference: string): Promise<void>;
+  /** Creates the network unless it exists; true if this call created it. */
+  ensureNetwork(name: string): Promise<boolean>;
+  runContainer(options: Docker.ContainerCreateOptions, port: string): Promise<RunningContainer>;
+  /** undefined once the container is gone. */
+  containerState(id: string): Promise<ContainerState | undefined>;
+  /** The last lines of its stdout and stderr, as `docker logs --tail` shows them. */
+  logsTail(id: string, lines: number): Promise<string>;
+  removeContainer(id: string): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+}
+
+function statusCode(error: unknown): number | undefined {
+  return (error as { statusCode?: number })?.statusCode;
+}
+
+function engineMessage(error: unknown): string {
+  const e = error as { json?: { message?: string }; message?: string };
+  return (e?.json?.message ?? e?.message ?? String(error)).trim();
+}
+
+/** A log buffer without a TTY is multiplexed: 8-byte frame headers (stream, 0, 0, 0, length) before each chunk. */
+export function demuxLogs(buffer: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= buffer.length && buffer[at]! <= 2 && buffer.readUIntBE(at + 1, 3) === 0) {
+    const size = buffer.readUInt32BE(at + 4);
+    parts.push(buffer.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return at === 0 ? buffer.toString() : Buffer.concat(parts).toString();
+}
+
+export function dockerEngine(docker: Docker = new Docker()): DockerEngine {
+  return {
+    async ensureImage(reference) {
+      try {
+        await docker.getImage(reference).inspect();
+        return;
+      } catch (error) {
+        if (statusCode(error) !== 404) throw new Error(`image "${reference}": ${engineMessage(error)}`);
+      }
+      try {
+        const stream = await docker.pull(reference);
+        await new Promise<void>((resolve, reject) =>
+          docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
+            const failed = error?.message ?? events?.find((e) => e.error)?.error;
+            failed ? reject(new Error(failed)) : resolve();
+          }),
+        );
+      } catch (error) {
+        throw new Error(
+          `image "${reference}" is not in the engine and could not be pulled: ${engineMessage(error)}`,
+        );
+      }
+    },
+    async ensureNetwork(name) {
+      const existing = await docker.listNetworks({ filters: { name: [name] } });
+      if (existing.some((n) => n.Name === name)) return false;
+      await docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true });
+      return true;
+    },
+    async runContainer(options, port) {
+      const container = await docker.createContainer(options).catch((error: unknown) => {
+        throw new Error(
+          `creating container ${options.name} from "${options.Image}": ${engineMessage(error)}`,
+        );
+      });
+      try {
+        await container.start();
+        const info = await container.inspect();
+        const binding = info.NetworkSettings.Ports?.[port]?.[0];
+        if (!binding) throw new Error(`the engine published no host port for ${port}`);
+        return { id: info.Id, hostPort: Number(binding.HostPort) };
+      } catch (error) {
+        const logs = await this.logsTail(container.id, 20).catch(() => "");
+        await container.remove({ force: true }).catch(() => {});
+        throw new Error(
+          `starting container ${options.name}: ${engineMessage(error)}${logs ? `; its last output:\n${logs}` : ""}`,
+        );
+      }
+    },
+    async containerState(id) {
+      try {
+        const { State } = await docker.getContainer(id).inspect();
+        return { running: State.Running, status: State.Status, exitCode: State.ExitCode };
+      } catch (error) {
+        if (statusCode(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async logsTail(id, lines) {
+      const buffer = (await docker
+        .getContainer(id)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+      return demuxLogs(Buffer.from(buffer)).trimEnd();
+    },
+    async removeContainer(id) {
+      await docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch((error: unknown) => {
+          if (statusCode(error) !== 404) throw error;
+        });
+    },
+    async removeNetwork(name) {
+      await docker
+        .getNetwork(name)
+        .remove()
+        .catch((error: unknown) => {
+          if (statusCode(error) !== 404) throw error;
+        });
+    },
+  };
+}

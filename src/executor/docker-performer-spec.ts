@@ -1,0 +1,81 @@
+// What the executor asks of a Docker engine for one AVS's performer container: pure functions of the settings and
+// the artifact. Names and hostname follow Hourglass's (`avs-performer-<first 6 hex of sha256(avs)>-<unix time>`),
+// so that a blue-green deployment's two sides can coexist on the network.
+import { createHash } from "node:crypto";
+import type { ContainerCreateOptions } from "dockerode";
+import { avsLabelValue, LABEL_AVS } from "../api/performer.ts";
+import { parseQuantity, type Quantity } from "../api/quantity.ts";
+import type { PerformerEnv } from "../grpc/messages.ts";
+import { type Artifact, LABEL_MANAGED_BY, MANAGED_BY_EXECUTOR } from "./performer-manifest.ts";
+import type { AvsSettings } from "./settings.ts";
+
+export const LABEL_PERFORMER_ID = "hourglass.eigenlayer.io/performer";
+/** Seconds a performer is given to finish its tasks on `docker stop` (the API's default would be 0: SIGKILL). */
+const STOP_TIMEOUT_S = 10;
+
+/** `image:version`, or `image@digest` as DeployArtifact gives it. */
+export function imageReference(artifact: Artifact): string {
+  return artifact.version ? `${artifact.image}:${artifact.version}` : artifact.image;
+}
+
+export function performerContainerName(avsAddress: string, nowMs: number, serial = 0): string {
+  const hash = createHash("sha256").update(avsAddress).digest("hex").slice(0, 6);
+  const suffix = serial > 0 ? `-${serial}` : "";
+  return `avs-performer-${hash}-${Math.floor(nowMs / 1000)}${suffix}`;
+}
+
+/** A quantity's value rounded to an integer after scaling by 10^shift (bytes: 0; nano-CPUs: 9). */
+function quantityInteger(q: Quantity, shift: number): number {
+  const exponent = q.exponent + shift;
+  const value = exponent >= 0 ? q.mantissa * 10n ** BigInt(exponent) : q.mantissa / 10n ** BigInt(-exponent);
+  return Number(value);
+}
+
+/** The guide's `--memory` and `--cpus`: the AVS's resource limits as the engine takes them. */
+export function containerLimits(avs: AvsSettings): { Memory?: number; NanoCpus?: number } {
+  const limits = avs.resources?.limits ?? {};
+  return {
+    ...(limits.memory ? { Memory: quantityInteger(parseQuantity(limits.memory), 0) } : {}),
+    ...(limits.cpu ? { NanoCpus: quantityInteger(parseQuantity(limits.cpu), 9) } : {}),
+  };
+}
+
+export function performerContainerOptions(parts: {
+  avs: AvsSettings;
+  artifact: Artifact;
+  name: string;
+  performerId: string;
+  network: string;
+  grpcPort: number;
+  /** NAME=value, as DeployArtifact's env gives them. */
+  env?: string[];
+}): ContainerCreateOptions {
+  const { avs, artifact, name, network, grpcPort } = parts;
+  const port = `${grpcPort}/tcp`;
+  return {
+    name,
+    Hostname: name,
+    Image: imageReference(artifact),
+    Env: [`PERFORMER_GRPC_PORT=${grpcPort}`, ...(parts.env ?? [])],
+    Labels: {
+      [LABEL_AVS]: avsLabelValue(avs.address),
+      [LABEL_PERFORMER_ID]: parts.performerId,
+      [LABEL_MANAGED_BY]: MANAGED_BY_EXECUTOR,
+    },
+    ExposedPorts: { [port]: {} },
+    StopTimeout: STOP_TIMEOUT_S,
+    HostConfig: {
+      NetworkMode: network,
+      // Loopback only, on a port the engine picks: the executor dials it from the host.
+      PortBindings: { [port]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+      RestartPolicy: { Name: "no" },
+      ...containerLimits(avs),
+    },
+  };
+}
+
+/** DeployArtifact's env as the container's: a value, or (value_from_env) the executor's own variable, as Hourglass
+ * reads it. */
+export function deployedEnv(env: readonly PerformerEnv[], from: NodeJS.ProcessEnv): string[] {
+  return env.map((e) => `${e.name}=${e.value_from_env ? (from[e.value_from_env] ?? "") : e.value}`);
+}
