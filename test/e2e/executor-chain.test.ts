@@ -13,6 +13,7 @@ import { bn254PublicKeys } from "../../src/executor/chain/bn254.ts";
 import { type ChainBacking, startChainBacking } from "../../src/executor/chain/chain-backing.ts";
 import { chainResultSigner } from "../../src/executor/chain/chain-result-signer.ts";
 import { executorSettings } from "../../src/executor/config-settings.ts";
+import { dockerEngine } from "../../src/executor/docker-engine.ts";
 import { dockerPerformerManager } from "../../src/executor/docker-performers.ts";
 import { type RunningExecutor, startExecutor } from "../../src/executor/executor.ts";
 import { loadOperatorSigner } from "../../src/executor/operator-key.ts";
@@ -74,7 +75,7 @@ before(async () => {
     readiness: backing.readiness,
     log,
     performerManager: (registry) =>
-      dockerPerformerManager({ registry, avs: portless.avs, limits: portless.performer, log }),
+      dockerPerformerManager({ registry, settings: portless, engine: dockerEngine, log }),
   });
   await executor.started;
   client = executorClient(`127.0.0.1:${executor.ports.grpc}`);
