@@ -40,10 +40,16 @@ export async function startDevAvs(options: {
     aggregator_endpoint: "127.0.0.1:9001",
     deployment_mode: "kubernetes",
     operator: { address: operatorAddress, ecdsa_key_file: keyFile },
+    // Required; the dev executor reads nothing from a chain yet.
+    l1_chain: { rpc_url: "http://127.0.0.1:8545", chain_id: 31337 },
     // The first start pulls nothing, but the Performer's readiness probe waits 30 s before its first try.
     performer_config: { startup_timeout: "3m" },
     kubernetes: {
       namespace: DEV_NAMESPACE,
+      operator_namespace: "hourglass-system",
+      performer_crd_group: "hourglass.eigenlayer.io",
+      performer_crd_version: "v1alpha1",
+      connection_timeout: "30s",
       kubeconfig: options.kubeconfigPath,
       cleanup_on_shutdown: true,
       cleanup_timeout: "30s",

@@ -36,8 +36,9 @@ function objectAt(value: unknown, key: string): Record<string, unknown> | undefi
 export function resourceProblems(
   resources: unknown,
   path: string,
-  options: { warnUncapped: boolean },
+  options: { warnUncapped: boolean; spell?: (path: string) => string },
 ): Problem[] {
+  const spell = options.spell ?? ((p: string) => p);
   if (resources === null || typeof resources !== "object") return [];
   const problems: Problem[] = [];
   const parsed = { requests: new Map<string, Written>(), limits: new Map<string, Written>() };
@@ -63,7 +64,7 @@ export function resourceProblems(
         error(
           childPath(childPath(path, "requests"), name),
           `must be less than or equal to the limit ${limit.text} (got ${request.text}); ` +
-            `lower the request or raise ${childPath(childPath(path, "limits"), name)}`,
+            `lower the request or raise ${spell(childPath(childPath(path, "limits"), name))}`,
         ),
       );
     }

@@ -1,8 +1,8 @@
-// From a validated executor config (defaults applied by the config module), the environment and the command line
-// to the executor's settings. Validation proper (paths, lines, suggestions) is the config module's; what is
-// checked here is only what the config cannot know: the environment and the flags.
+// From the config's model (defaults applied by the config module), the environment and the command line to the
+// executor's settings. Validation proper (paths, lines, suggestions) is the config module's; what is checked here
+// is only what the config cannot know: the environment and the flags.
 import { parseGoDuration } from "../api/duration.ts";
-import { defaultResourcesFor, type ResolvedExecutorConfig } from "../api/executor-config.ts";
+import type { ExecutorConfig } from "../api/executor-config.ts";
 import { profilingEnabled } from "../observability/profiling-enabled.ts";
 import type { ExecutorSettings } from "./settings.ts";
 
@@ -19,11 +19,6 @@ export interface RunFlags {
 }
 
 const RUN_DEFAULTS = { host: "0.0.0.0", profilingPort: 6060, maxInFlight: 64, maxQueued: 256 } as const;
-
-/** A duration the config module has already checked. */
-function ms(value: string): number {
-  return parseGoDuration(value)!;
-}
 
 /** NETWORK_TIMEOUT: a Go duration ("45s"), or a bare number of seconds. */
 export function networkTimeoutMs(value: string | undefined): number | undefined {
@@ -43,33 +38,41 @@ function pluralOf(kind: string): string {
 }
 
 export function executorSettings(
-  config: ResolvedExecutorConfig,
+  config: ExecutorConfig,
   env: NodeJS.ProcessEnv,
   flags: RunFlags = {},
 ): ExecutorSettings {
-  const pc = config.performer_config;
+  const pc = config.performer;
   const k8s = config.kubernetes;
+  const grpc = flags.grpcPort ?? config.grpcPort;
+  // Unset: management is served on the gRPC server itself, as in Hourglass.
+  const management = flags.managementPort ?? config.managementServerGrpcPort;
   return {
-    deploymentMode: config.deployment_mode,
-    operator: { address: config.operator.address, ecdsaKeyFile: config.operator.ecdsa_key_file },
+    deploymentMode: config.deploymentMode,
+    operator: config.operator,
+    chain: {
+      l1Chain: config.l1Chain,
+      contracts: config.contracts,
+      overrideContracts: config.overrideContracts,
+    },
+    ...(config.storage ? { storage: config.storage } : {}),
+    authentication: config.authentication,
     host: flags.host ?? RUN_DEFAULTS.host,
     ports: {
-      grpc: flags.grpcPort ?? config.grpc_port,
-      ...(flags.managementPort === undefined ? {} : { management: flags.managementPort }),
-      health: flags.healthPort ?? config.health_port,
-      metrics: flags.metricsPort ?? config.metrics_port,
+      grpc,
+      ...(management === undefined ? {} : { management }),
+      health: flags.healthPort ?? config.healthPort,
+      metrics: flags.metricsPort ?? config.metricsPort,
       profiling: flags.profilingPort ?? RUN_DEFAULTS.profilingPort,
     },
-    // The snake_case config has no authentication section yet; Hourglass's default is off.
-    authentication: { enabled: false },
     profiling: profilingEnabled(env.ENABLE_PROFILING),
     performer: {
-      servicePattern: pc.service_pattern,
-      defaultPort: pc.default_port,
-      taskTimeoutMs: networkTimeoutMs(env.NETWORK_TIMEOUT) ?? ms(pc.connection_timeout),
-      startupTimeoutMs: ms(pc.startup_timeout),
-      retryAttempts: pc.retry_attempts,
-      maxPerformers: pc.max_performers,
+      servicePattern: pc.servicePattern,
+      defaultPort: pc.defaultPort,
+      taskTimeoutMs: networkTimeoutMs(env.NETWORK_TIMEOUT) ?? pc.connectionTimeoutMs,
+      startupTimeoutMs: pc.startupTimeoutMs,
+      retryAttempts: pc.retryAttempts,
+      maxPerformers: pc.maxPerformers,
       maxInFlight: flags.maxInFlight ?? RUN_DEFAULTS.maxInFlight,
       maxQueued: flags.maxQueued ?? RUN_DEFAULTS.maxQueued,
     },
@@ -77,28 +80,31 @@ export function executorSettings(
       ? {
           kubernetes: {
             namespace: k8s.namespace,
-            crdGroup: k8s.performer_crd_group,
-            crdVersion: k8s.performer_crd_version,
-            crdPlural: pluralOf(k8s.performer_crd_kind),
-            serviceAccount: k8s.service_account,
-            cleanupOnShutdown: k8s.cleanup_on_shutdown,
-            cleanupTimeoutMs: ms(k8s.cleanup_timeout),
-            connectionTimeoutMs: ms(k8s.connection_timeout),
-            kubeconfig: k8s.kubeconfig,
+            crdGroup: k8s.crdGroup,
+            crdVersion: k8s.crdVersion,
+            crdPlural: pluralOf(k8s.crdKind),
+            serviceAccount: k8s.serviceAccount,
+            cleanupOnShutdown: k8s.cleanupOnShutdown,
+            cleanupTimeoutMs: k8s.cleanupTimeoutMs,
+            connectionTimeoutMs: k8s.connectionTimeoutMs,
+            // In a cluster without a path: the Pod's service account (loadKubeConfig's default).
+            kubeconfig: k8s.kubeConfigPath,
           },
         }
       : {}),
     // Hourglass's executor reads performerNetworkName from EXECUTOR_PERFORMER_NETWORK_NAME too.
-    ...(env.EXECUTOR_PERFORMER_NETWORK_NAME
-      ? { performerNetworkName: env.EXECUTOR_PERFORMER_NETWORK_NAME }
+    ...(env.EXECUTOR_PERFORMER_NETWORK_NAME || config.performerNetworkName
+      ? { performerNetworkName: env.EXECUTOR_PERFORMER_NETWORK_NAME || config.performerNetworkName }
       : {}),
-    avs: config.avs_config.supported_avs.map((avs) => ({
+    avs: config.avs.map((avs) => ({
       address: avs.address,
       name: avs.name,
-      performerImage: avs.performer_image,
-      performerVersion: avs.performer_version,
-      endpoint: avs.endpoint,
-      resources: defaultResourcesFor(config, avs.address),
+      performerImage: avs.image?.repository,
+      performerVersion: avs.image?.tag,
+      endpoint: avs.endpoint ?? avs.kubernetes?.endpointOverride,
+      resources: avs.defaultResources,
+      envs: avs.envs,
+      serviceAccountName: avs.kubernetes?.serviceAccountName,
     })),
   };
 }

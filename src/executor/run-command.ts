@@ -1,6 +1,6 @@
 // `hourglass-executor run --config FILE`: validate the config as `validate` does, then serve until SIGTERM or
 // SIGINT, which drain in-flight tasks and (kubernetes mode, cleanup_on_shutdown) delete the executor's Performers.
-import { loadExecutorConfigFile } from "../api/executor-config.ts";
+import { loadExecutorConfigFile } from "../api/executor-config-file.ts";
 import { errorsOf, formatProblem, warningsOf } from "../api/problem.ts";
 import { integerFlag, parseFlags, portFlag, UsageError } from "../cli/args.ts";
 import { createLogger, logLevelFromEnv } from "../observability/logger.ts";
@@ -14,8 +14,9 @@ import { loadOperatorSigner } from "./operator-key.ts";
 
 export const RUN_USAGE = `Usage: hourglass-executor run --config FILE [--host ADDR] [--grpc-port N] [--management-port N]
        [--health-port N] [--metrics-port N] [--profiling-port N] [--max-in-flight N] [--max-queued N]
-Ports default to the config's grpc_port, health_port, metrics_port (9000, 8090, 8080) and 6060; 0 picks a free port.
-ExecutorManagementService is served on the gRPC port unless --management-port names another.
+Ports default to the config's grpc_port (9000; 9090 in a camelCase config), health_port (8090), metrics_port (8080)
+and 6060; 0 picks a free port. ExecutorManagementService is served on the gRPC port unless the config's
+management_server_grpc_port or --management-port names another.
 --max-in-flight bounds the tasks one performer is given at once (default 64); up to --max-queued more (default 256)
 wait for a slot until their deadline; beyond that tasks get RESOURCE_EXHAUSTED.
 Environment: LOG_LEVEL, NETWORK_TIMEOUT (executor → performer deadline), ENABLE_PROFILING=true|1 (pprof profiles on 127.0.0.1:6060).`;
@@ -68,8 +69,8 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
   }
   // LOG_LEVEL wins over the config's log_level, so that an operator can turn up logging without editing it.
   const log = createLogger("hourglass-executor", {
-    level: process.env.LOG_LEVEL ? logLevelFromEnv() : config.log_level,
-    format: config.log_format,
+    level: process.env.LOG_LEVEL ? logLevelFromEnv() : config.logLevel,
+    format: config.logFormat,
   });
   for (const p of warningsOf(problems)) log.warn({ path: p.path, line: p.line }, formatProblem(p));
 

@@ -1,12 +1,8 @@
 // What the running executor needs, resolved from the config file, the environment and the command line: every
 // duration in milliseconds, every default applied, so that the parts below never re-read the config.
-export type DeploymentMode = "docker" | "kubernetes";
+import type { AvsEnv, ExecutorConfig, OperatorConfig, ResourceRequirements } from "../api/executor-config.ts";
 
-/** Kubernetes quantities by resource name, as a Performer's spec.resources takes them. */
-export interface ResourceRequirements {
-  requests?: Record<string, string>;
-  limits?: Record<string, string>;
-}
+export type DeploymentMode = "docker" | "kubernetes";
 
 export interface AvsSettings {
   address: string;
@@ -18,6 +14,10 @@ export interface AvsSettings {
   endpoint?: string;
   /** The AVS's default_resources, else the config's top-level ones. */
   resources?: ResourceRequirements;
+  /** Hourglass's avsPerformers[].envs: the performer's environment. */
+  envs?: AvsEnv[];
+  /** Hourglass's avsPerformers[].kubernetes.serviceAccountName. */
+  serviceAccountName?: string;
 }
 
 export interface KubernetesSettings {
@@ -37,7 +37,12 @@ export interface KubernetesSettings {
 
 export interface ExecutorSettings {
   deploymentMode: DeploymentMode;
-  operator: { address: string; ecdsaKeyFile: string };
+  /** The operator's address and key references (loadOperatorSigner reads the ECDSA one; BLS is given as is). */
+  operator: OperatorConfig;
+  /** The L1 chain's JSON-RPC endpoint and id, and contract addresses replacing the built-in ones. */
+  chain: Pick<ExecutorConfig, "l1Chain" | "contracts" | "overrideContracts">;
+  /** The task store; absent when the config names none. */
+  storage?: ExecutorConfig["storage"];
   /** Address every server binds; tests use 127.0.0.1. */
   host: string;
   /** 0 picks a free port. `management`: ExecutorManagementService's own port; unset (or the gRPC port) serves it

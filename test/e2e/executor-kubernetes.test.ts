@@ -12,6 +12,7 @@ import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient, grpcHealthStatus } from "../support/grpc-clients.ts";
 import {
+  TEST_L1_CHAIN,
   testAvsAddress,
   testDir,
   testOperator,
@@ -81,6 +82,7 @@ function kubernetesModeConfig(
     aggregator_endpoint: "127.0.0.1:9010",
     deployment_mode: "kubernetes",
     operator: { address: operator.address, ecdsa_key_file: operator.keyFile },
+    l1_chain: TEST_L1_CHAIN,
     performer_config: {
       service_pattern: "127.0.0.1:{port}",
       default_port: performerPort,
@@ -90,6 +92,10 @@ function kubernetesModeConfig(
     },
     kubernetes: {
       namespace,
+      operator_namespace: "hourglass-system",
+      performer_crd_group: "hourglass.eigenlayer.io",
+      performer_crd_version: "v1alpha1",
+      connection_timeout: "30s",
       kubeconfig: testCluster().kubeconfigPath,
       cleanup_on_shutdown: cleanupOnShutdown,
       cleanup_timeout: "30s",

@@ -20,6 +20,9 @@ export async function testOperator(dir: string): Promise<TestOperator> {
   return { address: addressOfPrivateKey(key), keyFile };
 }
 
+/** The L1 chain every config must name; nothing in these tests calls it. */
+export const TEST_L1_CHAIN = { rpc_url: "http://127.0.0.1:8545", chain_id: 31337 };
+
 export function testAvsAddress(): string {
   return `0x${randomBytes(20).toString("hex")}`;
 }
@@ -46,6 +49,7 @@ export function dockerModeConfig(
     deployment_mode: "docker",
     log_level: "info",
     operator: { address: operator.address, ecdsa_key_file: operator.keyFile },
+    l1_chain: TEST_L1_CHAIN,
     performer_config: { connection_timeout: "10s", retry_attempts: 3, ...performerConfig },
     avs_config: {
       supported_avs: avs.map((a) => ({

@@ -30,11 +30,39 @@ test("mixed deployment modes are refused with the guide's message, under the Con
 test("kubernetes mode without a kubernetes section is refused with the guide's message", () => {
   const request = requestOf("executor-config-valid-create");
   const yaml = (request.object as { data: Record<string, string> }).data["config.yaml"] ?? "";
-  const d = validateExecutorConfig(
-    withConfig(request, yaml.replace("kubernetes:\n  namespace: avs-one\n", "")),
-  );
+  const d = validateExecutorConfig(withConfig(request, yaml.replace(/^kubernetes:\n( {2}.*\n)+/m, "")));
   assert.equal(d.allowed, false);
   assert.match(errorsOf(d.problems).map(formatProblem).join("\n"), /kubernetes configuration is required/);
+});
+
+test("Hourglass's camelCase dialect is read by the same rules; a file mixing dialects is refused", () => {
+  const camel = `operator:
+  address: "0x00000000000000000000000000000000000000aa"
+  operatorPrivateKey: { privateKey: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" }
+  signingKeys: { bls: { keystoreFile: /keys/bn254.json } }
+l1Chain: { rpcUrl: "http://127.0.0.1:8545", chainId: 31337 }
+kubernetes: { namespace: avs-one, operatorNamespace: hourglass-system, crdGroup: hourglass.eigenlayer.io, crdVersion: v1alpha1, connectionTimeout: 30s, inCluster: true }
+avsPerformers:
+  - { avsAddress: "0x1234567890abcdef1234567890abcdef12345678", deploymentMode: kubernetes, image: { repository: one, tag: v1 } }
+  - { avsAddress: "0xabcdefabcdefabcdefabcdefabcdefabcdefabcd", image: { repository: two, tag: v1 } }
+`;
+  const mixed = validateExecutorConfig(withConfig(requestOf("executor-config-valid-create"), camel));
+  assert.equal(mixed.allowed, false);
+  assert.deepEqual(errorsOf(mixed.problems).map(formatProblem), [
+    'data[config.yaml].avsPerformers[1].deploymentMode (line 9): mixed deployment modes not supported: "docker" here, "kubernetes" at avsPerformers[0].deploymentMode (an AVS that names none runs in docker mode); one executor runs all its performers one way: use the same deploymentMode everywhere',
+  ]);
+  const consistent = camel.replace(
+    "image: { repository: two",
+    "deploymentMode: kubernetes, image: { repository: two",
+  );
+  const allowed = validateExecutorConfig(withConfig(requestOf("executor-config-valid-create"), consistent));
+  assert.deepEqual(allowed.problems, []);
+  assert.equal(allowed.allowed, true);
+  const dialects = validateExecutorConfig(
+    withConfig(requestOf("executor-config-valid-create"), consistent.replace("inCluster", "in_cluster")),
+  );
+  assert.equal(dialects.allowed, false);
+  assert.match(errorsOf(dialects.problems).map(formatProblem).join("\n"), /mixes the two config dialects/);
 });
 
 test("YAML that does not parse is refused, naming the key", () => {
