@@ -110,7 +110,7 @@ avs_performers:
 `);
   const shown = (problems: typeof camel.problems) => errorsOf(problems).map(formatProblem);
   assert.deepEqual(shown(camel.problems), [
-    "l1Chain.rpcUrl (line 2): must be a http:// or https:// or ws:// or wss:// URL",
+    'l1Chain.rpcUrl (line 2): must be a http:// or https:// or ws:// or wss:// URL (got a "ftp:" URL; the value is not shown, since such URLs may hold a key)',
     "grpcPort (line 3): must be an integer from 1 to 65535 (got 70000)",
     'kubernetes.connectionTimeout (line 4): must be a Go duration such as 30s, 5m or 1h30m (got "soon")',
     "avsPerformers[0].image.tag (line 6): is required",

@@ -43,7 +43,8 @@ function settingsWith(overrides: {
 }): ExecutorSettings {
   return {
     deploymentMode: "kubernetes",
-    operator: { address: "0x0", ecdsaKeyFile: "" },
+    operator: { address: "0x0", operatorPrivateKey: { path: "operator.ecdsa_key_file" }, signingKeys: {} },
+    chain: { l1Chain: { rpcUrl: "http://127.0.0.1:8545", chainId: 31337 } },
     host: "127.0.0.1",
     ports: { grpc: 0, health: 0, metrics: 0, profiling: 0 },
     authentication: { enabled: false },
