@@ -41,7 +41,8 @@ describe("executorSettings", () => {
   it("applies the documented defaults", () => {
     const s = executorSettings(config(docker), {});
     assert.equal(s.deploymentMode, "docker");
-    assert.deepEqual(s.ports, { grpc: 9000, management: 9000, health: 8090, metrics: 8080, profiling: 6060 });
+    // No management port: ExecutorManagementService is served on the gRPC server.
+    assert.deepEqual(s.ports, { grpc: 9000, health: 8090, metrics: 8080, profiling: 6060 });
     assert.equal(s.host, "0.0.0.0");
     assert.equal(s.performer.servicePattern, "performer-{name}.{namespace}.svc.cluster.local:{port}");
     assert.equal(s.performer.defaultPort, 9090);
@@ -77,7 +78,11 @@ describe("executorSettings", () => {
     );
     assert.equal(s.performer.taskTimeoutMs, 2_000);
     assert.equal(s.ports.grpc, 0);
-    assert.equal(s.ports.management, 0, "management follows the gRPC port when the config does not set it");
+    assert.equal(
+      s.ports.management,
+      undefined,
+      "management stays on the gRPC server when the config does not move it",
+    );
     assert.equal(s.host, "127.0.0.1");
     assert.equal(s.performer.maxInFlight, 3);
     assert.equal(s.profiling, true);
