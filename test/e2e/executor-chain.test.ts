@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import pino from "pino";
-import { loadExecutorConfigFile } from "../../src/api/executor-config.ts";
+import { loadExecutorConfigFile } from "../../src/api/executor-config-file.ts";
 import { bn254PublicKeys } from "../../src/executor/chain/bn254.ts";
 import { type ChainBacking, startChainBacking } from "../../src/executor/chain/chain-backing.ts";
 import { chainResultSigner } from "../../src/executor/chain/chain-result-signer.ts";
