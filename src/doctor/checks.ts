@@ -324,7 +324,7 @@ async function serviceEndpointFindings(
   } catch (error) {
     if (!isNotFound(error)) return [unreadable(check, object, error)];
     return [
-      { check, object, problem: "the Service does not exist", fix: "kubectl get services -n " + namespace },
+      { check, object, problem: "the Service does not exist", fix: `kubectl get services -n ${namespace}` },
     ];
   }
   const slices = await c.discovery.listNamespacedEndpointSlice({

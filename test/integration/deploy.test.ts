@@ -2,7 +2,7 @@
 // cert-manager's CRDs installed, as in a cluster that has cert-manager), and the RBAC we ship grants each process
 // what it uses and nothing it does not.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";

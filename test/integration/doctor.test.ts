@@ -8,13 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, type TestContext, test } from "node:test";
 import { promisify } from "node:util";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  DiscoveryV1Api,
-  type V1Pod,
-  type V1PodStatus,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
 import type { Finding } from "../../src/doctor/finding.ts";
 import { type OperatorProcess, startOperator } from "../controlplane/operator-process.ts";
 import { kubectl, serviceAccountKubeconfig, testCluster, useNamespace } from "../support/cluster.ts";
