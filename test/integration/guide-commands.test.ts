@@ -201,7 +201,7 @@ const GUIDE: Record<string, Entry[]> = {
         const out = await runs(
           `node_modules/.bin/node src/cli/executor.ts validate --config ${sampleConfig()}`,
         );
-        assert.match(out, /sample-config\.yaml: valid \(kubernetes mode, 1 AVS/);
+        assert.match(out, /sample-config\.yaml: valid \(snake_case, kubernetes mode, 1 AVS/);
       },
     },
     {
@@ -344,7 +344,7 @@ const GUIDE: Record<string, Entry[]> = {
       check: async () => {
         const out = await eventually("the performer's endpoint", async () => {
           const r = await sh("kubectl get endpoints -n my-avs-project");
-          return /performer-my-avs\s+10\.244\.1\.23:9090/.test(r.out) ? r.out : undefined;
+          return /performer-my-avs\s+198\.18\.0\.23:9090/.test(r.out) ? r.out : undefined;
         });
         assert.match(out, /performer-my-avs/);
       },

@@ -20,6 +20,7 @@ import { testCluster, useNamespace } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient } from "../support/grpc-clients.ts";
 import {
+  TEST_L1_CHAIN,
   testAvsAddress,
   testDir,
   testOperator,
@@ -213,7 +214,7 @@ describe("Performers on a real node", { concurrency: false }, () => {
     );
     const scheduled = condition(pending, "Scheduled")!;
     assert.equal(scheduled.reason, "Unschedulable");
-    assert.match(scheduled.message, /0\/1 nodes are available: 1 Insufficient cpu/);
+    assert.match(scheduled.message, /0\/\d+ nodes are available: 1 Insufficient cpu/);
     assert.equal(pending.status?.phase, "Pending");
   });
 
@@ -251,10 +252,15 @@ describe("Performers on a real node", { concurrency: false }, () => {
       aggregator_endpoint: "127.0.0.1:9010",
       deployment_mode: "kubernetes",
       operator: { address: operatorKey.address, ecdsa_key_file: operatorKey.keyFile },
+      l1_chain: TEST_L1_CHAIN,
       // The guide's service_pattern, resolved by the node's CoreDNS, routed by kube-proxy.
       performer_config: { startup_timeout: "2m", connection_timeout: "5s", retry_attempts: 3 },
       kubernetes: {
         namespace: ns,
+        operator_namespace: "hourglass-system",
+        performer_crd_group: "hourglass.eigenlayer.io",
+        performer_crd_version: "v1alpha1",
+        connection_timeout: "30s",
         kubeconfig: cluster.kubeconfigPath,
         cleanup_on_shutdown: true,
         cleanup_timeout: "30s",

@@ -89,7 +89,8 @@ export async function installChainWorld(rpcUrl: string) {
         operator,
         "0x0000000000000000000000000000000000000000",
       ]),
-    blockNumber: () => test.getBlockNumber(),
+    // viem caches the block number for its polling interval; a task made right after a transaction needs the new one.
+    blockNumber: () => test.getBlockNumber({ cacheTime: 0 }),
   };
 
   for (const [avs, curve] of [
