@@ -49,6 +49,7 @@ grpcurl: ## install grpcurl (the guide's gRPC client, pinned in versions.env) in
 	@[ -x "$$(go env GOPATH)/bin/grpcurl" ] || \
 	  go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$$(sed -n 's/^GRPCURL_VERSION=//p' test/controlplane/versions.env)"
 controlplane: ## build (once, cached by version) the local cluster: control plane, kubelet, kube-proxy, containerd, CoreDNS
+	bash test/controlplane/node-packages.sh
 	bash test/controlplane/build.sh >/dev/null
 controlplane-up: install controlplane ## start etcd + kube-apiserver + kube-controller-manager; writes .local/kubeconfig
 	$(NODE) test/controlplane/cli.ts up

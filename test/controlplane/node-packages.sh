@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local node runs on, unless they are installed already (then it returns at once):
-# runc under containerd, the bridge/host-local/loopback CNI plugins, buildah for the images, nft for kube-proxy.
+# Installs the Debian packages the local cluster runs on, unless they are installed already (then it returns at once):
+# runc under containerd, the bridge/host-local/loopback CNI plugins, buildah for the images, nft for kube-proxy, and
+# podman's Docker Engine API (with netavark and aardvark-dns for its networks) for docker mode's tests.
 set -euo pipefail
-packages=(runc containernetworking-plugins buildah nftables)
+packages=(runc containernetworking-plugins buildah nftables podman netavark aardvark-dns)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
