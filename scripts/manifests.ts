@@ -1,6 +1,6 @@
 // `make manifests`: writes the manifests generated from code, where kustomize (and the local control plane's
 // installer) pick them up: the Performer CRD built by src/api/crd.ts, and the webhook registrations from
-// webhooks/registrations.ts. test/unit/manifests.test.ts fails when a file is out of date.
+// webhooks/registrations.ts. test/unit/scripts/generated-manifests.test.ts fails when a file is out of date.
 import { writeFileSync } from "node:fs";
 import { generatedManifests } from "./generated-manifests.ts";
 

@@ -1,0 +1,90 @@
+// The local node's configuration keeps to the network rule of the local cluster (DESIGN.md, "Local cluster"):
+// nothing it configures may send a packet off the machine.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { nodePaths } from "../../../test/controlplane/node.ts";
+import {
+  cniConflist,
+  containerdConfig,
+  corefile,
+  kubeletConfig,
+  kubeProxyConfig,
+  NODE,
+  registryHosts,
+  resolvConf,
+} from "../../../test/controlplane/node-config.ts";
+
+const paths = nodePaths("/tmp/node-under-test");
+
+describe("local node configuration", () => {
+  it("Pods on the reserved benchmark range, never on RFC 1918 space", () => {
+    for (const range of [NODE.podSubnet, NODE.serviceRange, `${NODE.ip}/32`]) {
+      assert.match(range, /^198\.1[89]\./, range);
+    }
+  });
+
+  it("CNI: no gateway, no masquerade, no routes (so no default route in a Pod)", () => {
+    const conf = JSON.parse(cniConflist(paths));
+    const bridge = conf.plugins[0];
+    assert.equal(bridge.isGateway, false);
+    assert.equal(bridge.ipMasq, false);
+    assert.equal(bridge.isDefaultGateway ?? false, false);
+    assert.equal(bridge.ipam.routes, undefined);
+    assert.equal(bridge.ipam.ranges[0][0].subnet, NODE.podSubnet);
+    assert.equal(bridge.ipam.dataDir, paths.ipamDir, "IPAM state stays in the node's directory");
+  });
+
+  it("containerd: private directories, every registry sent to a closed loopback port", () => {
+    const config = containerdConfig(paths, "localhost/hourglass/pause:1");
+    for (const dir of [
+      paths.containerdRoot,
+      paths.containerdState,
+      paths.cniConfDir,
+      paths.registryHostsDir,
+    ]) {
+      assert.ok(config.includes(`'${dir}'`), dir);
+    }
+    assert.doesNotMatch(config, /\/etc\/containerd|\/var\/lib\/containerd/);
+    assert.match(config, /restrict_oom_score_adj = true/);
+    assert.match(registryHosts(), /^server = 'http:\/\/127\.0\.0\.1:1'$/m);
+  });
+
+  it("DNS: cluster.local only, no forwarding; Pods and host processes ask the node's CoreDNS", () => {
+    const dns = corefile("/kc", { health: 1, ready: 2 });
+    assert.doesNotMatch(dns, /forward|proxy/);
+    assert.match(dns, /^cluster\.local:53 \{/);
+    assert.equal(dns.match(/^\S+:53 \{/gm)?.length, 1, "one zone");
+    assert.equal(resolvConf().match(/nameserver (\S+)/)?.[1], NODE.ip);
+    const kubelet = parse(
+      kubeletConfig(paths, { kubelet: 1, healthz: 2 }, { caCert: "c", servingCert: "s", servingKey: "k" }),
+    );
+    assert.deepEqual(kubelet.clusterDNS, [NODE.ip]);
+    assert.equal(kubelet.resolvConf, paths.resolvConf);
+  });
+
+  it("kubelet: its API authenticated and authorized through the apiserver; no iptables chains, no sysctl writes", () => {
+    const kubelet = parse(
+      kubeletConfig(paths, { kubelet: 1, healthz: 2 }, { caCert: "c", servingCert: "s", servingKey: "k" }),
+    );
+    assert.equal(kubelet.authentication.anonymous.enabled, false);
+    assert.equal(kubelet.authentication.webhook.enabled, true);
+    assert.equal(kubelet.authorization.mode, "Webhook");
+    assert.equal(kubelet.readOnlyPort, 0);
+    assert.equal(kubelet.makeIPTablesUtilChains, false);
+    assert.equal(kubelet.protectKernelDefaults, true);
+    assert.equal(kubelet.address, NODE.ip);
+  });
+
+  it("kube-proxy: NodePorts only on the node IP, conntrack sysctls left alone", () => {
+    const proxy = parse(kubeProxyConfig("/kc", { healthz: 1, metrics: 2 }));
+    assert.equal(proxy.mode, "nftables");
+    assert.deepEqual(proxy.nodePortAddresses, [`${NODE.ip}/32`]);
+    assert.deepEqual(proxy.conntrack, {
+      maxPerCore: 0,
+      min: 0,
+      tcpEstablishedTimeout: "0s",
+      tcpCloseWaitTimeout: "0s",
+    });
+  });
+});
