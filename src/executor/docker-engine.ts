@@ -2,28 +2,31 @@
 // DOCKER_CERT_PATH) choose the engine, as for the docker CLI. Errors quote the engine.
 import Docker from "dockerode";
 
-export interface RunningContainer {
-  id: string;
-  /** The port on 127.0.0.1 the engine published the container's gRPC port on. */
-  hostPort: number;
-}
-
-export interface ContainerState {
+/** What `docker inspect` says of a container, as the executor uses it. */
+export interface ContainerInfo {
   running: boolean;
   status: string;
   exitCode: number;
+  /** Container port ("9090/tcp") → the port on the host the engine published it on. */
+  hostPorts: Record<string, number>;
+  /** Network name → the container's IPv4 address on it. */
+  addresses: Record<string, string>;
 }
 
+/** One call per Engine API request, so that the caller decides the order and what to undo when one fails. */
 export interface DockerEngine {
   /** Finds the image locally or pulls it; throws naming the image. */
   ensureImage(reference: string): Promise<void>;
   /** Creates the network unless it exists; true if this call created it. */
   ensureNetwork(name: string): Promise<boolean>;
-  runContainer(options: Docker.ContainerCreateOptions, port: string): Promise<RunningContainer>;
+  /** Resolves with the new container's id; throws naming the container and its image. */
+  createContainer(options: Docker.ContainerCreateOptions): Promise<string>;
+  startContainer(id: string): Promise<void>;
   /** undefined once the container is gone. */
-  containerState(id: string): Promise<ContainerState | undefined>;
+  inspectContainer(id: string): Promise<ContainerInfo | undefined>;
   /** The last lines of its stdout and stderr, as `docker logs --tail` shows them. */
   logsTail(id: string, lines: number): Promise<string>;
+  /** Removes it, stopped or not; a container already gone is not an error. */
   removeContainer(id: string): Promise<void>;
   removeNetwork(name: string): Promise<void>;
 }
@@ -47,6 +50,20 @@ export function demuxLogs(buffer: Buffer): string {
     at += 8 + size;
   }
   return at === 0 ? buffer.toString() : Buffer.concat(parts).toString();
+}
+
+export function containerInfo(inspect: Docker.ContainerInspectInfo): ContainerInfo {
+  const hostPorts: Record<string, number> = {};
+  for (const [port, bindings] of Object.entries(inspect.NetworkSettings.Ports ?? {})) {
+    const published = bindings?.find((b) => b.HostPort);
+    if (published) hostPorts[port] = Number(published.HostPort);
+  }
+  const addresses: Record<string, string> = {};
+  for (const [name, network] of Object.entries(inspect.NetworkSettings.Networks ?? {})) {
+    if (network.IPAddress) addresses[name] = network.IPAddress;
+  }
+  const { State } = inspect;
+  return { running: State.Running, status: State.Status, exitCode: State.ExitCode, hostPorts, addresses };
 }
 
 export function dockerEngine(docker: Docker = new Docker()): DockerEngine {
@@ -78,30 +95,26 @@ export function dockerEngine(docker: Docker = new Docker()): DockerEngine {
       await docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true });
       return true;
     },
-    async runContainer(options, port) {
-      const container = await docker.createContainer(options).catch((error: unknown) => {
+    async createContainer(options) {
+      try {
+        return (await docker.createContainer(options)).id;
+      } catch (error) {
         throw new Error(
           `creating container ${options.name} from "${options.Image}": ${engineMessage(error)}`,
         );
-      });
-      try {
-        await container.start();
-        const info = await container.inspect();
-        const binding = info.NetworkSettings.Ports?.[port]?.[0];
-        if (!binding) throw new Error(`the engine published no host port for ${port}`);
-        return { id: info.Id, hostPort: Number(binding.HostPort) };
-      } catch (error) {
-        const logs = await this.logsTail(container.id, 20).catch(() => "");
-        await container.remove({ force: true }).catch(() => {});
-        throw new Error(
-          `starting container ${options.name}: ${engineMessage(error)}${logs ? `; its last output:\n${logs}` : ""}`,
-        );
       }
     },
-    async containerState(id) {
+    async startContainer(id) {
+      await docker
+        .getContainer(id)
+        .start()
+        .catch((error: unknown) => {
+          throw new Error(`starting container ${id.slice(0, 12)}: ${engineMessage(error)}`);
+        });
+    },
+    async inspectContainer(id) {
       try {
-        const { State } = await docker.getContainer(id).inspect();
-        return { running: State.Running, status: State.Status, exitCode: State.ExitCode };
+        return containerInfo(await docker.getContainer(id).inspect());
       } catch (error) {
         if (statusCode(error) === 404) return undefined;
         throw error;

@@ -3,9 +3,11 @@
 // so that a blue-green deployment's two sides can coexist on the network.
 import { createHash } from "node:crypto";
 import type { ContainerCreateOptions } from "dockerode";
+import type { AvsEnv } from "../api/executor-config.ts";
 import { avsLabelValue, LABEL_AVS } from "../api/performer.ts";
 import { parseQuantity, type Quantity } from "../api/quantity.ts";
 import type { PerformerEnv } from "../grpc/messages.ts";
+import type { ContainerInfo } from "./docker-engine.ts";
 import { type Artifact, LABEL_MANAGED_BY, MANAGED_BY_EXECUTOR } from "./performer-manifest.ts";
 import type { AvsSettings } from "./settings.ts";
 
@@ -45,7 +47,8 @@ export function performerContainerOptions(parts: {
   artifact: Artifact;
   name: string;
   performerId: string;
-  network: string;
+  /** performerNetworkName; unset, the engine's default network. */
+  network?: string;
   grpcPort: number;
   /** NAME=value, as DeployArtifact's env gives them. */
   env?: string[];
@@ -65,13 +68,40 @@ export function performerContainerOptions(parts: {
     ExposedPorts: { [port]: {} },
     StopTimeout: STOP_TIMEOUT_S,
     HostConfig: {
-      NetworkMode: network,
-      // Loopback only, on a port the engine picks: the executor dials it from the host.
+      ...(network ? { NetworkMode: network } : {}),
+      // Loopback only, on a port the engine picks: without a network the executor dials it there.
       PortBindings: { [port]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
       RestartPolicy: { Name: "no" },
       ...containerLimits(avs),
     },
+    ...(network ? { NetworkingConfig: { EndpointsConfig: { [network]: {} } } } : {}),
   };
+}
+
+/** Where the executor dials the container, as Hourglass does: on performerNetworkName, the container's own port at
+ * its address there (Hourglass uses the hostname, which only a resolver on that network knows; the address works
+ * from the host and from a container on the network alike); without one, the port published on loopback. */
+export function performerEndpoint(
+  info: Pick<ContainerInfo, "hostPorts" | "addresses">,
+  network: string | undefined,
+  grpcPort: number,
+): string {
+  if (network) {
+    const address = info.addresses[network];
+    if (!address) throw new Error(`the engine gave the container no address on network ${network}`);
+    return `${address}:${grpcPort}`;
+  }
+  const hostPort = info.hostPorts[`${grpcPort}/tcp`];
+  if (!hostPort) throw new Error(`the engine published no host port for ${grpcPort}/tcp`);
+  return `127.0.0.1:${hostPort}`;
+}
+
+/** avsPerformers[].envs as the container's, as Hourglass's executor builds them: a value, or (valueFromEnv) the
+ * executor's own variable; a Secret or ConfigMap reference, which only kubernetes mode resolves, gives "". */
+export function configuredEnv(envs: readonly AvsEnv[] | undefined, from: NodeJS.ProcessEnv): string[] {
+  return (envs ?? []).map(
+    (e) => `${e.name}=${e.valueFromEnv ? (from[e.valueFromEnv] ?? "") : (e.value ?? "")}`,
+  );
 }
 
 /** DeployArtifact's env as the container's: a value, or (value_from_env) the executor's own variable, as Hourglass

@@ -2,7 +2,8 @@
 // test): the executor only routes to it. Any other AVS gets its performer container from the Docker engine, as
 // Hourglass's executor does: image found or pulled, the network performerNetworkName created if missing, the
 // container started and routed to once grpc.health.v1 says SERVING, replaced if it dies, switched blue-green by
-// DeployArtifact, and removed (with the network it created) on shutdown.
+// DeployArtifact, and removed (with the network it created) on shutdown. A start that fails anywhere removes what
+// it made, so that the engine holds nothing the executor does not route to.
 import type { Logger } from "pino";
 import type {
   DeployArtifactRequest,
@@ -12,10 +13,12 @@ import type {
 } from "../grpc/messages.ts";
 import type { DockerEngine } from "./docker-engine.ts";
 import {
+  configuredEnv,
   deployedEnv,
   imageReference,
   performerContainerName,
   performerContainerOptions,
+  performerEndpoint,
 } from "./docker-performer-spec.ts";
 import { EXECUTOR_ERRORS, executorError } from "./executor-errors.ts";
 import type { PerformerManager } from "./executor-service.ts";
@@ -26,8 +29,6 @@ import { avsKey, type PerformerRegistry, type PerformerRoute } from "./performer
 import { closeWhenIdle, openRoute } from "./performer-route.ts";
 import type { AvsSettings, ExecutorSettings } from "./settings.ts";
 
-/** Hourglass's default performerNetworkName, which the troubleshooting guide names too. */
-export const DEFAULT_PERFORMER_NETWORK = "hourglass-network";
 const WATCH_INTERVAL_MS = 1_000;
 const HEALTH_POLL_MS = 200;
 const LOG_TAIL_LINES = 20;
@@ -53,9 +54,18 @@ export function dockerPerformerManager(parts: {
   settings: Pick<ExecutorSettings, "avs" | "performer" | "performerNetworkName">;
   engine: () => DockerEngine;
   log: Logger;
+  /** grpc.health.v1's overall status at an endpoint; the real probe unless a test gives another. */
+  healthStatus?: (endpoint: string, deadline: Date) => Promise<string>;
+  /** How often containers are checked for death. */
+  watchIntervalMs?: number;
+  /** Where valueFromEnv reads; the executor's own environment. */
+  env?: NodeJS.ProcessEnv;
 }): PerformerManager {
   const { registry, log, settings } = parts;
-  const network = settings.performerNetworkName ?? DEFAULT_PERFORMER_NETWORK;
+  const healthStatus = parts.healthStatus ?? grpcHealthStatus;
+  const env = parts.env ?? process.env;
+  // Unset, as in Hourglass: the engine's default network, and the container dialled on its published port.
+  const network = settings.performerNetworkName || undefined;
   const grpcPort = settings.performer.defaultPort;
   const containers = new Map<string, ManagedContainer>();
   const aborter = new AbortController();
@@ -64,7 +74,16 @@ export function dockerPerformerManager(parts: {
   let serial = 0;
   let watcher: NodeJS.Timeout | undefined;
   let watching: Promise<void> = Promise.resolve();
+  /** Starts and deployments under way; shutdown waits for them to finish or give up. */
+  const pending = new Set<Promise<unknown>>();
   let stopping = false;
+
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    pending.add(work);
+    const done = () => pending.delete(work);
+    work.then(done, done);
+    return work;
+  };
 
   const docker = () => {
     engine ??= parts.engine();
@@ -77,7 +96,7 @@ export function dockerPerformerManager(parts: {
     let last = "no answer yet";
     while (Date.now() < deadline) {
       if (aborter.signal.aborted) throw new Error(`container ${name}: startup aborted by shutdown`);
-      const state = await docker().containerState(id);
+      const state = await docker().inspectContainer(id);
       if (!state?.running) {
         const logs = await docker()
           .logsTail(id, LOG_TAIL_LINES)
@@ -87,7 +106,7 @@ export function dockerPerformerManager(parts: {
         );
       }
       try {
-        last = await grpcHealthStatus(endpoint, new Date(Date.now() + 1_000));
+        last = await healthStatus(endpoint, new Date(Date.now() + 1_000));
         if (last === "SERVING") return;
       } catch (error) {
         last = (error as Error).message;
@@ -99,30 +118,48 @@ export function dockerPerformerManager(parts: {
     );
   }
 
-  /** Starts a container for the artifact and registers it, not yet taking traffic. */
+  /** Starts a container for the artifact and registers it, not yet taking traffic. A failure removes the
+   * container it created. */
   async function startContainer(
     avs: AvsSettings,
     artifact: Artifact,
-    env: string[] = [],
+    containerEnv: string[],
   ): Promise<ManagedContainer> {
     const image = imageReference(artifact);
     await docker().ensureImage(image);
-    if (await docker().ensureNetwork(network)) {
+    if (network && (await docker().ensureNetwork(network))) {
       createdNetwork = true;
       log.info({ network }, "created performer network");
     }
     serial += 1;
     const name = performerContainerName(avs.address, Date.now(), serial);
     const performerId = `performer-${avsKey(avs.address)}-${name}`;
-    const options = performerContainerOptions({ avs, artifact, name, performerId, network, grpcPort, env });
-    const running = await docker().runContainer(options, `${grpcPort}/tcp`);
-    const endpoint = `127.0.0.1:${running.hostPort}`;
+    const options = performerContainerOptions({
+      avs,
+      artifact,
+      name,
+      performerId,
+      network,
+      grpcPort,
+      env: containerEnv,
+    });
+    const id = await docker().createContainer(options);
+    let endpoint: string;
     try {
-      await waitServing(running.id, name, endpoint);
+      await docker().startContainer(id);
+      const info = await docker().inspectContainer(id);
+      if (!info) throw new Error(`container ${name} is gone right after its start`);
+      endpoint = performerEndpoint(info, network, grpcPort);
+      await waitServing(id, name, endpoint);
     } catch (error) {
       await docker()
-        .removeContainer(running.id)
-        .catch(() => {});
+        .removeContainer(id)
+        .catch((removal: Error) =>
+          log.error(
+            { container: name, id, err: removal.message },
+            "removing a container that failed to start failed",
+          ),
+        );
       throw error;
     }
     const route = openRoute({
@@ -130,13 +167,13 @@ export function dockerPerformerManager(parts: {
       avsAddress: avs.address,
       artifactRegistry: artifact.version ? artifact.image : artifact.image.split("@")[0]!,
       artifactDigest: artifact.version ?? artifact.image.split("@")[1] ?? "",
-      containerId: running.id,
+      containerId: id,
       endpoint,
       maxInFlight: settings.performer.maxInFlight,
       maxQueued: settings.performer.maxQueued,
       health: { status: "SERVING", resourceHealthy: true, applicationHealthy: true },
     });
-    const managed = { id: running.id, avs, artifact, env, route, retiring: false };
+    const managed = { id, avs, artifact, env: containerEnv, route, retiring: false };
     containers.set(performerId, managed);
     registry.add(route);
     log.info(
@@ -174,7 +211,7 @@ export function dockerPerformerManager(parts: {
     for (const managed of [...containers.values()]) {
       if (managed.retiring || stopping) continue;
       const state = await docker()
-        .containerState(managed.id)
+        .inspectContainer(managed.id)
         .catch(() => ({ running: true }) as const);
       if (state?.running) continue;
       const exit = state ? `exited with code ${state.exitCode}` : "removed";
@@ -192,7 +229,50 @@ export function dockerPerformerManager(parts: {
       watching = watchOnce().finally(() => {
         if (!stopping) scheduleWatch();
       });
-    }, WATCH_INTERVAL_MS);
+    }, parts.watchIntervalMs ?? WATCH_INTERVAL_MS);
+  }
+
+  /** Every container and route this manager holds goes, and the network if this executor created it. */
+  async function removeAll(): Promise<void> {
+    await Promise.all([...containers.values()].map((c) => retire(c)));
+    for (const route of registry.list()) {
+      registry.remove(route.performerId);
+      route.connection.close();
+    }
+    if (createdNetwork && network) {
+      await docker().removeNetwork(network);
+      createdNetwork = false;
+      log.info({ network }, "removed performer network");
+    }
+  }
+
+  async function startAll(): Promise<void> {
+    for (const avs of settings.avs) {
+      if (avs.endpoint) {
+        const performerId = fixedPerformerId(avs);
+        registry.add(
+          openRoute({
+            performerId,
+            avsAddress: avs.address,
+            artifactRegistry: avs.performerImage ?? "",
+            artifactDigest: avs.performerVersion ?? "",
+            containerId: "",
+            endpoint: avs.endpoint,
+            maxInFlight: settings.performer.maxInFlight,
+            maxQueued: settings.performer.maxQueued,
+          }),
+        );
+        registry.activate(performerId);
+        log.info({ avs: avs.address, performerId, endpoint: avs.endpoint }, "routing AVS to its performer");
+        continue;
+      }
+      const managed = await startContainer(
+        avs,
+        { image: avs.performerImage!, version: avs.performerVersion },
+        configuredEnv(avs.envs, env),
+      );
+      registry.activate(managed.route.performerId);
+    }
   }
 
   function managedAvs(address: string): AvsSettings | undefined {
@@ -209,30 +289,14 @@ export function dockerPerformerManager(parts: {
           );
         }
       });
-      for (const avs of settings.avs) {
-        if (avs.endpoint) {
-          const performerId = fixedPerformerId(avs);
-          registry.add(
-            openRoute({
-              performerId,
-              avsAddress: avs.address,
-              artifactRegistry: avs.performerImage ?? "",
-              artifactDigest: avs.performerVersion ?? "",
-              containerId: "",
-              endpoint: avs.endpoint,
-              maxInFlight: settings.performer.maxInFlight,
-              maxQueued: settings.performer.maxQueued,
-            }),
-          );
-          registry.activate(performerId);
-          log.info({ avs: avs.address, performerId, endpoint: avs.endpoint }, "routing AVS to its performer");
-          continue;
-        }
-        const managed = await startContainer(avs, {
-          image: avs.performerImage!,
-          version: avs.performerVersion,
-        });
-        registry.activate(managed.route.performerId);
+      try {
+        await track(startAll());
+      } catch (error) {
+        // The AVSs started before the one that failed go too: a failed start leaves nothing in the engine.
+        await removeAll().catch((cleanup: Error) =>
+          log.error({ err: cleanup.message }, "removing what a failed start made failed"),
+        );
+        throw error;
       }
       if (containers.size > 0) scheduleWatch();
     },
@@ -249,7 +313,7 @@ export function dockerPerformerManager(parts: {
       const artifact = deployedArtifact(request.registry_url, request.digest);
       let next: ManagedContainer;
       try {
-        next = await startContainer(avs, artifact, deployedEnv(request.env ?? [], process.env));
+        next = await track(startContainer(avs, artifact, deployedEnv(request.env ?? [], env)));
       } catch (error) {
         throw executorError(EXECUTOR_ERRORS.deployUnsupported, (error as Error).message);
       }
@@ -290,9 +354,9 @@ export function dockerPerformerManager(parts: {
       stopping = true;
       clearTimeout(watcher);
       await watching;
-      await Promise.all([...containers.values()].map((c) => retire(c)));
-      for (const route of registry.list()) route.connection.close();
-      if (createdNetwork) await docker().removeNetwork(network);
+      // abortDeployments came first: what is still starting gives up, and removes its container itself.
+      await Promise.allSettled([...pending]);
+      await removeAll();
     },
   };
 }

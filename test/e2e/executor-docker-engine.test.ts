@@ -7,7 +7,6 @@ import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DEFAULT_PERFORMER_NETWORK } from "../../src/executor/docker-performers.ts";
 import { recoverSigner } from "../../src/executor/operator-signer.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient, type TestExecutorClient } from "../support/grpc-clients.ts";
@@ -24,6 +23,8 @@ import { importPerformerImage, type PerformerImage } from "../support/performer-
 import { type PodmanEngine, startPodmanEngine } from "../support/podman-engine.ts";
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+/** performer_network_name: the executor creates it, dials each container at its address there, removes it. */
+const PERFORMER_NETWORK = "hourglass-network";
 
 interface EngineContainer {
   Id: string;
@@ -35,6 +36,7 @@ interface EngineContainer {
 
 function managedConfig(operator: TestOperator, avs: string, image: { repository: string; tag: string }) {
   const config = dockerModeConfig(operator, [], { startup_timeout: "90s" });
+  config.performer_network_name = PERFORMER_NETWORK;
   (config.avs_config as { supported_avs: unknown[] }).supported_avs = [
     {
       address: avs,
@@ -111,8 +113,11 @@ describe("hourglass-executor run (docker mode, containers through the Docker Eng
     const [inspect] = JSON.parse(await engine.podman(["inspect", container!.Id]));
     assert.equal(inspect.HostConfig.Memory, 256 * 1024 * 1024);
     assert.equal(inspect.HostConfig.NanoCpus, 1_000_000_000);
-    assert.deepEqual(Object.keys(inspect.NetworkSettings.Networks), [DEFAULT_PERFORMER_NETWORK]);
-    assert.match(inspect.NetworkSettings.Networks[DEFAULT_PERFORMER_NETWORK].IPAddress, /^198\.18\./);
+    assert.deepEqual(Object.keys(inspect.NetworkSettings.Networks), [PERFORMER_NETWORK]);
+    const address = inspect.NetworkSettings.Networks[PERFORMER_NETWORK].IPAddress;
+    assert.match(address, /^198\.18\./);
+    const serving = executor!.logs.find((l) => l.msg === "performer container serving");
+    assert.equal(serving?.endpoint, `${address}:9090`, "dialled at its address on the performer network");
     const { performers } = await client.listPerformers(avs);
     assert.equal(performers.length, 1);
     assert.equal(performers[0]!.container_id, container!.Id);

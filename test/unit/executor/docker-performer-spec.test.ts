@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { demuxLogs } from "../../../src/executor/docker-engine.ts";
+import type { ContainerInspectInfo } from "dockerode";
+import { containerInfo, demuxLogs } from "../../../src/executor/docker-engine.ts";
 import {
+  configuredEnv,
   containerLimits,
   deployedEnv,
   imageReference,
   performerContainerName,
   performerContainerOptions,
+  performerEndpoint,
 } from "../../../src/executor/docker-performer-spec.ts";
 
 const AVS = "0xAbCdEf0000000000000000000000000000000001";
@@ -52,10 +55,62 @@ describe("docker-mode performer containers", () => {
       "9090/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }],
     });
     assert.equal(options.HostConfig?.NetworkMode, "hourglass-network");
+    assert.deepEqual(options.NetworkingConfig, { EndpointsConfig: { "hourglass-network": {} } });
     assert.equal(options.Labels?.["hourglass.eigenlayer.io/avs"], AVS.toLowerCase());
     assert.equal(options.Labels?.["hourglass.eigenlayer.io/performer"], "performer-x");
     assert.ok((options.StopTimeout ?? 0) > 0, "a stop through the API would otherwise SIGKILL at once");
     assert.deepEqual(options.Env, ["PERFORMER_GRPC_PORT=9090"]);
+  });
+
+  it("stay on the engine's default network when no performerNetworkName is set", () => {
+    const options = performerContainerOptions({
+      avs: { address: AVS },
+      artifact: { image: "example/p", version: "v1" },
+      name: "avs-performer-x-1",
+      performerId: "performer-x",
+      grpcPort: 9090,
+    });
+    assert.equal(options.HostConfig?.NetworkMode, undefined);
+    assert.equal(options.NetworkingConfig, undefined);
+  });
+
+  it("are dialled at their address on the performer network, else at the port published on loopback", () => {
+    const info = {
+      hostPorts: { "9090/tcp": 41234 },
+      addresses: { "hourglass-network": "198.18.17.5", podman: "198.18.16.9" },
+    };
+    assert.equal(performerEndpoint(info, "hourglass-network", 9090), "198.18.17.5:9090");
+    assert.equal(performerEndpoint(info, undefined, 9090), "127.0.0.1:41234");
+    assert.throws(() => performerEndpoint(info, "other", 9090), /no address on network other/);
+    assert.throws(() => performerEndpoint(info, undefined, 8080), /no host port for 8080\/tcp/);
+  });
+
+  it("read ports and addresses from docker inspect", () => {
+    const inspect = {
+      State: { Running: true, Status: "running", ExitCode: 0 },
+      NetworkSettings: {
+        Ports: { "9090/tcp": [{ HostIp: "127.0.0.1", HostPort: "41234" }], "8080/tcp": null },
+        Networks: { "hourglass-network": { IPAddress: "198.18.17.5" }, none: { IPAddress: "" } },
+      },
+    } as unknown as ContainerInspectInfo;
+    assert.deepEqual(containerInfo(inspect), {
+      running: true,
+      status: "running",
+      exitCode: 0,
+      hostPorts: { "9090/tcp": 41234 },
+      addresses: { "hourglass-network": "198.18.17.5" },
+    });
+  });
+
+  it("take avsPerformers[].envs as Hourglass does: value, or valueFromEnv read from the executor's environment", () => {
+    const envs = [
+      { name: "A", value: "1" },
+      { name: "B", valueFromEnv: "EXECUTOR_SECRET" },
+      { name: "C", valueFromEnv: "UNSET" },
+      { name: "D", secretKeyRef: { name: "s", key: "k" } },
+    ];
+    assert.deepEqual(configuredEnv(envs, { EXECUTOR_SECRET: "s" }), ["A=1", "B=s", "C=", "D="]);
+    assert.deepEqual(configuredEnv(undefined, {}), []);
   });
 
   it("take DeployArtifact's env: a value, or the executor's own variable for value_from_env", () => {

@@ -5,6 +5,8 @@ import { dockerPerformerManager } from "../../../src/executor/docker-performers.
 import { PerformerRegistry } from "../../../src/executor/performer-registry.ts";
 import type { AvsSettings } from "../../../src/executor/settings.ts";
 import { createLogger } from "../../../src/observability/logger.ts";
+import { until } from "../../support/eventually.ts";
+import { FakeDockerEngine } from "../../support/fake-docker-engine.ts";
 
 const log = createLogger("test", { level: "silent" });
 const noEngine = () => {
@@ -94,5 +96,213 @@ describe("docker-mode performers", () => {
       (error: { code: number; details: string }) =>
         error.code === status.FAILED_PRECONDITION && /run elsewhere at its endpoint/.test(error.details),
     );
+  });
+});
+
+const IMAGE = "localhost/avs/performer";
+const MANAGED: AvsSettings = {
+  address: "0x3333333333333333333333333333333333333333",
+  performerImage: IMAGE,
+  performerVersion: "v1",
+  envs: [
+    { name: "CHAIN", value: "local" },
+    { name: "SECRET", valueFromEnv: "EXECUTOR_SECRET" },
+  ],
+};
+const OTHER: AvsSettings = {
+  address: "0x4444444444444444444444444444444444444444",
+  performerImage: `${IMAGE}-other`,
+};
+const DIGEST = "sha256:00000000000000000000000000000000000000000000000000000000000000aa";
+
+/** A manager of containers on a fake engine; `serving` decides which endpoints answer SERVING. */
+function managed(
+  engine: FakeDockerEngine,
+  options: {
+    avs?: AvsSettings[];
+    network?: string;
+    serving?: (endpoint: string) => boolean;
+    watchMs?: number;
+  } = {},
+) {
+  const registry = new PerformerRegistry();
+  const manager = dockerPerformerManager({
+    registry,
+    settings: {
+      avs: options.avs ?? [MANAGED],
+      performer: { ...PERFORMER, startupTimeoutMs: 2_000 },
+      ...(options.network ? { performerNetworkName: options.network } : {}),
+    },
+    engine: () => engine,
+    log,
+    healthStatus: async (endpoint) =>
+      (options.serving ?? (() => true))(endpoint) ? "SERVING" : "NOT_SERVING",
+    watchIntervalMs: options.watchMs ?? 60_000,
+    env: { EXECUTOR_SECRET: "s3cret" },
+  });
+  return { registry, manager };
+}
+
+/** The engine's requests without the repeated inspects of health waits and watches. */
+const lifecycle = (engine: FakeDockerEngine) =>
+  engine.calls.filter((call, i, all) => !(call.startsWith("inspect ") && all[i - 1] === call));
+
+const deployRequest = (avs: string) => ({
+  avs_address: avs,
+  registry_url: IMAGE,
+  digest: DIGEST,
+  env: [],
+  kubernetes: null,
+  auth: null,
+});
+
+describe("docker-mode performer containers on an engine", () => {
+  it("finds the image, makes the network, creates, starts and inspects the container, then routes to its address on the network", async (t) => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+    const { registry, manager } = managed(engine, { network: "hourglass-network" });
+    t.after(() => manager.shutdown());
+    await manager.start();
+    assert.deepEqual(lifecycle(engine).slice(0, 5), [
+      `ensureImage ${IMAGE}:v1`,
+      "ensureNetwork hourglass-network",
+      `create ${engine.containers.get("c1")!.options.name}`,
+      "start c1",
+      "inspect c1",
+    ]);
+    const container = engine.containers.get("c1")!;
+    assert.equal(container.options.HostConfig?.NetworkMode, "hourglass-network");
+    assert.deepEqual(Object.keys(container.options.NetworkingConfig?.EndpointsConfig ?? {}), [
+      "hourglass-network",
+    ]);
+    assert.deepEqual(container.options.Env, ["PERFORMER_GRPC_PORT=9090", "CHAIN=local", "SECRET=s3cret"]);
+    const route = registry.routeFor(MANAGED.address)!;
+    assert.equal(route.connection.endpoint, "198.18.16.2:9090");
+    assert.equal(route.containerId, "c1");
+  });
+
+  it("without performerNetworkName leaves the container on the engine's default network and dials its published port", async (t) => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+    const { registry, manager } = managed(engine);
+    t.after(() => manager.shutdown());
+    await manager.start();
+    assert.ok(!engine.calls.some((c) => c.startsWith("ensureNetwork")), engine.calls.join(", "));
+    assert.equal(engine.containers.get("c1")!.options.HostConfig?.NetworkMode, undefined);
+    assert.equal(registry.routeFor(MANAGED.address)!.connection.endpoint, "127.0.0.1:40001");
+  });
+
+  it("removes the container and the network it made when the start fails, quoting the engine", async () => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+    engine.failNext("start", "error setting rlimits for ready process: operation not permitted");
+    const { registry, manager } = managed(engine, { network: "hourglass-network" });
+    await assert.rejects(manager.start(), /error setting rlimits/);
+    assert.deepEqual(lifecycle(engine).slice(-2), ["remove c1", "removeNetwork hourglass-network"]);
+    assert.equal(engine.containers.size, 0);
+    assert.equal(engine.networks.size, 0);
+    assert.deepEqual(registry.list(), []);
+  });
+
+  it("removes the AVSs already started when a later one fails, and leaves a network it found", async () => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`], networks: ["shared"] });
+    const { registry, manager } = managed(engine, { avs: [MANAGED, OTHER], network: "shared" });
+    await assert.rejects(manager.start(), new RegExp(`image "${IMAGE}-other" is not in the engine`));
+    assert.equal(engine.containers.size, 0);
+    assert.ok(engine.calls.includes("remove c1"));
+    assert.ok(!engine.calls.some((c) => c.startsWith("removeNetwork")));
+    assert.deepEqual([...engine.networks], ["shared"]);
+    assert.deepEqual(registry.list(), []);
+  });
+
+  it("fails with the container's exit code and log tail when it exits before serving, and removes it", async () => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+    engine.exitOnStart = { code: 3, logs: "Error: PERFORMER_GRPC_PORT is not a port" };
+    const { manager } = managed(engine);
+    await assert.rejects(
+      manager.start(),
+      /exited with code 3 before serving; docker logs --tail 20 avs-performer-\S+:\nError: PERFORMER_GRPC_PORT is not a port/,
+    );
+    assert.equal(engine.containers.size, 0);
+  });
+
+  it("gives up at startup_timeout with the last health answer, and removes the container", async () => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+    const { manager } = managed(engine, { serving: () => false });
+    await assert.rejects(
+      manager.start(),
+      /not SERVING at 127\.0\.0\.1:40001 within startup_timeout.*last answer: NOT_SERVING/,
+    );
+    assert.equal(engine.containers.size, 0);
+  });
+
+  it("a failed create leaves no container and starts nothing", async () => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+    engine.failNext("create", "no space left on device");
+    const { registry, manager } = managed(engine);
+    await assert.rejects(manager.start(), /no space left on device/);
+    assert.ok(!engine.calls.some((c) => c.startsWith("start ")));
+    assert.equal(engine.containers.size, 0);
+    assert.deepEqual(registry.list(), []);
+  });
+
+  it("replaces a container that dies with one of the same image and env", async (t) => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+    const { registry, manager } = managed(engine, { watchMs: 10 });
+    t.after(() => manager.shutdown());
+    await manager.start();
+    engine.exit("c1");
+    await until("a replacement container", () => registry.routeFor(MANAGED.address)?.containerId === "c2");
+    assert.deepEqual([...engine.containers.keys()], ["c2"]);
+    const [first, second] = [1, 2].map((n) => engine.calls.indexOf(`start c${n}`));
+    assert.ok(engine.calls.indexOf("remove c1") < second!, "the dead one is removed before the next starts");
+    assert.ok(first! < second!);
+    assert.deepEqual(engine.containers.get("c2")!.options.Env, [
+      "PERFORMER_GRPC_PORT=9090",
+      "CHAIN=local",
+      "SECRET=s3cret",
+    ]);
+  });
+
+  it("DeployArtifact: the new container serves before traffic moves, and the old one is removed only then", async (t) => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`, `${IMAGE}@${DIGEST}`] });
+    const { registry, manager } = managed(engine);
+    t.after(() => manager.shutdown());
+    await manager.start();
+    const response = await manager.deployArtifact(deployRequest(MANAGED.address));
+    assert.equal(response.success, true);
+    const calls = lifecycle(engine);
+    assert.ok(calls.indexOf("start c2") < calls.indexOf("remove c1"), calls.join(", "));
+    assert.equal(registry.routeFor(MANAGED.address)!.containerId, "c2");
+    assert.deepEqual([...engine.containers.keys()], ["c2"]);
+    assert.equal(engine.containers.get("c2")!.options.Image, `${IMAGE}@${DIGEST}`);
+  });
+
+  it("DeployArtifact that fails keeps the old container serving and leaves no new one", async (t) => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`, `${IMAGE}@${DIGEST}`] });
+    const { registry, manager } = managed(engine, { serving: (endpoint) => endpoint.endsWith(":40001") });
+    t.after(() => manager.shutdown());
+    await manager.start();
+    await assert.rejects(
+      manager.deployArtifact(deployRequest(MANAGED.address)),
+      (error: { code: number; details: string }) => {
+        assert.equal(error.code, status.FAILED_PRECONDITION);
+        assert.match(error.details, /not SERVING at 127\.0\.0\.1:40002/);
+        return true;
+      },
+    );
+    assert.equal(registry.routeFor(MANAGED.address)!.containerId, "c1");
+    assert.deepEqual([...engine.containers.keys()], ["c1"]);
+  });
+
+  it("shutdown removes every container and the network it created; a second shutdown asks nothing more", async () => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`, `${IMAGE}-other`] });
+    const { registry, manager } = managed(engine, { avs: [MANAGED, OTHER], network: "hourglass-network" });
+    await manager.start();
+    assert.equal(engine.running().length, 2);
+    await manager.shutdown();
+    assert.equal(engine.containers.size, 0);
+    assert.equal(engine.networks.size, 0);
+    assert.deepEqual(registry.list(), []);
+    const asked = engine.calls.length;
+    await manager.shutdown();
+    assert.equal(engine.calls.length, asked);
   });
 });
