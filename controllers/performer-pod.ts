@@ -11,15 +11,12 @@ import type {
   V1Toleration,
 } from "@kubernetes/client-node";
 import { imageParts } from "../src/api/image-reference.ts";
-import type { Performer, PerformerSpec } from "../src/api/performer.ts";
-import { grpcPortOf } from "../src/api/performer.ts";
+import { PERFORMER_CONTAINER, type Performer, type PerformerSpec } from "../src/api/performer.ts";
+import { grpcPortOf, healthCheckOf } from "../src/api/performer-defaults.ts";
 import { formatQuantity, quantityText, tryParseQuantity } from "../src/api/quantity.ts";
 import { canonicalJson } from "../src/kube/canonical-json.ts";
 import { performerChildMetadata } from "./owner.ts";
-import { healthCheckOf } from "./performer-defaults.ts";
-import type { PerformerEvent } from "./performer-events.ts";
 
-export const PERFORMER_CONTAINER = "performer";
 /** Hash of the desired Pod; a Pod whose hash differs from the Performer's is replaced (a Pod spec is immutable). */
 export const ANNOTATION_SPEC_HASH = "hourglass.eigenlayer.io/spec-hash";
 /** The extended resource that NVIDIA's device plugin advertises. */
@@ -51,31 +48,23 @@ export function performerPod(performer: Performer): V1Pod {
   };
 }
 
+/** Why an existing Pod gives way to the desired one: its spec hash is stale, or it has ended. */
+export type PodReplacement =
+  | { cause: "specChanged"; have: string | undefined; want: string | undefined }
+  | { cause: "ended"; phase: string | undefined; why: string };
+
 /**
- * Why the existing Pod gives way to the desired one (the Event that says so), or undefined when it stays: its spec
- * hash is stale (a Pod's spec cannot be changed in place), or it has ended. A Pod that restarts Always ends only
- * when evicted or when its node shuts down, and nothing else removes it: without this the Performer would stay
- * down.
+ * Why the existing Pod gives way to the desired one, or undefined when it stays: its spec hash is stale (a Pod's
+ * spec cannot be changed in place), or it has ended. A Pod that restarts Always ends only when evicted or when its
+ * node shuts down, and nothing else removes it: without this the Performer would stay down.
  */
-export function podReplacement(existing: V1Pod, desired: V1Pod): PerformerEvent | undefined {
-  const name = existing.metadata?.name;
+export function podReplacement(existing: V1Pod, desired: V1Pod): PodReplacement | undefined {
   const have = existing.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
   const want = desired.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
-  if (have !== want) {
-    return {
-      type: "Normal",
-      reason: "ReplacingPod",
-      message: `Spec changed (hash ${have ?? "none"} → ${want}): deleting Pod ${name} to recreate it`,
-    };
-  }
+  if (have !== want) return { cause: "specChanged", have, want };
   if (podHasEnded(existing)) {
     const { phase, reason, message } = existing.status ?? {};
-    const why = [reason, message].filter(Boolean).join(": ") || "no reason given";
-    return {
-      type: "Warning",
-      reason: "ReplacingPod",
-      message: `Pod ${name} has ended (${phase}, ${why}): deleting it to recreate it`,
-    };
+    return { cause: "ended", phase, why: [reason, message].filter(Boolean).join(": ") || "no reason given" };
   }
   return undefined;
 }

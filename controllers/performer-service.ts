@@ -1,7 +1,8 @@
 // The Service a Performer asks for: a stable name in front of its Pod, `performer-<name>`, which is what the
 // executor dials (performerEndpoint). Pure; the reconciler applies it when it differs from what exists.
 import type { V1Service } from "@kubernetes/client-node";
-import { grpcPortOf, LABEL_PERFORMER, type Performer } from "../src/api/performer.ts";
+import { LABEL_PERFORMER, type Performer } from "../src/api/performer.ts";
+import { grpcPortOf } from "../src/api/performer-defaults.ts";
 import { performerChildMetadata } from "./owner.ts";
 
 export function performerService(performer: Performer): V1Service {

@@ -2,7 +2,7 @@
 // argument, and the previous status (performer.status) only supplies lastTransitionTime of unchanged conditions.
 import type { V1ContainerStatus, V1Pod, V1PodCondition, V1Service } from "@kubernetes/client-node";
 import {
-  grpcPortOf,
+  PERFORMER_CONTAINER,
   type Performer,
   type PerformerCondition,
   type PerformerPhase,
@@ -10,12 +10,22 @@ import {
   performerChildName,
   performerEndpoint,
 } from "../src/api/performer.ts";
-import { healthCheckOf } from "./performer-defaults.ts";
-import { PERFORMER_CONTAINER } from "./performer-pod.ts";
+import {
+  CONDITION_CONTAINER_RUNNING,
+  CONDITION_IMAGE_AVAILABLE,
+  CONDITION_OPERATOR_PERMISSIONS,
+  CONDITION_READY,
+  CONDITION_SCHEDULED,
+  isImageReason,
+  isProgressReason,
+  type PerformerReason,
+  phaseOfReason,
+} from "../src/api/performer-conditions.ts";
+import { DEFAULT_FAILURE_THRESHOLD, grpcPortOf, healthCheckOf } from "../src/api/performer-defaults.ts";
 
 /** Why a child could not be brought to its desired state: refused by the apiserver, or owned by someone else. */
 export interface ChildProblem {
-  reason: string;
+  reason: PerformerReason;
   message: string;
 }
 
@@ -28,58 +38,6 @@ export interface ObservedChildren {
   /** RBAC rules the operator lacks (ruleName), which its ClusterRole must grant. */
   missingPermissions?: string[];
 }
-
-export const CONDITION_READY = "Ready";
-export const CONDITION_SCHEDULED = "Scheduled";
-export const CONDITION_IMAGE_AVAILABLE = "ImageAvailable";
-export const CONDITION_CONTAINER_RUNNING = "ContainerRunning";
-/** Present, False, only while the operator lacks a permission it needs (reason MissingPermission). */
-export const CONDITION_OPERATOR_PERMISSIONS = "OperatorPermissions";
-
-/** Reasons that mean "not there yet" rather than "something is wrong": no Warning Event, phase Pending. */
-export const PROGRESS_REASONS: ReadonlySet<string> = new Set([
-  "PodNotCreated",
-  "PodTerminating",
-  "WaitingForPreviousPod",
-  "WaitingForPreviousService",
-  "ServiceNotCreated",
-  "WaitingForScheduler",
-  "WaitingForNode",
-  "ContainerCreating",
-  "PodInitializing",
-  "ContainerNotStarted",
-  "Starting",
-  "Terminating",
-]);
-
-/** The kubelet keeps retrying these, but they do not go away without a change by the Performer's author. */
-const FAILED_REASONS: ReadonlySet<string> = new Set([
-  "CrashLoopBackOff",
-  "InvalidImageName",
-  "ErrImageNeverPull",
-  "CreateContainerConfigError",
-  "CreateContainerError",
-  "RunContainerError",
-  "PodFailed",
-  "ContainerTerminated",
-  "PodConflict",
-  "ServiceConflict",
-  "PodRejected",
-  "ServiceRejected",
-]);
-
-const IMAGE_REASONS: ReadonlySet<string> = new Set([
-  "ErrImagePull",
-  "ImagePullBackOff",
-  "InvalidImageName",
-  "ErrImageNeverPull",
-  "RegistryUnavailable",
-  "ImageInspectError",
-  "SignatureValidationFailed",
-]);
-
-/** The kubelet's default failureThreshold, used when the health check does not give one. */
-const DEFAULT_FAILURE_THRESHOLD = 3;
 
 type Verdict = Omit<PerformerCondition, "type" | "lastTransitionTime" | "observedGeneration">;
 
@@ -135,11 +93,10 @@ export function performerStatus(
 }
 
 function permissionsVerdict(missing: string[]): Verdict {
-  return {
-    status: "False",
-    reason: "MissingPermission",
-    message: `the operator may not ${missing.join(", ")}; add these rules to ClusterRole hourglass-operator (the operator's log has each rule to paste), then nothing needs restarting`,
-  };
+  return notReady(
+    "MissingPermission",
+    `the operator may not ${missing.join(", ")}; add these rules to ClusterRole hourglass-operator (the operator's log has each rule to paste), then nothing needs restarting`,
+  );
 }
 
 /**
@@ -166,9 +123,7 @@ export function rfc3339(date: Date): string {
 function phaseOf(performer: Performer, ready: Verdict): PerformerPhase {
   if (performer.metadata.deletionTimestamp) return "Terminating";
   if (ready.status === "True") return "Running";
-  if (FAILED_REASONS.has(ready.reason)) return "Failed";
-  if (ready.reason === "ReadinessProbeFailed") return "Unhealthy";
-  return "Pending";
+  return phaseOfReason(ready.reason);
 }
 
 function readyVerdict(
@@ -191,7 +146,7 @@ function readyVerdict(
   if (podCondition(pod, "Ready")?.status === "True") {
     if (!service) return notReady("ServiceNotCreated", `Service ${podName} does not exist yet`);
     const endpoint = performerEndpoint(name, performer.metadata.namespace!, grpcPortOf(performer.spec));
-    return { status: "True", reason: "Ready", message: `Performer serves gRPC at ${endpoint}` };
+    return holds("Ready", `Performer serves gRPC at ${endpoint}`);
   }
   const failing = podVerdicts.find((v) => v.status === "False");
   if (failing) return failing;
@@ -211,7 +166,8 @@ function readyVerdict(
     return notReady("ReadinessProbeFailed", `readiness probe (${probe}) is failing: ${unreadyBecause}`);
   }
   const waiting = podVerdicts.find((v) => v.status === "Unknown");
-  return notReady(waiting?.reason ?? "ContainerNotStarted", waiting?.message ?? `Pod ${podName} is starting`);
+  if (waiting) return { status: "False", reason: waiting.reason, message: waiting.message };
+  return notReady("ContainerNotStarted", `Pod ${podName} is starting`);
 }
 
 function scheduledVerdict(name: string, pod: V1Pod | undefined): Verdict {
@@ -220,7 +176,7 @@ function scheduledVerdict(name: string, pod: V1Pod | undefined): Verdict {
   const condition = podCondition(pod, "PodScheduled");
   if (condition?.status === "True" || pod.spec?.nodeName) {
     const node = pod.spec?.nodeName ? ` to node ${pod.spec.nodeName}` : "";
-    return { status: "True", reason: "Scheduled", message: `Pod ${podName} is scheduled${node}` };
+    return holds("Scheduled", `Pod ${podName} is scheduled${node}`);
   }
   if (condition?.status === "False") {
     return {
@@ -236,7 +192,7 @@ function imageVerdict(pod: V1Pod | undefined): Verdict {
   const status = performerContainerStatus(pod);
   const image = pod?.spec?.containers.find((c) => c.name === PERFORMER_CONTAINER)?.image ?? "";
   const waiting = status?.state?.waiting;
-  if (waiting?.reason && IMAGE_REASONS.has(waiting.reason)) {
+  if (waiting?.reason && isImageReason(waiting.reason)) {
     return {
       status: "False",
       reason: waiting.reason,
@@ -244,7 +200,7 @@ function imageVerdict(pod: V1Pod | undefined): Verdict {
     };
   }
   if (status?.imageID || status?.state?.running || status?.state?.terminated) {
-    return { status: "True", reason: "ImagePresent", message: `image ${image} is on the node` };
+    return holds("ImagePresent", `image ${image} is on the node`);
   }
   return unknown("WaitingForNode", `image ${image} is not pulled yet`);
 }
@@ -253,10 +209,10 @@ function containerVerdict(pod: V1Pod | undefined): Verdict {
   const status = performerContainerStatus(pod);
   const state = status?.state;
   if (state?.running) {
-    return { status: "True", reason: "Running", message: `container ${PERFORMER_CONTAINER} is running` };
+    return holds("Running", `container ${PERFORMER_CONTAINER} is running`);
   }
   const waiting = state?.waiting;
-  if (waiting?.reason && !IMAGE_REASONS.has(waiting.reason) && !PROGRESS_REASONS.has(waiting.reason)) {
+  if (waiting?.reason && !isImageReason(waiting.reason) && !isProgressReason(waiting.reason)) {
     const last = status?.lastState?.terminated;
     const lastExit = last
       ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}${last.message ? `: ${last.message}` : ""}`
@@ -276,7 +232,11 @@ function containerVerdict(pod: V1Pod | undefined): Verdict {
     };
   }
   if (waiting?.reason) {
-    return unknown(waiting.reason, `container ${PERFORMER_CONTAINER}: ${waiting.message ?? waiting.reason}`);
+    return {
+      status: "Unknown",
+      reason: waiting.reason,
+      message: `container ${PERFORMER_CONTAINER}: ${waiting.message ?? waiting.reason}`,
+    };
   }
   return unknown("ContainerNotStarted", `container ${PERFORMER_CONTAINER} has not started`);
 }
@@ -308,10 +268,14 @@ function podCondition(pod: V1Pod | undefined, type: string): V1PodCondition | un
   return pod?.status?.conditions?.find((c) => c.type === type);
 }
 
-function notReady(reason: string, message: string): Verdict {
+function holds(reason: PerformerReason, message: string): Verdict {
+  return { status: "True", reason, message };
+}
+
+function notReady(reason: PerformerReason, message: string): Verdict {
   return { status: "False", reason, message };
 }
 
-function unknown(reason: string, message: string): Verdict {
+function unknown(reason: PerformerReason, message: string): Verdict {
   return { status: "Unknown", reason, message };
 }

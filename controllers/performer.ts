@@ -13,6 +13,7 @@ import {
   type PerformerStatus,
   performerChildName,
 } from "../src/api/performer.ts";
+import { CHILD_REASONS, type ChildKind } from "../src/api/performer-conditions.ts";
 import {
   apiErrorMessage,
   apiStatusCode,
@@ -26,7 +27,13 @@ import { Expectations } from "./expectations.ts";
 import type { MissingPermissions } from "./operator-permissions.ts";
 import { isControlledBy } from "./owner.ts";
 import type { PerformerCluster } from "./performer-cluster.ts";
-import { type PerformerEvent, statusTransitionEvents } from "./performer-events.ts";
+import {
+  createdPodEvent,
+  type PerformerEvent,
+  replacingPodEvent,
+  statusTransitionEvents,
+  updatedServiceEvent,
+} from "./performer-events.ts";
 import { performerPod, podHasEnded, podReplacement } from "./performer-pod.ts";
 import { performerService, serviceMatches } from "./performer-service.ts";
 import {
@@ -118,11 +125,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     try {
       if (existing) {
         observed.service = await cluster.patchService(existing, desired);
-        events.push({
-          type: "Normal",
-          reason: "UpdatedService",
-          message: `Service ${name} updated to match the spec`,
-        });
+        events.push(updatedServiceEvent(name));
       } else {
         observed.service = await cluster.createService(desired);
         services.created(key, observed.service, now().getTime());
@@ -160,7 +163,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       if (wait !== undefined) return wait;
       try {
         await cluster.deletePod(existing);
-        events.push(replacement);
+        events.push(replacingPodEvent(existing.metadata?.name, replacement));
       } catch (error) {
         // Already gone, or replaced by someone: the next event shows the cluster as it is.
         if (!isNotFound(error) && !isConflict(error)) throw error;
@@ -172,7 +175,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     try {
       observed.pod = await cluster.createPod(desired);
       pods.created(key, observed.pod, now().getTime());
-      events.push({ type: "Normal", reason: "CreatedPod", message: `Created Pod ${name}` });
+      events.push(createdPodEvent(name));
     } catch (error) {
       forbidden(error, `Pod ${namespace}/${name}`);
       const refused = rejection("Pod", name, error);
@@ -254,7 +257,7 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
-function notOurs(kind: "Pod" | "Service", child: KubernetesObject, performer: Performer): ChildProblem {
+function notOurs(kind: ChildKind, child: KubernetesObject, performer: Performer): ChildProblem {
   const owner = child.metadata?.ownerReferences?.find((r) => r.controller);
   // A Performer deleted and created again under the same name (an executor's rollback does this) finds the old
   // one's child still there until it is gone: the garbage collector removes it, and its deletion brings the
@@ -262,7 +265,7 @@ function notOurs(kind: "Pod" | "Service", child: KubernetesObject, performer: Pe
   const predecessor = owner?.kind === PERFORMER_KIND && owner.name === performer.metadata.name;
   if (predecessor || child.metadata?.deletionTimestamp) {
     return {
-      reason: `WaitingForPrevious${kind}`,
+      reason: CHILD_REASONS[kind].waitingForPrevious,
       message:
         `${kind} ${child.metadata?.name} still belongs to ${owner ? `${owner.kind} ${owner.name} (uid ${owner.uid})` : "no Performer"} ` +
         `and is on its way out; this Performer's own ${kind} is created once it is gone`,
@@ -272,7 +275,7 @@ function notOurs(kind: "Pod" | "Service", child: KubernetesObject, performer: Pe
     ? `is controlled by ${owner.kind} ${owner.name} (uid ${owner.uid})`
     : "is not controlled by it";
   return {
-    reason: `${kind}Conflict`,
+    reason: CHILD_REASONS[kind].conflict,
     message:
       `${kind} ${child.metadata?.name} exists and ${by}, not by this Performer; delete that ${kind} ` +
       "(or rename the Performer) and the operator creates its own",
@@ -286,7 +289,7 @@ function notOurs(kind: "Pod" | "Service", child: KubernetesObject, performer: Pe
  * else is retried with backoff.
  */
 function rejection(
-  kind: "Pod" | "Service",
+  kind: ChildKind,
   name: string,
   error: unknown,
 ): { problem: ChildProblem; retryAfterMs?: number } {
@@ -297,11 +300,11 @@ function rejection(
   if (apiStatusCode(error) === 403) {
     return {
       problem: {
-        reason: `${kind}Forbidden`,
+        reason: CHILD_REASONS[kind].forbidden,
         message: `${message}; trying again every ${FORBIDDEN_RETRY_MS / 1000} s`,
       },
       retryAfterMs: FORBIDDEN_RETRY_MS,
     };
   }
-  return { problem: { reason: `${kind}Rejected`, message } };
+  return { problem: { reason: CHILD_REASONS[kind].rejected, message } };
 }

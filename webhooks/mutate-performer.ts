@@ -2,15 +2,11 @@
 // defaults. It never denies; an object too malformed to default is left to the validating webhook.
 import jsonPatch from "fast-json-patch";
 import { defaultResourcesFor } from "../src/api/executor-config.ts";
+import { OPERATOR_DEFAULTS, type PerformerDefaults } from "../src/api/performer-defaults.ts";
 import { type AdmissionDecision, decision } from "./admission-decision.ts";
 import type { NamespaceExecutorConfig } from "./admission-facts.ts";
 import type { AdmissionRequest } from "./admission-review.ts";
-import {
-  OPERATOR_DEFAULTS,
-  type PerformerDefaults,
-  performerWithDefaults,
-  resourceDefaults,
-} from "./performer-defaults.ts";
+import { performerWithDefaults, resourceDefaults } from "./performer-defaulting.ts";
 
 export interface MutationFacts {
   executorConfig?: NamespaceExecutorConfig;

@@ -2,9 +2,9 @@
 // so the namespace's executor must not run that AVS in docker mode, and the AVS's other Performers must agree.
 import { deploymentModeOf, findAvs, MIXED_DEPLOYMENT_MODES } from "../src/api/executor-config.ts";
 import type { Performer } from "../src/api/performer.ts";
+import { DEFAULT_DEPLOYMENT_MODE } from "../src/api/performer-defaults.ts";
 import { error, type Problem, warning } from "../src/api/problem.ts";
 import type { NamespaceExecutorConfig } from "./admission-facts.ts";
-import { PERFORMER_DEPLOYMENT_MODE } from "./performer-defaults.ts";
 
 export interface DeploymentModeFacts {
   executorConfig?: NamespaceExecutorConfig;
@@ -21,7 +21,7 @@ export function deploymentModeProblems(
     return [];
   }
   const problems: Problem[] = [];
-  const mode = typeof spec.deploymentMode === "string" ? spec.deploymentMode : PERFORMER_DEPLOYMENT_MODE;
+  const mode = typeof spec.deploymentMode === "string" ? spec.deploymentMode : DEFAULT_DEPLOYMENT_MODE;
   const executor = facts.executorConfig;
   if (executor) {
     const avs = findAvs(executor.config, spec.avsAddress);
@@ -47,7 +47,7 @@ export function deploymentModeProblems(
     }
   }
   for (const other of facts.sameAvsPerformers) {
-    const otherMode = other.spec?.deploymentMode ?? PERFORMER_DEPLOYMENT_MODE;
+    const otherMode = other.spec?.deploymentMode ?? DEFAULT_DEPLOYMENT_MODE;
     if (other.metadata?.name !== name && otherMode !== mode) {
       problems.push(
         error(

@@ -8,9 +8,17 @@
 // namespace's executor config, so the mutating webhook sets them.
 import type { V1Affinity, V1EnvVarSource, V1ObjectMeta } from "@kubernetes/client-node";
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import { DEPLOYMENT_MODES, HEALTH_CHECK_TYPES, IMAGE_PULL_POLICIES, PHASES } from "./performer.ts";
 import { MAX_QUANTITY_LENGTH } from "./quantity.ts";
 import { PATTERN_DESCRIPTION } from "./schema-validation.ts";
+
+/** The values of status.phase. */
+export const PHASES = ["Pending", "Running", "Unhealthy", "Failed", "Terminating"] as const;
+/** How a performer is probed (spec.healthCheck.type). */
+export const HEALTH_CHECK_TYPES = ["http", "grpc", "tcp"] as const;
+/** Performers run as Kubernetes Pods; docker mode exists only in the executor config, where it is refused. */
+export const DEPLOYMENT_MODES = ["kubernetes"] as const;
+/** spec.imagePullPolicy, as in a Pod. */
+export const IMAGE_PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 
 interface Described {
   description: string;

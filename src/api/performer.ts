@@ -1,12 +1,16 @@
 // The Performer resource as the rest of the project sees it: its TypeScript types (derived from the schema in
 // performer-schema.ts, so they cannot drift from the CRD or the validator) and the names that the webhooks, the
-// controller and the executor must agree on.
+// controller and the executor must agree on. Its defaults are in performer-defaults.ts, its condition types and
+// reasons in performer-conditions.ts.
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import type { Static } from "@sinclair/typebox";
 import type {
+  DEPLOYMENT_MODES,
+  HEALTH_CHECK_TYPES,
   PerformerConditionSchema,
   PerformerSpecSchema,
   PerformerStatusSchema,
+  PHASES,
   ResourceRequirementsSchema,
 } from "./performer-schema.ts";
 
@@ -23,17 +27,14 @@ export const LABEL_AVS = "hourglass.eigenlayer.io/avs";
 /** `"true"` on the ConfigMap that holds a namespace's executor config. */
 export const LABEL_EXECUTOR_CONFIG = "hourglass.eigenlayer.io/executor-config";
 
-export const PHASES = ["Pending", "Running", "Unhealthy", "Failed", "Terminating"] as const;
+/** A value of status.phase. */
 export type PerformerPhase = (typeof PHASES)[number];
-
-export const HEALTH_CHECK_TYPES = ["http", "grpc", "tcp"] as const;
+/** A value of spec.healthCheck.type. */
 export type HealthCheckType = (typeof HEALTH_CHECK_TYPES)[number];
-
-/** Performers run as Kubernetes Pods; docker mode exists only in the executor config, where it is refused. */
-export const DEPLOYMENT_MODES = ["kubernetes"] as const;
+/** A value of spec.deploymentMode. */
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
-
-export const IMAGE_PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
+/** The container of a Performer's Pod that runs the performer (the Pod has no other). */
+export const PERFORMER_CONTAINER = "performer";
 
 export type PerformerSpec = Static<typeof PerformerSpecSchema>;
 export type PerformerStatus = Static<typeof PerformerStatusSchema>;
@@ -54,14 +55,6 @@ export interface Performer {
 /** The name of the Pod and of the Service that the controller creates for a Performer. */
 export function performerChildName(name: string): string {
   return `performer-${name}`;
-}
-
-/** The performer's gRPC port when the Performer does not say (the mutating webhook writes it in). */
-export const DEFAULT_GRPC_PORT = 9090;
-
-/** The port the Performer's Service exposes and its executor dials. */
-export function grpcPortOf(spec: PerformerSpec): number {
-  return spec.config?.grpcPort ?? DEFAULT_GRPC_PORT;
 }
 
 /** Where the executor reaches a performer: Hourglass's `performer-{name}.{namespace}.svc.cluster.local:{port}`. */

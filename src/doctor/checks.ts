@@ -16,7 +16,6 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { operatorRules } from "../../controllers/operator-permissions.ts";
-import { PROGRESS_REASONS } from "../../controllers/performer-status.ts";
 import { parseExecutorConfig } from "../api/executor-config.ts";
 import {
   LABEL_EXECUTOR_CONFIG,
@@ -26,6 +25,7 @@ import {
   type Performer,
   performerChildName,
 } from "../api/performer.ts";
+import { isProgressReason } from "../api/performer-conditions.ts";
 import { errorsOf, formatProblem } from "../api/problem.ts";
 import { compareQuantities, tryParseQuantity } from "../api/quantity.ts";
 import { apiErrorMessage, isNotFound } from "../kube/api-errors.ts";
@@ -411,7 +411,7 @@ async function performerFindings(c: Clients, performer: Performer): Promise<Find
   const object = `performer/${name} -n ${namespace}`;
   const findings: Finding[] = [];
   for (const condition of performer.status?.conditions ?? []) {
-    if (condition.status !== "False" || PROGRESS_REASONS.has(condition.reason)) continue;
+    if (condition.status !== "False" || isProgressReason(condition.reason)) continue;
     if (
       condition.type === "Ready" &&
       performer.status?.conditions?.some(

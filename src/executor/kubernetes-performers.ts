@@ -5,7 +5,8 @@
 // The cluster is reached only through a PerformerStore (kubernetes-performer-store.ts).
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { avsLabelValue, grpcPortOf, LABEL_AVS, type Performer } from "../api/performer.ts";
+import { avsLabelValue, LABEL_AVS, type Performer } from "../api/performer.ts";
+import { grpcPortOf } from "../api/performer-defaults.ts";
 import type {
   DeployArtifactRequest,
   DeployArtifactResponse,

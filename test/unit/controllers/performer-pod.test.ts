@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { isControlledBy } from "../../../controllers/owner.ts";
+import { replacingPodEvent } from "../../../controllers/performer-events.ts";
 import {
   ANNOTATION_SPEC_HASH,
   performerImage,
@@ -292,6 +293,11 @@ describe("performerPod", () => {
 describe("podReplacement", () => {
   const desired = performerPod(performer());
   const withStatus = (status: V1Pod["status"]): V1Pod => ({ ...desired, status });
+  /** The Event the reconciler records for a replacement. */
+  const replacing = (existing: V1Pod) => {
+    const replacement = podReplacement(existing, desired);
+    return replacement && replacingPodEvent(existing.metadata?.name, replacement);
+  };
 
   test("a running Pod of the current spec stays", () => {
     assert.equal(podReplacement(withStatus({ phase: "Running" }), desired), undefined);
@@ -300,7 +306,7 @@ describe("podReplacement", () => {
 
   test("a Pod of another spec gives way, with a Normal Event naming both hashes", () => {
     const stale = performerPod(performer({ version: "v0.9.0" }));
-    const event = podReplacement(stale, desired);
+    const event = replacing(stale);
     assert.equal(event?.type, "Normal");
     assert.equal(event?.reason, "ReplacingPod");
     assert.ok(event?.message.includes(stale.metadata!.annotations![ANNOTATION_SPEC_HASH]!));
@@ -308,9 +314,8 @@ describe("podReplacement", () => {
   });
 
   test("a Pod that has ended gives way, with a Warning that quotes why it ended", () => {
-    const evicted = podReplacement(
+    const evicted = replacing(
       withStatus({ phase: "Failed", reason: "Evicted", message: "The node was low on resource: memory." }),
-      desired,
     );
     assert.deepEqual(evicted, {
       type: "Warning",
@@ -319,7 +324,7 @@ describe("podReplacement", () => {
         "Pod performer-my-avs has ended (Failed, Evicted: The node was low on resource: memory.): deleting it to recreate it",
     });
     assert.match(
-      podReplacement(withStatus({ phase: "Succeeded" }), desired)?.message ?? "",
+      replacing(withStatus({ phase: "Succeeded" }))?.message ?? "",
       /has ended \(Succeeded, no reason given\)/,
     );
   });

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import jsonPatch, { type Operation } from "fast-json-patch";
 import type { AdmissionRequest } from "../../../webhooks/admission-review.ts";
 import { mutatePerformer, performerDefaults } from "../../../webhooks/mutate-performer.ts";
-import { performerWithDefaults } from "../../../webhooks/performer-defaults.ts";
+import { performerWithDefaults } from "../../../webhooks/performer-defaulting.ts";
 import { requestOf } from "../../fixtures/admission/reviews.ts";
 import { executorConfigYaml, namespaceExecutorConfig } from "../../support/executor-configs.ts";
 

@@ -1,23 +1,14 @@
 // What the mutating webhook fills in on a Performer: pure, only adding what is missing (so that applying it to its
 // own output changes nothing), never touching what the author set.
-import { DEFAULT_HEALTH_CHECK } from "../controllers/performer-defaults.ts";
-import { avsLabelValue, DEFAULT_GRPC_PORT, LABEL_AVS, LABEL_PERFORMER } from "../src/api/performer.ts";
+import { avsLabelValue, LABEL_AVS, LABEL_PERFORMER } from "../src/api/performer.ts";
+import {
+  DEFAULT_DEPLOYMENT_MODE,
+  DEFAULT_HEALTH_CHECK,
+  OPERATOR_DEFAULTS,
+  type PerformerDefaults,
+  type ResourceList,
+} from "../src/api/performer-defaults.ts";
 import { compareQuantities, quantityText, tryParseQuantity } from "../src/api/quantity.ts";
-
-export type ResourceList = Record<string, string | number>;
-
-export interface PerformerDefaults {
-  requests: ResourceList;
-  limits: ResourceList;
-  grpcPort: number;
-}
-
-/** The operator's own defaults, for namespaces whose executor config sets none. */
-export const OPERATOR_DEFAULTS: PerformerDefaults = {
-  requests: { cpu: "500m", memory: "1Gi" },
-  limits: { cpu: "2", memory: "4Gi" },
-  grpcPort: DEFAULT_GRPC_PORT,
-};
 
 /**
  * Default resources from the namespace's executor config over the operator's, resource by resource. What the config
@@ -45,8 +36,6 @@ export function resourceDefaults(
   }
   return { requests, limits };
 }
-
-export const PERFORMER_DEPLOYMENT_MODE = "kubernetes";
 
 const AVS_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -83,7 +72,7 @@ export function performerWithDefaults(performer: JsonObject, defaults: Performer
   if (healthCheck) {
     defaultHealthCheck(healthCheck);
   }
-  result.spec.deploymentMode ??= PERFORMER_DEPLOYMENT_MODE;
+  result.spec.deploymentMode ??= DEFAULT_DEPLOYMENT_MODE;
   return result;
 }
 
