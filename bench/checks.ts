@@ -20,6 +20,8 @@ export function atMost(benchmark: string, metric: string, value: number, bound: 
 }
 
 function formatValue(value: number): string {
+  // A benchmark gives NaN for what it could not measure (make bench-scale past its budget).
+  if (Number.isNaN(value)) return "not measured";
   if (!Number.isFinite(value)) return String(value);
   return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 3 : 1);
 }

@@ -1,4 +1,5 @@
-// Steps the cluster benchmarks share: bounded parallel requests, polling for a condition, a namespace ready for Pods.
+// Steps the cluster benchmarks share: bounded parallel requests, polling for a condition, a deadline, a namespace
+// ready for Pods.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CoreV1Api } from "@kubernetes/client-node";
 
@@ -27,6 +28,23 @@ export async function until<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
     await sleep(200);
+  }
+}
+
+/** `work`, or an error once `deadline` (ms since the epoch; Infinity: none) passes first. */
+export async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  if (!Number.isFinite(deadline)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`not done by the deadline, ${new Date(deadline).toISOString()}`)),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -33,7 +33,7 @@ import { installCrd } from "../test/controlplane/install.ts";
 import { startNodeProcess, type TestProcess } from "../test/support/grpc-processes.ts";
 import { readWriteCounts, total, writesBetween } from "./apiserver-writes.ts";
 import { atMost, type Check } from "./checks.ts";
-import { createNamespace, inParallel, until } from "./cluster-steps.ts";
+import { beforeDeadline, createNamespace, inParallel, until } from "./cluster-steps.ts";
 import { median } from "./load-stats.ts";
 import { busyPercent, machineCpu, type ProcessUsage, processUsage } from "./process-usage.ts";
 
@@ -44,6 +44,11 @@ const CLIENT_CONCURRENCY = 16;
 const RESYNC_MS = 3_600_000;
 /** How long N Performers may take to converge: generous, so that a busy machine is measured rather than failed. */
 const completionTimeoutMs = (count: number) => Math.max(240_000, count * 200);
+/** No deadline: make bench runs its rounds to the end. make bench-scale passes the end of its time budget. */
+const NO_DEADLINE = Number.POSITIVE_INFINITY;
+/** How long a wait for `count` Performers may last before `deadline` (ms since the epoch). */
+const waitMs = (count: number, deadline: number) =>
+  Math.max(0, Math.min(completionTimeoutMs(count), deadline - Date.now()));
 const NAMESPACE = "bench";
 
 function performer(namespace: string, i: number): Performer {
@@ -63,7 +68,12 @@ function performer(namespace: string, i: number): Performer {
  * Resolves once every Performer in `namespace` (of `count`) has a status naming its Pod and Service: the controller
  * writes that only after both exist. A watch, not polling, so that the observer adds no load of its own.
  */
-async function allReconciled(kc: KubeConfig, namespace: string, count: number): Promise<void> {
+async function allReconciled(
+  kc: KubeConfig,
+  namespace: string,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
   const done = new Set<string>();
   let abort: AbortController | undefined;
   await new Promise<void>((resolve, reject) => {
@@ -71,10 +81,10 @@ async function allReconciled(kc: KubeConfig, namespace: string, count: number): 
       () =>
         reject(
           new Error(
-            `${done.size} of ${count} Performers reconciled after ${completionTimeoutMs(count) / 1000} s`,
+            `${done.size} of ${count} Performers reconciled after ${(timeoutMs / 1000).toFixed(0)} s`,
           ),
         ),
-      completionTimeoutMs(count),
+      timeoutMs,
     );
     new Watch(kc)
       .watch(
@@ -106,13 +116,14 @@ async function reconciles(metricsPort: number): Promise<number> {
   );
 }
 
-/** Waits until the reconcile count has not moved for `quietMs`, and returns it. */
-async function settled(metricsPort: number, quietMs: number): Promise<number> {
+/** Waits until the reconcile count has not moved for `quietMs`, and returns it; throws once `deadline` passed. */
+async function settled(metricsPort: number, quietMs: number, deadline: number): Promise<number> {
   let last = await reconciles(metricsPort);
   for (;;) {
     await sleep(quietMs);
     const now = await reconciles(metricsPort);
     if (now === last) return now;
+    if (Date.now() > deadline) throw new Error("reconciles still going at the deadline");
     last = now;
   }
 }
@@ -158,14 +169,14 @@ interface Phase {
   apiserverEtcdCpuSeconds: number;
 }
 
-async function timed(cp: ControlPlane, work: () => Promise<unknown>): Promise<Phase> {
+async function timed(cp: ControlPlane, work: () => Promise<unknown>, deadline: number): Promise<Phase> {
   const pids = controlPlanePids(cp.dir);
   const serverCpu = () =>
     processUsage(pids["kube-apiserver"]!).cpuSeconds + processUsage(pids.etcd!).cpuSeconds;
   const cpu = machineCpu();
   const server = serverCpu();
   const started = performance.now();
-  await work();
+  await beforeDeadline(work(), deadline);
   return {
     seconds: (performance.now() - started) / 1000,
     busyPercent: busyPercent(cpu, machineCpu()),
@@ -199,6 +210,7 @@ async function controllerPhase(
   kc: KubeConfig,
   count: number,
   restart: boolean,
+  deadline: number,
 ): Promise<ControllerPhase> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -206,23 +218,28 @@ async function controllerPhase(
   let result: Omit<ControllerPhase, "restart">;
   try {
     const before = await readWriteCounts(cp.server, cp.pki);
-    const phase = await timed(cp, async () => {
-      const reconciled = allReconciled(kc, NAMESPACE, count);
-      await inParallel(
-        Array.from({ length: count }, (_, i) => performer(NAMESPACE, i)),
-        CLIENT_CONCURRENCY,
-        (body) =>
-          custom.createNamespacedCustomObject({
-            group: PERFORMER_GROUP,
-            version: PERFORMER_VERSION,
-            namespace: NAMESPACE,
-            plural: PERFORMER_PLURAL,
-            body,
-          }),
-      );
-      await reconciled;
-    });
-    const steadyReconciles = await settled(controller.metricsPort, 3_000);
+    const phase = await timed(
+      cp,
+      // Together, so that the watch timing out while creates are still going is this phase's failure at once.
+      () =>
+        Promise.all([
+          allReconciled(kc, NAMESPACE, count, waitMs(count, deadline)),
+          inParallel(
+            Array.from({ length: count }, (_, i) => performer(NAMESPACE, i)),
+            CLIENT_CONCURRENCY,
+            (body) =>
+              custom.createNamespacedCustomObject({
+                group: PERFORMER_GROUP,
+                version: PERFORMER_VERSION,
+                namespace: NAMESPACE,
+                plural: PERFORMER_PLURAL,
+                body,
+              }),
+          ),
+        ]),
+      deadline,
+    );
+    const steadyReconciles = await settled(controller.metricsPort, 3_000, deadline);
     const steady = await readWriteCounts(cp.server, cp.pki);
     // The client's own creates are not the controller's writes.
     const { [`POST ${PERFORMER_PLURAL}`]: created, ...writesUntilSteady } = writesBetween(before, steady);
@@ -244,9 +261,9 @@ async function controllerPhase(
     await until(
       "a resync of every Performer",
       async () => ((await reconciles(controller.metricsPort)) >= steadyReconciles + count ? true : undefined),
-      completionTimeoutMs(count),
+      waitMs(count, deadline),
     );
-    const afterResync = await settled(controller.metricsPort, 3_000);
+    const afterResync = await settled(controller.metricsPort, 3_000, deadline);
     const resync = {
       reconciles: afterResync - steadyReconciles,
       writes: writesBetween(steady, await readWriteCounts(cp.server, cp.pki)),
@@ -273,9 +290,9 @@ async function controllerPhase(
     await until(
       "a reconcile of every Performer after the restart",
       async () => ((await reconciles(again.metricsPort)) >= count ? true : undefined),
-      completionTimeoutMs(count),
+      waitMs(count, deadline),
     );
-    await settled(again.metricsPort, 3_000);
+    await settled(again.metricsPort, 3_000, deadline);
     return {
       ...result,
       restart: {
@@ -311,17 +328,24 @@ interface Round {
 }
 
 /** `roundCount` rounds at `count`: each phase on a fresh control plane, the phase that goes first alternating. */
-async function measureRounds(count: number, roundCount: number, restart: boolean): Promise<Round[]> {
+async function measureRounds(
+  count: number,
+  roundCount: number,
+  restart: boolean,
+  deadline = NO_DEADLINE,
+): Promise<Round[]> {
   const rounds: Round[] = [];
   for (let r = 0; r < roundCount; r++) {
     const round: Partial<Round> = {};
     const phases = [
       async () => {
-        round.baseline = await onFreshControlPlane((cp, kc) => timed(cp, () => baseline(kc, count)));
+        round.baseline = await onFreshControlPlane((cp, kc) =>
+          timed(cp, () => baseline(kc, count), deadline),
+        );
       },
       async () => {
         round.controller = await onFreshControlPlane((cp, kc) =>
-          controllerPhase(cp, kc, count, restart && r === 0),
+          controllerPhase(cp, kc, count, restart && r === 0, deadline),
         );
       },
     ];
@@ -381,77 +405,128 @@ export async function reconcileBenchmark(count: number, roundCount: number): Pro
 
 export interface ScaleResult {
   sizes: { performers: number; round: Round; secondsPerThousand: number; timeRatio: number }[];
+  /** Sizes not measured within the budget, and why. */
+  unmeasured: string[];
   checks: Check[];
   notes: string[];
 }
 
-/** Reconcile at each size in turn (one round each), and at the largest a resync and a restart over the result. */
-export async function scaleBenchmark(sizes: readonly number[]): Promise<ScaleResult> {
-  const measured = [];
+/**
+ * Reconcile at each size in turn (one round each), and at the largest a resync and a restart over the result,
+ * within `budgetMs` altogether: a size that cannot finish before the budget ends is given up (its control plane
+ * torn down), it and the larger sizes are reported as not measured, and the run ends by itself.
+ */
+export async function scaleBenchmark(sizes: readonly number[], budgetMs: number): Promise<ScaleResult> {
+  const deadline = Date.now() + budgetMs;
+  const measured: ScaleResult["sizes"] = [];
+  const unmeasured: string[] = [];
   for (const count of sizes) {
-    const [round] = await measureRounds(count, 1, count === sizes.at(-1));
-    measured.push({
-      performers: count,
-      round: round!,
-      secondsPerThousand: (1000 * round!.controller.seconds) / count,
-      timeRatio: timeRatio([round!]),
-    });
+    if (unmeasured.length) {
+      unmeasured.push(`${count}: not started, the budget was spent`);
+      continue;
+    }
+    try {
+      const [round] = await measureRounds(count, 1, count === sizes.at(-1), deadline);
+      measured.push({
+        performers: count,
+        round: round!,
+        secondsPerThousand: (1000 * round!.controller.seconds) / count,
+        timeRatio: timeRatio([round!]),
+      });
+    } catch (error) {
+      if (Date.now() < deadline) throw error;
+      unmeasured.push(
+        `${count}: given up at the end of the ${budgetMs / 1000} s budget (${(error as Error).message})`,
+      );
+    }
   }
-  const smallest = measured[0]!;
-  const largest = measured.at(-1)!;
-  const restart = largest.round.controller.restart!;
+  const at = (count: number) => measured.find((m) => m.performers === count);
+  const smallestCount = sizes[0]!;
+  const n = sizes.at(-1)!;
+  const smallest = at(smallestCount);
+  const largest = at(n);
+  const restart = largest?.round.controller.restart;
+  // NaN: not measured, which the summary prints as such and which holds no target.
+  const of = (m: typeof largest, pick: (m: NonNullable<typeof largest>) => number) =>
+    m ? pick(m) : Number.NaN;
   const mibPerThousand =
-    (1000 * (largest.round.controller.usage.peakRssMiB - smallest.round.controller.usage.peakRssMiB)) /
-    (largest.performers - smallest.performers);
-  const n = largest.performers;
+    smallest && largest
+      ? (1000 * (largest.round.controller.usage.peakRssMiB - smallest.round.controller.usage.peakRssMiB)) /
+        (n - smallestCount)
+      : Number.NaN;
   return {
     sizes: measured,
+    unmeasured,
     checks: [
       atMost(
         "scale",
-        `time per Performer at ${n} / at ${smallest.performers}`,
-        largest.secondsPerThousand / smallest.secondsPerThousand,
+        `time per Performer at ${n} / at ${smallestCount}`,
+        of(largest, (l) => l.secondsPerThousand) / of(smallest, (s) => s.secondsPerThousand),
         1.2,
       ),
       atMost(
         "scale",
-        `time / baseline at ${n} over time / baseline at ${smallest.performers}`,
-        largest.timeRatio / smallest.timeRatio,
+        `time / baseline at ${n} over time / baseline at ${smallestCount}`,
+        of(largest, (l) => l.timeRatio) / of(smallest, (s) => s.timeRatio),
         1,
       ),
-      atMost("scale", `API writes per resync at ${n}`, total(largest.round.controller.resync.writes), 0),
+      atMost(
+        "scale",
+        `API writes per resync at ${n}`,
+        of(largest, (l) => total(l.round.controller.resync.writes)),
+        0,
+      ),
       atMost(
         "scale",
         `controller CPU s per resync at ${n}`,
-        largest.round.controller.resync.controllerCpuSeconds,
+        of(largest, (l) => l.round.controller.resync.controllerCpuSeconds),
         1,
       ),
-      ...measured.map((m) =>
+      ...sizes.map((count) =>
         atMost(
           "scale",
-          `API writes per Performer at ${m.performers}`,
-          m.round.controller.writesPerPerformer,
+          `API writes per Performer at ${count}`,
+          of(at(count), (m) => m.round.controller.writesPerPerformer),
           3,
         ),
       ),
       atMost(
         "scale",
-        `controller peak RSS at ${smallest.performers} (MiB)`,
-        smallest.round.controller.usage.peakRssMiB,
+        `controller peak RSS at ${smallestCount} (MiB)`,
+        of(smallest, (s) => s.round.controller.usage.peakRssMiB),
         150,
       ),
-      atMost("scale", `controller peak RSS at ${n} (MiB)`, largest.round.controller.usage.peakRssMiB, 250),
-      atMost("scale", `controller peak RSS, restarted over ${n} (MiB)`, restart.usage.peakRssMiB, 250),
+      atMost(
+        "scale",
+        `controller peak RSS at ${n} (MiB)`,
+        of(largest, (l) => l.round.controller.usage.peakRssMiB),
+        250,
+      ),
+      atMost(
+        "scale",
+        `controller peak RSS, restarted over ${n} (MiB)`,
+        restart?.usage.peakRssMiB ?? Number.NaN,
+        250,
+      ),
     ],
     notes: [
-      `one round per size, each phase on a fresh control plane; ${DEFAULT_WORKERS} workers, ${CLIENT_CONCURRENCY} creates in flight, no webhooks`,
+      `one round per size, each phase on a fresh control plane; ${DEFAULT_WORKERS} workers, ${CLIENT_CONCURRENCY} creates in flight, no webhooks; a budget of ${budgetMs / 1000} s for the whole run`,
       ...measured.map(
         (m) =>
           `${m.performers} Performers: controller ${phaseText(m.round.controller)}, ${m.secondsPerThousand.toFixed(2)} s per 1,000; baseline ${phaseText(m.round.baseline)}; time / baseline ${m.timeRatio.toFixed(2)}; ${m.round.controller.writesPerPerformer.toFixed(2)} writes per Performer; controller peak RSS ${m.round.controller.usage.peakRssMiB.toFixed(0)} MiB, ${m.round.controller.usage.cpuSeconds.toFixed(1)} CPU s`,
       ),
-      `controller memory: ${mibPerThousand.toFixed(1)} MiB of peak RSS per 1,000 Performers (from ${smallest.performers} to ${n})`,
-      `resync at ${n}: ${largest.round.controller.resync.reconciles} reconciles, ${largest.round.controller.resync.controllerCpuSeconds.toFixed(2)} controller CPU s, writes ${JSON.stringify(largest.round.controller.resync.writes)}`,
-      `restart over ${n} converged Performers: listed and reconciled again in ${restart.seconds.toFixed(1)} s, peak RSS ${restart.usage.peakRssMiB.toFixed(0)} MiB, ${restart.usage.cpuSeconds.toFixed(1)} CPU s, writes ${JSON.stringify(restart.writes)}`,
+      ...unmeasured.map((u) => `not measured: ${u}`),
+      `controller memory: ${mibPerThousand.toFixed(1)} MiB of peak RSS per 1,000 Performers (from ${smallestCount} to ${n})`,
+      ...(largest
+        ? [
+            `resync at ${n}: ${largest.round.controller.resync.reconciles} reconciles, ${largest.round.controller.resync.controllerCpuSeconds.toFixed(2)} controller CPU s, writes ${JSON.stringify(largest.round.controller.resync.writes)}`,
+          ]
+        : []),
+      ...(restart
+        ? [
+            `restart over ${n} converged Performers: listed and reconciled again in ${restart.seconds.toFixed(1)} s, peak RSS ${restart.usage.peakRssMiB.toFixed(0)} MiB, ${restart.usage.cpuSeconds.toFixed(1)} CPU s, writes ${JSON.stringify(restart.writes)}`,
+          ]
+        : []),
     ],
   };
 }

@@ -110,7 +110,7 @@ export async function startOperator(options: OperatorOptions, logger: Logger): P
 
     if (options.profilingPort !== undefined) {
       // Profiles expose the process's memory: loopback only, reached with `kubectl port-forward`.
-      const profiling = await serveHttp("127.0.0.1", options.profilingPort, profilingRoutes());
+      const profiling = await serveHttp("127.0.0.1", options.profilingPort, await profilingRoutes());
       running.push({ name: "profiling server", close: profiling.close });
       logger.info({ profilingPort: profiling.port }, "serving CPU and heap profiles");
     }

@@ -48,19 +48,25 @@ function callDeadline(call: ServerUnaryCall<unknown, unknown>): Date | undefined
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
 
-/** Aborts when the client cancels the call, or the server gives it up (its deadline, a dropped connection). */
-function callSignal(call: ServerUnaryCall<unknown, unknown>): AbortSignal {
+/**
+ * A signal that aborts when the client cancels the call, or the server gives it up (its deadline, a dropped
+ * connection), and `done`, which stops listening: grpc-js emits "cancelled" after every call it has answered too,
+ * and an abort then (a DOMException with its stack, an event dispatched) was a per-task cost of no use.
+ */
+function callSignal(call: ServerUnaryCall<unknown, unknown>): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
-  if (call.cancelled) controller.abort();
-  else call.once("cancelled", () => controller.abort());
-  return controller.signal;
+  const abort = () => controller.abort();
+  if (call.cancelled) abort();
+  else call.once("cancelled", abort);
+  return { signal: controller.signal, done: () => call.off("cancelled", abort) };
 }
 
 export function executorServiceImplementation(parts: { router: TaskRouter }): UntypedServiceImplementation {
   return {
     SubmitTask(call: ServerUnaryCall<TaskSubmission, TaskResult>, callback: sendUnaryData<TaskResult>) {
+      const { signal, done } = callSignal(call);
       answer(callback, "SubmitTask", () =>
-        parts.router.submitTask(call.request, { deadline: callDeadline(call), signal: callSignal(call) }),
+        parts.router.submitTask(call.request, { deadline: callDeadline(call), signal }).finally(done),
       );
     },
   };

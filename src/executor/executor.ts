@@ -160,7 +160,7 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
     });
     // Profiles expose the process's memory: loopback only, reached with `kubectl port-forward`.
     profiling = settings.profiling
-      ? await listen("127.0.0.1", settings.ports.profiling, profilingRoutes())
+      ? await listen("127.0.0.1", settings.ports.profiling, await profilingRoutes())
       : undefined;
     if (ownManagementServer) {
       grpc = await startGrpc(settings.ports.grpc, [taskService]);

@@ -98,12 +98,13 @@ export class TaskRouter {
     const known = this.#supported.has(avs);
     // Unknown AVSs share one label value so that a caller cannot grow the metric's label set without bound.
     const labels = { avs: known ? avs : "unknown" };
-    const task = { taskId: describeTaskId(taskIdBytesOf(submission)), avs: submission.avs_address };
+    const idBytes = taskIdBytesOf(submission);
+    const task = { taskId: describeTaskId(idBytes), avs: submission.avs_address };
     log?.trace({ ...task, payloadBytes: submission.payload.length }, "task received");
     metrics.tasksInFlight.inc(labels);
     let result = "success";
     try {
-      const answered = await this.#submit(submission, known ? avs : undefined, call);
+      const answered = await this.#submit(submission, idBytes, task.taskId, known ? avs : undefined, call);
       metrics.tasksTotal.inc({ ...labels, result });
       return answered;
     } catch (error) {
@@ -121,10 +122,15 @@ export class TaskRouter {
     }
   }
 
-  /** `avs`: the AVS's key when this executor serves it. */
-  async #submit(submission: TaskSubmission, avs: string | undefined, call: TaskCall): Promise<TaskResult> {
-    const idBytes = taskIdBytesOf(submission);
-    const taskId = describeTaskId(idBytes);
+  /** `idBytes` and `taskId`: the task's id as received and as messages show it; `avs`: the AVS's key when this
+   * executor serves it. */
+  async #submit(
+    submission: TaskSubmission,
+    idBytes: Buffer,
+    taskId: string,
+    avs: string | undefined,
+    call: TaskCall,
+  ): Promise<TaskResult> {
     const avsAddress = submission.avs_address;
     if (idBytes.length === 0) {
       throw executorError(EXECUTOR_ERRORS.taskIdEmpty, "task_id: empty; give every task a unique id");

@@ -3,7 +3,9 @@
 // server's:
 //   GET /debug/pprof/profile?seconds=30  → where the process spent its time (V8's sampling profiler)
 //   GET /debug/pprof/heap                → live heap allocations, sampled since the profiling server started
-import * as pprof from "@datadog/pprof";
+// @datadog/pprof (a native addon) is loaded only when profiling is on: it holds ~8 MiB of RSS in a process that
+// never serves a profile.
+import type * as Pprof from "@datadog/pprof";
 import type { HttpReply, HttpRoutes } from "./http-server.ts";
 
 const MAX_PROFILE_SECONDS = 300;
@@ -16,7 +18,7 @@ const HEAP_STACK_DEPTH = 64;
 const PPROF_TYPE = "application/octet-stream";
 let cpuProfileRunning = false;
 
-async function cpuProfile(query: URLSearchParams): Promise<HttpReply> {
+async function cpuProfile(pprof: typeof Pprof, query: URLSearchParams): Promise<HttpReply> {
   const asked = query.get("seconds");
   const seconds = asked === null ? DEFAULT_PROFILE_SECONDS : Number(asked);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_PROFILE_SECONDS) {
@@ -39,12 +41,16 @@ async function cpuProfile(query: URLSearchParams): Promise<HttpReply> {
   }
 }
 
-async function heapProfile(): Promise<HttpReply> {
+async function heapProfile(pprof: typeof Pprof): Promise<HttpReply> {
   return { status: 200, contentType: PPROF_TYPE, body: await pprof.encode(pprof.heap.profile()) };
 }
 
 /** The routes of the profiling server; starts heap sampling, which then runs for the life of the process. */
-export function profilingRoutes(): HttpRoutes {
+export async function profilingRoutes(): Promise<HttpRoutes> {
+  const pprof = await import("@datadog/pprof");
   pprof.heap.start(HEAP_SAMPLE_BYTES, HEAP_STACK_DEPTH);
-  return { "/debug/pprof/profile": cpuProfile, "/debug/pprof/heap": heapProfile };
+  return {
+    "/debug/pprof/profile": (query) => cpuProfile(pprof, query),
+    "/debug/pprof/heap": () => heapProfile(pprof),
+  };
 }

@@ -1,19 +1,26 @@
-// ExecutorManagementService over a real gRPC connection on 127.0.0.1, authentication on: the challenge round trip
-// a Hourglass client makes, and the refusals around it.
+// ExecutorService and ExecutorManagementService over a real gRPC connection on 127.0.0.1: SubmitTask's call signal
+// (a client that goes away, and one that was answered), and with authentication on, the challenge round trip a
+// Hourglass client makes and the refusals around it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import type { PerformerManager } from "../../../src/executor/executor-service.ts";
-import { managementServiceImplementation } from "../../../src/executor/executor-service.ts";
+import {
+  executorServiceImplementation,
+  managementServiceImplementation,
+} from "../../../src/executor/executor-service.ts";
 import { InFlightLimiter } from "../../../src/executor/in-flight-limiter.ts";
 import { ChallengeTokens } from "../../../src/executor/management-auth.ts";
 import { addressOfPrivateKey } from "../../../src/executor/operator-signer.ts";
 import { PerformerRegistry } from "../../../src/executor/performer-registry.ts";
-import type { AuthSignature } from "../../../src/grpc/messages.ts";
+import type { TaskCall, TaskRouter } from "../../../src/executor/task-router.ts";
+import type { AuthSignature, TaskResult } from "../../../src/grpc/messages.ts";
 import {
   EXECUTOR_MANAGEMENT_SERVICE_NAME,
+  EXECUTOR_SERVICE_NAME,
   executorManagementService,
   executorProtos,
+  executorService,
 } from "../../../src/grpc/protos.ts";
 import { startGrpcServer } from "../../../src/grpc/server.ts";
 import { challengeSignature } from "../../support/challenge-signature.ts";
@@ -66,6 +73,79 @@ async function serve(removed: string[]) {
     ],
   });
 }
+
+/** SubmitTask served by a router that hands each call it gets to `onTask`, which answers it. */
+async function serveTasks(onTask: (call: TaskCall) => Promise<TaskResult>) {
+  const router = { submitTask: (_task: unknown, call: TaskCall) => onTask(call) } as unknown as TaskRouter;
+  return startGrpcServer({
+    host: "127.0.0.1",
+    port: 0,
+    protos: executorProtos,
+    services: [
+      {
+        name: EXECUTOR_SERVICE_NAME,
+        definition: executorService,
+        implementation: executorServiceImplementation({ router }),
+      },
+    ],
+  });
+}
+
+const TASK = {
+  task_id: "task-1",
+  avs_address: "0x1111111111111111111111111111111111111111",
+  payload: Buffer.alloc(0),
+};
+
+describe("SubmitTask's call signal", () => {
+  it("aborts when the client cancels the call", async (t) => {
+    const seen: AbortSignal[] = [];
+    const server = await serveTasks(
+      (call) =>
+        new Promise((_, reject) => {
+          seen.push(call.signal!);
+          call.signal!.addEventListener("abort", () => reject(new Error("abandoned")), { once: true });
+        }),
+    );
+    t.after(() => server.shutdown(0));
+    const client = executorClient(`127.0.0.1:${server.port}`);
+    t.after(() => client.close());
+    const cancel = new AbortController();
+    const answered = client.submitTask(TASK, undefined, cancel.signal);
+    while (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    cancel.abort();
+    await assert.rejects(answered, (error: ServiceError) => error.code === status.CANCELLED);
+    await new Promise<void>((resolve) =>
+      seen[0]!.aborted ? resolve() : seen[0]!.addEventListener("abort", () => resolve()),
+    );
+    assert.equal(seen[0]!.aborted, true);
+  });
+
+  it("stays unaborted once the call is answered", async (t) => {
+    const seen: AbortSignal[] = [];
+    const server = await serveTasks(async (call) => {
+      seen.push(call.signal!);
+      return {
+        task_id: TASK.task_id,
+        operator_address: "",
+        output: Buffer.from("out"),
+        result_signature: Buffer.alloc(0),
+        avs_address: TASK.avs_address,
+        operator_set_id: 0,
+        auth_signature: Buffer.alloc(0),
+        version: 0,
+      };
+    });
+    t.after(() => server.shutdown(0));
+    const client = executorClient(`127.0.0.1:${server.port}`);
+    t.after(() => client.close());
+    const result = await client.submitTask(TASK);
+    assert.equal(result.output.toString(), "out");
+    // grpc-js tells the server's call "cancelled" on the next tick after it sent the status.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(seen[0]!.aborted, false);
+  });
+});
 
 describe("ExecutorManagementService with authentication on", () => {
   it("serves a request signed over a fresh challenge token, once", async (t) => {
