@@ -34,7 +34,7 @@ typecheck: install
 format: install ## rewrite files in the project's format
 	$(BIN)/biome check --write .
 
-manifests: install ## regenerate config/crd and config/webhook/manifests.yaml from the code
+manifests: install ## regenerate config/crd and config/webhook/manifests.yaml from the code, and charts/hourglass from config/
 	$(NODE) scripts/manifests.ts
 
 test: test-unit test-integration test-e2e ## all tests (builds the local control plane on first use)

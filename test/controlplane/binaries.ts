@@ -24,6 +24,8 @@ export interface Binaries {
   containerdDir: string;
   /** Directory holding kubectl and the Kubernetes binaries, to put first on PATH. */
   binDir: string;
+  /** Helm, which the chart's tests run. */
+  helm: string;
 }
 
 /** The pinned versions, read from the same file build.sh sources. */
@@ -33,6 +35,7 @@ export function pinnedVersions(): {
   containerd: string;
   coredns: string;
   certManager: string;
+  helm: string;
 } {
   const text = readFileSync(join(here, "versions.env"), "utf8");
   const value = (name: string) => {
@@ -46,6 +49,7 @@ export function pinnedVersions(): {
     containerd: value("CONTAINERD_VERSION"),
     coredns: value("COREDNS_VERSION"),
     certManager: value("CERT_MANAGER_VERSION"),
+    helm: value("HELM_VERSION"),
   };
 }
 
@@ -75,6 +79,7 @@ export function binaries(): Binaries {
     pause: join(cacheDir(), "pause", pauseKey, "pause"),
     containerdDir: join(cacheDir(), "containerd", pinned.containerd),
     binDir,
+    helm: join(cacheDir(), "helm", pinned.helm, "helm"),
   };
 }
 
@@ -91,6 +96,7 @@ export async function ensureBinaries(): Promise<Binaries> {
     bins.etcd,
     bins.coredns,
     bins.pause,
+    bins.helm,
     ...["containerd", "containerd-shim-runc-v2", "ctr"].map((c) => join(bins.containerdDir, c)),
   ].filter((p) => !existsSync(p));
   if (missing.length > 0) {

@@ -111,4 +111,20 @@ if [ ! -x "$pause_bin/pause" ]; then
   mv "$pause_bin/pause.tmp" "$pause_bin/pause"
 fi
 
+# Helm, which the chart's tests run (charts/hourglass): its command from its own module, stamped with its version
+# as its release build does. Written under a name of its own, then renamed, so a concurrent build never sees half
+# a binary.
+helm_bin="$cache/helm/$HELM_VERSION"
+if [ ! -x "$helm_bin/helm" ]; then
+  command -v go >/dev/null || { log "Go is required to build helm (install Go 1.26 or newer)"; exit 1; }
+  log "building helm $HELM_VERSION"
+  helm_module="helm.sh/helm/${HELM_VERSION%%.*}"
+  mkdir -p "$helm_bin"
+  consumer "$work/helm" "$helm_module" "$HELM_VERSION"
+  (cd "$work/helm" && CGO_ENABLED=0 nice -n 10 go build -mod=mod -trimpath \
+    -ldflags "-s -w -X $helm_module/internal/version.version=$HELM_VERSION -X $helm_module/internal/version.gitTreeState=clean" \
+    -o "$helm_bin/helm.$$.tmp" "$helm_module/cmd/helm" >&2)
+  mv "$helm_bin/helm.$$.tmp" "$helm_bin/helm"
+fi
+
 echo "$bin"

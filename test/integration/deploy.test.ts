@@ -2,13 +2,13 @@
 // cert-manager's CRDs installed, as in a cluster that has cert-manager), and the RBAC we ship grants each process
 // what it uses and nothing it does not.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseAllDocuments } from "yaml";
-import { certManagerCrdDir } from "../controlplane/binaries.ts";
 import { startOperator } from "../controlplane/operator-process.ts";
+import { installCertManagerCrds } from "../support/cert-manager-crds.ts";
 import { kubectl, serviceAccountKubeconfig, testCluster, useNamespace } from "../support/cluster.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -30,17 +30,7 @@ async function canI(as: string, verb: string, resource: string, namespace?: stri
 }
 
 before(async () => {
-  const crds = await certManagerCrdDir();
-  for (const file of readdirSync(crds).filter((f) => f.endsWith(".yaml"))) {
-    await ok(["apply", "--server-side", "-f", join(crds, file)]);
-  }
-  await ok([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/certificates.cert-manager.io",
-    "crd/issuers.cert-manager.io",
-  ]);
+  await installCertManagerCrds();
   // The example AVS's namespace must exist for a server-side dry run of the objects in it.
   await ok(["apply", "-f", join(root, "config", "samples", "namespace.yaml")]);
 });

@@ -1,5 +1,7 @@
 // The manifests generated from code (the CRD, the webhook registrations) must be committed as `make manifests`
-// writes them: kustomize and `make deploy` read the files, not the code.
+// writes them: kustomize and `make deploy` read the files, not the code. So must the Helm chart, generated from
+// config/: a change to config/ without `make manifests` leaves the chart behind, and fails here
+// (test/integration/helm.test.ts checks what the chart renders against `kubectl kustomize`).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
