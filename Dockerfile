@@ -1,4 +1,5 @@
-# One image for both processes: `node src/cli/operator.ts` (the default) and `node src/cli/executor.ts run ...`.
+# One image for both processes: `node --optimize-for-size src/cli/operator.ts` (the default) and
+# `node src/cli/executor.ts run ...`.
 # Node 24 runs the TypeScript sources directly (type stripping), so there is no build step; the runtime stage has
 # production dependencies only and runs as the image's unprivileged `node` user (1000:1000).
 FROM node:24-slim AS dependencies
@@ -17,4 +18,4 @@ COPY controllers ./controllers
 COPY proto ./proto
 USER 1000:1000
 ENTRYPOINT ["node"]
-CMD ["src/cli/operator.ts"]
+CMD ["--optimize-for-size", "src/cli/operator.ts"]

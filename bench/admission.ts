@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OPERATOR_NODE_OPTIONS } from "../src/cli/operator-node-options.ts";
+import { OPERATOR_NODE_FLAGS, OPERATOR_NODE_OPTIONS } from "../src/cli/operator-node-options.ts";
 import { ensurePki } from "../test/controlplane/pki.ts";
 import { startNodeProcess, type TestProcess } from "../test/support/grpc-processes.ts";
 import { WEBHOOK_PATHS } from "../webhooks/hourglass-webhooks.ts";
@@ -68,6 +68,7 @@ export async function admissionBenchmark(
   const pki = await ensurePki(join(dir, "pki"));
   const operator = startNodeProcess(
     [
+      ...OPERATOR_NODE_FLAGS,
       "src/cli/operator.ts",
       "--no-controller",
       "--webhook-host=127.0.0.1",

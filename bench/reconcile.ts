@@ -21,7 +21,7 @@ import {
   PERFORMER_VERSION,
   type Performer,
 } from "../src/api/performer.ts";
-import { OPERATOR_NODE_OPTIONS } from "../src/cli/operator-node-options.ts";
+import { OPERATOR_NODE_FLAGS, OPERATOR_NODE_OPTIONS } from "../src/cli/operator-node-options.ts";
 import { PooledKubeConfig } from "../src/kube/kubeconfig.ts";
 import {
   type ControlPlane,
@@ -149,6 +149,7 @@ async function baseline(kc: KubeConfig, count: number): Promise<void> {
 async function startController(cp: ControlPlane): Promise<{ proc: TestProcess; metricsPort: number }> {
   const proc = startNodeProcess(
     [
+      ...OPERATOR_NODE_FLAGS,
       join(ROOT, "bench", "reconcile-operator.ts"),
       `--kubeconfig=${cp.kubeconfigPath}`,
       `--resync-ms=${RESYNC_MS}`,
@@ -516,7 +517,7 @@ export async function scaleBenchmark(sizes: readonly number[], budgetMs: number)
           `${m.performers} Performers: controller ${phaseText(m.round.controller)}, ${m.secondsPerThousand.toFixed(2)} s per 1,000; baseline ${phaseText(m.round.baseline)}; time / baseline ${m.timeRatio.toFixed(2)}; ${m.round.controller.writesPerPerformer.toFixed(2)} writes per Performer; controller peak RSS ${m.round.controller.usage.peakRssMiB.toFixed(0)} MiB, ${m.round.controller.usage.cpuSeconds.toFixed(1)} CPU s`,
       ),
       ...unmeasured.map((u) => `not measured: ${u}`),
-      `controller memory: ${mibPerThousand.toFixed(1)} MiB of peak RSS per 1,000 Performers (from ${smallestCount} to ${n})`,
+      `controller memory, peak RSS per 1,000 Performers from ${smallestCount} to ${n}: ${Number.isNaN(mibPerThousand) ? "not measured" : `${mibPerThousand.toFixed(1)} MiB`}`,
       ...(largest
         ? [
             `resync at ${n}: ${largest.round.controller.resync.reconciles} reconciles, ${largest.round.controller.resync.controllerCpuSeconds.toFixed(2)} controller CPU s, writes ${JSON.stringify(largest.round.controller.resync.writes)}`,

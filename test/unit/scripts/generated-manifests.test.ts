@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { test } from "node:test";
 import { generatedManifests } from "../../../scripts/generated-manifests.ts";
-import { OPERATOR_NODE_OPTIONS } from "../../../src/cli/operator-node-options.ts";
+import { OPERATOR_NODE_FLAGS, OPERATOR_NODE_OPTIONS } from "../../../src/cli/operator-node-options.ts";
 
 const root = new URL("../../..", import.meta.url).pathname;
 
@@ -28,5 +28,11 @@ test("the operator's Deployment runs Node with the V8 settings its memory figure
     value,
     OPERATOR_NODE_OPTIONS,
     "config/manager/manager.yaml: set env NODE_OPTIONS to OPERATOR_NODE_OPTIONS",
+  );
+  const command = /^\s+command: (\[.*\])$/m.exec(manager)?.[1];
+  assert.deepEqual(
+    command && JSON.parse(command),
+    ["node", ...OPERATOR_NODE_FLAGS, "src/cli/operator.ts"],
+    "config/manager/manager.yaml: the operator's command is node, OPERATOR_NODE_FLAGS, then the script",
   );
 });
