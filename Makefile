@@ -56,10 +56,10 @@ controlplane-up: install controlplane ## start etcd + kube-apiserver + kube-cont
 controlplane-down: install ## stop the local control plane
 	$(NODE) test/controlplane/cli.ts down
 
-dev: install controlplane ## control plane + node + operator + samples + executor, in the foreground until Ctrl-C
-	$(NODE) scripts/dev.ts
-dev-up: install controlplane ## the same, detached
-	$(NODE) scripts/dev.ts --detach
+dev: install $(if $(filter docker,$(MODE)),,controlplane) ## control plane + node + operator + samples + executor, in the foreground until Ctrl-C (MODE=docker: executor + performer containers through podman, no cluster)
+	$(NODE) scripts/dev.ts $(if $(MODE),--mode=$(MODE))
+dev-up: install $(if $(filter docker,$(MODE)),,controlplane) ## the same, detached
+	$(NODE) scripts/dev.ts --detach $(if $(MODE),--mode=$(MODE))
 dev-down: install ## stop what dev-up started, the node's Pods first
 	$(NODE) scripts/dev.ts --down
 

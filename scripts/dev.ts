@@ -4,6 +4,9 @@
 // step. Stays up until Ctrl-C, then stops everything it started — also when a step failed, when Ctrl-C came during
 // the start, and when the output goes through a pipe that the same Ctrl-C closed (`make dev 2>&1 | tee log`).
 // `--detach` leaves it running for scripts (`make dev-up`); `--down` stops it (`make dev-down`).
+// `--mode docker` (`make dev MODE=docker`) runs no cluster: a private Docker Engine API (podman's) and an executor
+// in docker mode that runs the sample performer as a container on hourglass-network; its teardown removes the
+// containers, the network and the engine with everything it did to the host.
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
@@ -19,13 +22,15 @@ import {
 } from "../test/controlplane/controlplane.ts";
 import { type LocalNode, startNode, stopNode } from "../test/controlplane/node.ts";
 import { type NodeProcess, startOperator } from "../test/controlplane/operator-process.ts";
+import type { PodmanEngineRecord } from "../test/support/podman-engine.ts";
 import { DEV_NAMESPACE, demoTask, startDevAvs } from "./dev/avs.ts";
+import { DOCKER_DIR, downDocker, upDocker } from "./dev/docker.ts";
 
 const root = join(import.meta.dirname, "..");
 const PIDS = join(LOCAL_DIR, "dev-pids.json");
 const AVS_DIR = join(LOCAL_DIR, "dev");
 
-const HELP = `Usage: node scripts/dev.ts [--detach | --down]
+const HELP = `Usage: node scripts/dev.ts [--mode kubernetes|docker] [--detach | --down]
 
 Starts the local control plane and node, the operator (webhooks on https://127.0.0.1:${DEV_WEBHOOK_PORT}, the
 controller) and an executor in kubernetes mode; applies config/samples/ and scripts/dev/rejected-performer.yaml,
@@ -33,8 +38,10 @@ prints what was admitted, defaulted and refused, waits for the performers' Pods 
 through the executor.
   (no flag)  stay in the foreground until Ctrl-C, then stop everything
   --detach   leave everything running and exit (make dev-up)
-  --down     stop what --detach started (make dev-down)
-Logs: ${join(STATE_DIR, "logs")}
+  --down     stop what --detach started (make dev-down), in either mode
+  --mode docker  no cluster: a private Docker Engine API (podman's) in ${DOCKER_DIR}, and an executor in docker
+             mode running the sample performer as a container on hourglass-network (make dev MODE=docker)
+Logs: ${join(STATE_DIR, "logs")} (docker mode: ${join(DOCKER_DIR, "logs")})
 `;
 
 // The same Ctrl-C that stops us ends `tee`: a write to the closed pipe must not end the cleanup.
@@ -67,6 +74,7 @@ async function down(): Promise<void> {
     }
     await rm(PIDS);
   }
+  await downDocker();
   const cp = runningControlPlane(STATE_DIR);
   if (cp) await stopNode(cp);
   await stopControlPlane(STATE_DIR);
@@ -120,6 +128,8 @@ async function showRunning(kubectl: Kubectl, signal: AbortSignal): Promise<void>
 interface Started {
   node?: LocalNode;
   processes: NodeProcess[];
+  /** docker mode: what stopPodmanEngine undoes. */
+  engine?: PodmanEngineRecord;
 }
 
 /** The webhooks' port must be free before anything starts: the message says so, instead of a stack trace. */
@@ -176,8 +186,7 @@ async function up(detach: boolean, signal: AbortSignal, started: Started): Promi
   const avs = await startDevAvs({
     dir: AVS_DIR,
     logs: join(STATE_DIR, "logs"),
-    kubeconfigPath: cp.kubeconfigPath,
-    resolvConf: node.resolvConf,
+    mode: { kind: "kubernetes", kubeconfigPath: cp.kubeconfigPath, resolvConf: node.resolvConf },
     detached: detach,
   });
   started.processes.unshift(...avs.processes);
@@ -194,6 +203,7 @@ async function main(): Promise<number> {
     options: {
       detach: { type: "boolean" },
       down: { type: "boolean" },
+      mode: { type: "string", default: "kubernetes" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -205,6 +215,11 @@ async function main(): Promise<number> {
     await down();
     return 0;
   }
+  if (values.mode !== "kubernetes" && values.mode !== "docker") {
+    process.stderr.write(`--mode: "${values.mode}" is not a mode; write kubernetes or docker\n`);
+    return 2;
+  }
+  const docker = values.mode === "docker";
   const detach = values.detach ?? false;
   const stopping = new AbortController();
   const onSignal = () => {
@@ -216,7 +231,20 @@ async function main(): Promise<number> {
   const started: Started = { processes: [] };
   let code = 0;
   try {
-    await up(detach, stopping.signal, started);
+    if (docker) {
+      await upDocker(detach, stopping.signal, {
+        onEngine: (record) => {
+          started.engine = record;
+        },
+        onProcesses: async (processes) => {
+          started.processes.unshift(...processes);
+          await writeFile(PIDS, JSON.stringify(started.processes.map((p) => p.child.pid)));
+        },
+        say,
+      });
+    } else {
+      await up(detach, stopping.signal, started);
+    }
     if (detach) {
       for (const p of started.processes) p.child.unref();
       say("running detached; `make dev-down` stops it");
@@ -233,6 +261,12 @@ async function main(): Promise<number> {
   // Foreground, or a detached start that failed: nothing stays behind.
   for (const p of started.processes) await p.stop();
   await rm(PIDS, { force: true });
+  if (docker) {
+    // Only what this run made: a control plane started by other means stays.
+    if (started.engine) await downDocker(started.engine);
+    say("stopped; no container, network or engine left");
+    return code;
+  }
   await started.node?.stop();
   if (!started.node) {
     const cp = runningControlPlane(STATE_DIR);

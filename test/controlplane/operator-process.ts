@@ -68,6 +68,8 @@ export async function startNodeProcess(options: {
   detached?: boolean;
   /** Resolve names through the local node's CoreDNS (see cluster-dns.ts). */
   resolvConf?: string;
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<NodeProcess> {
   const log = openSync(options.logFile, "a");
   const [command, args] = options.resolvConf
@@ -76,7 +78,7 @@ export async function startNodeProcess(options: {
   const child = spawn(command, args, {
     detached: options.detached ?? false,
     stdio: ["ignore", log, log],
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "debug" },
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "debug", ...options.env },
   });
   const exited = once(child, "exit");
   const deadline = Date.now() + 30_000;

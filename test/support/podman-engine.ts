@@ -3,9 +3,18 @@
 // does. No packet may leave the machine: every remote image name is blocked, networks live on 198.18.16.0/20,
 // an nft table drops whatever those networks would forward out of their bridges, containers' resolv.conf names
 // their own loopback only. Teardown undoes all of it by PID and by what start() found missing (also after a
-// failed start).
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+// failed start); what it needs is a record that another process can undo too (`make dev-down` after `dev-up`).
+import { execFile, spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -18,9 +27,23 @@ const DEFAULT_SUBNET = "198.18.16.0/24";
 const SUBNET_POOL = "198.18.17.0/24";
 const POOL_BASE = "198.18.24.0/21";
 
+/** What teardown undoes: the service's PID and the host state start() found, in JSON. */
+export interface PodmanEngineRecord {
+  dir: string;
+  pid?: number;
+  table: string;
+  /** HOST_STATE paths that did not exist before. */
+  absent: string[];
+  cgroupsBefore: string[];
+  chainsBefore: string[];
+  tablesBefore: string[];
+  forwardBefore: string;
+}
+
 export interface PodmanEngine {
   /** DOCKER_HOST for clients: unix://… */
   dockerHost: string;
+  record: PodmanEngineRecord;
   /** The environment that points the podman CLI at the same private configuration. */
   env: NodeJS.ProcessEnv;
   /** Runs the podman CLI against the private storage; resolves with stdout. */
@@ -121,8 +144,84 @@ async function netavarkChains(): Promise<string[]> {
   return chains;
 }
 
-/** Starts the service; throws (after undoing what it did) if it does not answer within `timeoutMs`. */
-export async function startPodmanEngine(dir: string, timeoutMs = 20_000): Promise<PodmanEngine> {
+/** The environment that points podman (CLI and service) at the private configuration under `dir`. */
+export function podmanEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CONTAINERS_CONF: join(dir, "etc/containers.conf"),
+    CONTAINERS_STORAGE_CONF: join(dir, "etc/storage.conf"),
+    HOME: join(dir, "home"),
+    XDG_CONFIG_HOME: join(dir, "home/.config"),
+  };
+}
+
+const podmanIn =
+  (dir: string) =>
+  async (args: string[]): Promise<string> =>
+    (await run("podman", args, { env: podmanEnv(dir), maxBuffer: 64 * 1024 * 1024 })).stdout;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function stopService(pid: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + 5_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive(pid)) process.kill(pid, "SIGKILL");
+}
+
+/** Removes every container and network of the engine, stops its service and undoes what it did to the host. */
+export async function stopPodmanEngine(record: PodmanEngineRecord): Promise<void> {
+  const { dir, absent } = record;
+  const podman = podmanIn(dir);
+  if (record.pid !== undefined && alive(record.pid)) {
+    await podman(["rm", "--force", "--all", "--time", "0"]).catch(() => {});
+    await podman(["network", "prune", "--force"]).catch(() => {});
+    await stopService(record.pid);
+  }
+  // Storage is torn down through podman itself so that its overlay mounts go with it.
+  await podman(["system", "reset", "--force"]).catch(() => {});
+  for (const m of mountsUnder([dir, ...absent])) await run("umount", ["-l", m]).catch(() => {});
+  const cgroupsBefore = new Set(record.cgroupsBefore);
+  // Every step runs even if one before it failed: each undoes a different thing.
+  const steps: (() => unknown)[] = [
+    () => run("nft", ["delete", "table", "inet", record.table]),
+    () => removeNetavarkChains(new Set(record.chainsBefore)),
+    () => removeEmptyTables(new Set(record.tablesBefore)),
+    () => writeFileSync("/proc/sys/net/ipv4/ip_forward", record.forwardBefore),
+    () => {
+      for (const cg of libpodCgroups().filter((c) => !cgroupsBefore.has(c))) removeCgroupTree(cg);
+    },
+    () => {
+      for (const p of absent) rmSync(p, { recursive: true, force: true });
+    },
+    () => rmSync(dir, { recursive: true, force: true }),
+  ];
+  const failures: string[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
+  }
+  if (failures.length > 0) throw new Error(`podman engine teardown: ${failures.join("; ")}`);
+}
+
+/** Starts the service; throws (after undoing what it did) if it does not answer within `timeoutMs`. `detached`
+ * leaves it running after this process exits, for stopPodmanEngine(record) from another. */
+export async function startPodmanEngine(
+  dir: string,
+  options: { timeoutMs?: number; detached?: boolean } = {},
+): Promise<PodmanEngine> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
   if (!existsSync("/usr/bin/podman"))
     throw new Error("podman is not installed: run .ci/run or apt-get install podman");
   mkdirSync(dir, { recursive: true });
@@ -132,95 +231,52 @@ export async function startPodmanEngine(dir: string, timeoutMs = 20_000): Promis
   }
   mkdirSync(join(dir, "run/tmp"), { recursive: true });
   mkdirSync(join(dir, "etc/networks"), { recursive: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CONTAINERS_CONF: join(dir, "etc/containers.conf"),
-    CONTAINERS_STORAGE_CONF: join(dir, "etc/storage.conf"),
-    HOME: join(dir, "home"),
-    XDG_CONFIG_HOME: join(dir, "home/.config"),
-  };
+  const env = podmanEnv(dir);
   const socket = join(dir, "docker.sock");
-  const absent = HOST_STATE.filter((p) => !existsSync(p));
-  const cgroupsBefore = new Set(libpodCgroups());
-  const chainsBefore = new Set(await netavarkChains());
-  const tablesBefore = new Set(await nftTables());
-  const forwardBefore = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim();
-  const table = `hourglass_engine_${process.pid}`;
-  let service: ChildProcess | undefined;
-
-  const podman = async (args: string[]) =>
-    (await run("podman", args, { env, maxBuffer: 64 * 1024 * 1024 })).stdout;
-
-  const stop = async () => {
-    if (service?.exitCode === null) {
-      await podman(["rm", "--force", "--all", "--time", "0"]).catch(() => {});
-      await podman(["network", "prune", "--force"]).catch(() => {});
-      service.kill("SIGTERM");
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          service?.kill("SIGKILL");
-          resolve();
-        }, 5_000);
-        service!.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    // Storage is torn down through podman itself so that its overlay mounts go with it.
-    await podman(["system", "reset", "--force"]).catch(() => {});
-    for (const m of mountsUnder([dir, ...absent])) await run("umount", ["-l", m]).catch(() => {});
-    // Every step runs even if one before it failed: each undoes a different thing.
-    const steps: (() => unknown)[] = [
-      () => run("nft", ["delete", "table", "inet", table]),
-      () => removeNetavarkChains(chainsBefore),
-      () => removeEmptyTables(tablesBefore),
-      () => writeFileSync("/proc/sys/net/ipv4/ip_forward", forwardBefore),
-      () => {
-        for (const cg of libpodCgroups().filter((c) => !cgroupsBefore.has(c))) removeCgroupTree(cg);
-      },
-      () => {
-        for (const p of absent) rmSync(p, { recursive: true, force: true });
-      },
-      () => rmSync(dir, { recursive: true, force: true }),
-    ];
-    const failures: string[] = [];
-    for (const step of steps) {
-      try {
-        await step();
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-    }
-    if (failures.length > 0) throw new Error(`podman engine teardown: ${failures.join("; ")}`);
+  const record: PodmanEngineRecord = {
+    dir,
+    table: `hourglass_engine_${process.pid}`,
+    absent: HOST_STATE.filter((p) => !existsSync(p)),
+    cgroupsBefore: libpodCgroups(),
+    chainsBefore: await netavarkChains(),
+    tablesBefore: await nftTables(),
+    forwardBefore: readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(),
   };
+  const serviceLog = join(dir, "service.log");
+  const logTail = () => (existsSync(serviceLog) ? readFileSync(serviceLog, "utf8").slice(-4000) : "");
 
   try {
     await new Promise<void>((resolve, reject) => {
       const nft = spawn("nft", ["-f", "-"]);
-      nft.stdin.end(nftGuard(table));
+      nft.stdin.end(nftGuard(record.table));
       nft.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`nft -f: exit ${code}`))));
     });
-    service = spawn("podman", ["system", "service", "--time=0", `unix://${socket}`], {
+    const log = openSync(serviceLog, "a");
+    const service = spawn("podman", ["system", "service", "--time=0", `unix://${socket}`], {
       env,
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", log, log],
+      detached: options.detached ?? false,
     });
-    let stderr = "";
-    service.stderr!.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
+    record.pid = service.pid;
+    if (options.detached) service.unref();
     const deadline = Date.now() + timeoutMs;
     while (!(await socketAnswers(socket))) {
-      if (service.exitCode !== null) throw new Error(`podman system service exited: ${stderr}`);
+      if (service.exitCode !== null) throw new Error(`podman system service exited: ${logTail()}`);
       if (Date.now() > deadline)
-        throw new Error(`podman system service did not listen in ${timeoutMs} ms: ${stderr}`);
+        throw new Error(`podman system service did not listen in ${timeoutMs} ms: ${logTail()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } catch (error) {
-    await stop();
+    await stopPodmanEngine(record);
     throw error;
   }
-  return { dockerHost: `unix://${socket}`, env, podman, stop };
+  return {
+    dockerHost: `unix://${socket}`,
+    record,
+    env,
+    podman: podmanIn(dir),
+    stop: () => stopPodmanEngine(record),
+  };
 }
 
 function removeCgroupTree(path: string): void {
