@@ -23,6 +23,7 @@ export function operatorRules(leaseNamespace: string): RbacRule[] {
   return [
     performers("list", "", "the controller's cache of Performers"),
     performers("watch", "", "the controller's cache of Performers"),
+    performers("get", "", "confirming a Performer is gone before removing what it left"),
     performers("patch", "/status", "writing each Performer's phase and conditions"),
     performers("update", "/finalizers", "creating its Pod and Service with blockOwnerDeletion"),
     core("list", "pods", "the controller's cache of Pods"),
@@ -33,6 +34,7 @@ export function operatorRules(leaseNamespace: string): RbacRule[] {
     core("watch", "services", "the controller's cache of Services"),
     core("create", "services", "each Performer's endpoint"),
     core("patch", "services", "correcting a Service that drifted"),
+    core("delete", "services", "removing a Service a deleted Performer left"),
     core("list", "configmaps", "the webhooks' check of the namespace's executor config"),
     core("create", "events", "telling people what happened to their Performers"),
     ...["get", "create", "update"].map((verb) => ({

@@ -19,6 +19,7 @@ import {
   type Performer,
   type PerformerStatus,
 } from "../src/api/performer.ts";
+import { isNotFound } from "../src/kube/api-errors.ts";
 import type { PerformerEvent } from "./performer-events.ts";
 
 export const FIELD_MANAGER = "hourglass-operator";
@@ -30,6 +31,10 @@ export interface PerformerCluster {
   createPod(pod: V1Pod): Promise<V1Pod>;
   /** Deletes exactly this Pod (a precondition on its uid), not a successor of the same name. */
   deletePod(pod: V1Pod): Promise<void>;
+  /** Deletes exactly this Service (a precondition on its uid). */
+  deleteService(service: V1Service): Promise<void>;
+  /** The uid of the Performer stored under this name now, read from the apiserver; undefined when there is none. */
+  performerUid(namespace: string, name: string): Promise<string | undefined>;
   writeStatus(
     performer: Performer,
     previous: PerformerStatus | undefined,
@@ -75,6 +80,28 @@ export function apiPerformerCluster(
         namespace: pod.metadata!.namespace!,
         body: { preconditions: { uid: pod.metadata!.uid! } },
       });
+    },
+    deleteService: async (service) => {
+      await core.deleteNamespacedService({
+        name: service.metadata!.name!,
+        namespace: service.metadata!.namespace!,
+        body: { preconditions: { uid: service.metadata!.uid! } },
+      });
+    },
+    performerUid: async (namespace, name) => {
+      try {
+        const found = (await custom.getNamespacedCustomObject({
+          group: PERFORMER_GROUP,
+          version: PERFORMER_VERSION,
+          plural: PERFORMER_PLURAL,
+          namespace,
+          name,
+        })) as Performer;
+        return found.metadata.uid;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
     },
     writeStatus: (performer, previous, status) =>
       custom.patchNamespacedCustomObjectStatus(

@@ -5,7 +5,7 @@
 // collector removes them. A restart at any point converges: every decision is taken again from what the cluster
 // holds. Creating the Pod is one Normal Event (CreatedPod, as a ReplicaSet's SuccessfulCreate), so that
 // `kubectl get events` shows a new Performer at work; replacing, correcting and failing are Events too.
-import type { KubernetesObject, V1Pod, V1Service } from "@kubernetes/client-node";
+import type { KubernetesObject, V1OwnerReference, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
   PERFORMER_KIND,
@@ -67,6 +67,8 @@ export interface PerformerReconcilerOptions {
 /** Thrown when the cluster is ahead of the cache (a 409): not a failure, just a reason to look again soon. */
 export class RequeueError extends Error {}
 
+/** How long the garbage collector is given to remove what a deleted Performer left before the controller does. */
+export const GC_GRACE_MS = 10_000;
 /** How often a create refused with 403 is tried again. */
 const FORBIDDEN_RETRY_MS = 30_000;
 /** The least time between creating a Pod and replacing it for having ended: a node that refuses Pods at once
@@ -105,6 +107,81 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     return performer.status;
   }
 
+  /**
+   * A child of a deleted namesake is the garbage collector's to remove, and it normally does so at once. It can
+   * miss a deletion (its informer restarted while the apiserver was down), and the child would then block this
+   * Performer for good. That namesake is gone for certain (this Performer holds its name now), so once the
+   * collector has had GC_GRACE_MS since this Performer was created, the child is removed here (exactly that
+   * uid). Resolves with when to look again while the grace lasts.
+   */
+  async function removePredecessorsChild<T extends KubernetesObject>(
+    performer: Performer,
+    child: T,
+    remove: (child: T) => Promise<void>,
+  ): Promise<number | undefined> {
+    if (!isPredecessorsChild(child, performer) || child.metadata?.deletionTimestamp) return;
+    const created = Date.parse(String(performer.metadata.creationTimestamp ?? ""));
+    const left = (Number.isNaN(created) ? 0 : created) + GC_GRACE_MS - now().getTime();
+    if (left > 0) return left;
+    await removeLeftover(child, remove, `${performer.metadata.namespace}/${performer.metadata.name}`);
+  }
+
+  async function removeLeftover<T extends KubernetesObject>(
+    child: T,
+    remove: (child: T) => Promise<void>,
+    key: string,
+  ): Promise<void> {
+    try {
+      await remove(child);
+      logger.info(
+        { performer: key, child: child.metadata?.name, uid: child.metadata?.uid },
+        "removed a child of a deleted Performer that the garbage collector left",
+      );
+    } catch (error) {
+      // Gone already (the collector got there), or another object under the name now.
+      if (!isNotFound(error) && !isConflict(error)) throw error;
+    }
+  }
+
+  /** First seen, per key, of children whose Performer is gone from the cache (see orphans). */
+  const orphansSince = new Map<string, number>();
+
+  /**
+   * The Performer is gone from the cache, but a Pod or Service it controlled is still there. The garbage
+   * collector removes them; if they are still there GC_GRACE_MS later, the apiserver is asked whether the
+   * Performer really is gone (the cache may lag), and they are removed here.
+   */
+  async function orphans(key: string, namespace: string, name: string): Promise<ReconcileResult> {
+    const child = performerChildName(name);
+    const pod = caches.pod(namespace, child);
+    const service = caches.service(namespace, child);
+    const left = [pod, service].filter(
+      (c) => c && !c.metadata?.deletionTimestamp && controllingPerformer(c)?.name === name,
+    );
+    if (left.length === 0) {
+      orphansSince.delete(key);
+      return {};
+    }
+    const at = now().getTime();
+    const since = orphansSince.get(key) ?? at;
+    orphansSince.set(key, since);
+    if (at - since < GC_GRACE_MS) return { requeueAfterMs: since + GC_GRACE_MS - at };
+    orphansSince.delete(key);
+    const live = await cluster.performerUid(namespace, name);
+    let stillOwned = false;
+    for (const [found, remove] of [
+      [pod, (p: V1Pod) => cluster.deletePod(p)],
+      [service, (s: V1Service) => cluster.deleteService(s)],
+    ] as const) {
+      const owner = found && controllingPerformer(found);
+      if (!found || found.metadata?.deletionTimestamp || owner?.name !== name) continue;
+      // The cache lags behind the apiserver, which still holds that very Performer: look again later.
+      if (owner.uid === live) stillOwned = true;
+      else await removeLeftover(found, remove as (c: KubernetesObject) => Promise<void>, key);
+    }
+    return stillOwned ? { requeueAfterMs: GC_GRACE_MS } : {};
+  }
+
   /** Each ensure step resolves with when to look again, if something is left to wait for. */
   async function ensureService(
     performer: Performer,
@@ -115,7 +192,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     const existing = services.reconcile(key, caches.service(namespace, name), now().getTime());
     if (existing && !isControlledBy(existing, performer)) {
       observed.serviceProblem = notOurs("Service", existing, performer);
-      return;
+      return removePredecessorsChild(performer, existing, (s) => cluster.deleteService(s));
     }
     const desired = performerService(performer);
     if (existing && serviceMatches(existing, desired)) {
@@ -147,7 +224,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     const existing = pods.reconcile(key, caches.pod(namespace, name), now().getTime());
     if (existing && !isControlledBy(existing, performer)) {
       observed.podProblem = notOurs("Pod", existing, performer);
-      return;
+      return removePredecessorsChild(performer, existing, (p) => cluster.deletePod(p));
     }
     // A Pod on its way out: wait for its deletion event, then create the successor under the same name.
     if (existing?.metadata?.deletionTimestamp) {
@@ -189,8 +266,9 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     const cached = caches.performer(namespace, name);
     if (!cached) {
       written.delete(key);
-      return {};
+      return orphans(key, namespace, name);
     }
+    orphansSince.delete(key);
     const previous = previousStatus(key, cached);
     const performer: Performer = { ...cached, ...(previous ? { status: previous } : {}) };
     const observed: ObservedChildren = {};
@@ -257,13 +335,25 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
+/** The Performer controller reference of a child, if it has one. */
+function controllingPerformer(child: KubernetesObject): V1OwnerReference | undefined {
+  return child.metadata?.ownerReferences?.find((r) => r.controller && r.kind === PERFORMER_KIND);
+}
+
+/** Whether `child` belongs to an earlier Performer of this one's name (deleted, since this one holds the name). */
+function isPredecessorsChild(child: KubernetesObject, performer: Performer): boolean {
+  const owner = controllingPerformer(child);
+  return (
+    owner !== undefined && owner.name === performer.metadata.name && owner.uid !== performer.metadata.uid
+  );
+}
+
 function notOurs(kind: ChildKind, child: KubernetesObject, performer: Performer): ChildProblem {
   const owner = child.metadata?.ownerReferences?.find((r) => r.controller);
   // A Performer deleted and created again under the same name (an executor's rollback does this) finds the old
-  // one's child still there until it is gone: the garbage collector removes it, and its deletion brings the
-  // next reconcile. That is progress, not a conflict.
-  const predecessor = owner?.kind === PERFORMER_KIND && owner.name === performer.metadata.name;
-  if (predecessor || child.metadata?.deletionTimestamp) {
+  // one's child still there until it is gone: the garbage collector removes it (or, if it missed the deletion,
+  // removePredecessorsChild does), and its deletion brings the next reconcile. That is progress, not a conflict.
+  if (isPredecessorsChild(child, performer) || child.metadata?.deletionTimestamp) {
     return {
       reason: CHILD_REASONS[kind].waitingForPrevious,
       message:

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { loadResult } from "../../bench/load-process.ts";
 import type { LoadStats } from "../../bench/load-stats.ts";
+import { OPERATOR_NODE_FLAGS, OPERATOR_NODE_OPTIONS } from "../../src/cli/operator-node-options.ts";
 import { ensurePki } from "../controlplane/pki.ts";
 import { startNodeProcess } from "../support/grpc-processes.ts";
 import { writeLoadBodies } from "./hostile-reviews.ts";
@@ -26,7 +27,11 @@ export interface MemoryFigures {
   /** MiB per minute, least squares over the second half of the load. */
   rssSlopeMiBPerMin: number;
   rssAfterIdleMiB: number;
-  /** From the operator's /metrics after the idle period: what of the RSS is V8's heap, and what lives outside it. */
+  /** From the operator's /metrics before the load and after the idle period: what of the RSS is V8's heap (used,
+   * and reserved: total), and what lives outside it (external). A leak shows as heap used that stays up; V8's
+   * reserve as heap total above used, which V8 gives back only under memory pressure. */
+  heapUsedBaselineMiB: number;
+  heapTotalBaselineMiB: number;
   heapUsedAfterIdleMiB: number;
   heapTotalAfterIdleMiB: number;
   externalAfterIdleMiB: number;
@@ -64,6 +69,7 @@ export async function admissionMemory(durationMs: number, idleMs: number): Promi
   const bodies = writeLoadBodies(dir);
   const operator = startNodeProcess(
     [
+      ...OPERATOR_NODE_FLAGS,
       "src/cli/operator.ts",
       "--no-controller",
       "--webhook-host=127.0.0.1",
@@ -72,7 +78,8 @@ export async function admissionMemory(durationMs: number, idleMs: number): Promi
       "--metrics-host=127.0.0.1",
       "--metrics-port=0",
     ],
-    { LOG_LEVEL: "info" },
+    // As the Deployment runs it (config/manager/manager.yaml).
+    { LOG_LEVEL: "info", NODE_OPTIONS: OPERATOR_NODE_OPTIONS },
   );
   try {
     const port = (await operator.waitForLog((l) => l.msg === "serving admission webhooks")).port as number;
@@ -81,6 +88,7 @@ export async function admissionMemory(durationMs: number, idleMs: number): Promi
     const pid = operator.child.pid!;
     await sleep(1_000);
     const baselineRssMiB = rssMiB(pid);
+    const before = await gauges(metricsPort);
     const samples: [number, number][] = [];
     const started = Date.now();
     const sampler = setInterval(() => samples.push([(Date.now() - started) / 1000, rssMiB(pid)]), 500);
@@ -123,6 +131,8 @@ export async function admissionMemory(durationMs: number, idleMs: number): Promi
       peakRssMiB,
       rssSlopeMiBPerMin: slopePerMinute(secondHalf),
       rssAfterIdleMiB,
+      heapUsedBaselineMiB: before.heapUsed!,
+      heapTotalBaselineMiB: before.heapTotal!,
       heapUsedAfterIdleMiB: after.heapUsed!,
       heapTotalAfterIdleMiB: after.heapTotal!,
       externalAfterIdleMiB: after.external!,

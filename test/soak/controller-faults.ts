@@ -3,7 +3,7 @@
 // would), while the operator is SIGKILLed at random points, then while kube-apiserver and etcd are killed and
 // restarted. After each phase: every Performer has exactly one Pod, owned by it, running its latest version (no
 // lost update), and no Pod is left of a deleted one.
-import { mkdtemp } from "node:fs/promises";
+import { cp as copy, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -48,6 +48,8 @@ export interface FaultPhase {
   duplicatePods: number;
   lostUpdates: number;
   leftoverPods: number;
+  /** What did not converge, one line per object (empty when it converged). */
+  divergence: string[];
 }
 
 type Op = { kind: "create" | "update" | "delete"; name: string; version: number };
@@ -164,22 +166,48 @@ async function verdict(cluster: Cluster, expected: Map<string, number>) {
   let duplicatePods = 0;
   let lostUpdates = 0;
   let missing = 0;
+  const divergence: string[] = [];
   for (const [name, version] of expected) {
     const stored = performers.get(name);
     const own = (byPerformer.get(name) ?? []).filter(
       (p) => p.metadata?.ownerReferences?.[0]?.uid === stored?.uid && !p.metadata?.deletionTimestamp,
     );
     duplicatePods += Math.max(0, own.length - 1);
-    if (stored?.version !== `v${version}`) lostUpdates++;
-    if (own.length === 0) missing++;
-    else if (own[0]!.spec?.containers[0]?.image !== `${IMAGE}:v${version}`) lostUpdates++;
+    if (own.length > 1) divergence.push(`Performer ${name}: ${own.length} Pods`);
+    if (stored?.version !== `v${version}`) {
+      lostUpdates++;
+      divergence.push(`Performer ${name}: stored ${stored?.version ?? "nothing"}, expected v${version}`);
+    }
+    if (own.length === 0) {
+      missing++;
+      divergence.push(`Performer ${name} (uid ${stored?.uid}): no Pod of its own`);
+    } else if (own[0]!.spec?.containers[0]?.image !== `${IMAGE}:v${version}`) {
+      lostUpdates++;
+      divergence.push(
+        `Performer ${name}: Pod runs ${own[0]!.spec?.containers[0]?.image}, expected v${version}`,
+      );
+    }
   }
-  const leftoverPods = pods.filter((p) => {
+  const leftovers = pods.filter((p) => {
     const name = p.metadata?.labels?.[LABEL_PERFORMER] ?? "";
     return !expected.has(name) || p.metadata?.ownerReferences?.[0]?.uid !== performers.get(name)?.uid;
-  }).length;
-  const extraPerformers = [...performers.keys()].filter((n) => !expected.has(n)).length;
-  return { duplicatePods, lostUpdates: lostUpdates + extraPerformers, leftoverPods, missing };
+  });
+  for (const p of leftovers) {
+    const name = p.metadata?.labels?.[LABEL_PERFORMER] ?? "";
+    divergence.push(
+      `leftover Pod ${p.metadata?.name} (created ${p.metadata?.creationTimestamp}${p.metadata?.deletionTimestamp ? `, deleted ${p.metadata.deletionTimestamp}` : ""}) ` +
+        `owned by uid ${p.metadata?.ownerReferences?.[0]?.uid}; Performer ${name} is ${performers.get(name)?.uid ?? "gone"}`,
+    );
+  }
+  const extraPerformers = [...performers.keys()].filter((n) => !expected.has(n));
+  for (const n of extraPerformers) divergence.push(`Performer ${n} exists, expected deleted`);
+  return {
+    duplicatePods,
+    lostUpdates: lostUpdates + extraPerformers.length,
+    leftoverPods: leftovers.length,
+    missing,
+    divergence,
+  };
 }
 
 async function converge(cluster: Cluster, expected: Map<string, number>, started: number) {
@@ -206,9 +234,16 @@ function expectedAfter(ops: readonly Op[], live: Map<string, number>): Map<strin
   return state;
 }
 
-export async function controllerFaults(seed = 14): Promise<FaultPhase[]> {
+export type FaultPhaseName = "kills" | "restarts";
+
+/** The phases run in the order given (a phase may repeat); `restarts` first starts from no Performers. */
+export async function controllerFaults(
+  phasesToRun: readonly FaultPhaseName[] = ["kills", "restarts"],
+  seed = 14,
+): Promise<FaultPhase[]> {
   const dir = await mkdtemp(join(tmpdir(), "soak-faults-"));
   const next = random(seed);
+  let keepLogs = false;
   let operator: OperatorProcess | undefined;
   try {
     const cp = await startControlPlane(dir);
@@ -230,68 +265,84 @@ export async function controllerFaults(seed = 14): Promise<FaultPhase[]> {
     const phases: FaultPhase[] = [];
     let live = new Map<string, number>();
 
-    // Phase 1: 200 operations, the operator SIGKILLed at 10 random points and started again at once.
-    const ops = operations(200, next, live);
-    const killAt = new Set<number>();
-    while (killAt.size < 10) killAt.add(Math.floor(next() * ops.length));
-    cluster.retries = 0;
-    let kills = 0;
-    let restarting: Promise<OperatorProcess> = Promise.resolve(operator);
-    for (const [i, op] of ops.entries()) {
-      if (killAt.has(i)) {
-        const running = await restarting;
-        const exited = new Promise((resolve) => running.child.once("exit", resolve));
-        running.child.kill("SIGKILL");
-        await exited;
-        kills++;
-        // Started again in the background, as a Deployment would: operations meanwhile meet a closed webhook.
-        restarting = start();
-        restarting.then((o) => {
-          operator = o;
+    for (const name of phasesToRun) {
+      // Phase 1: 200 operations, the operator SIGKILLed at 10 random points and started again at once.
+      if (name === "kills") {
+        const ops = operations(200, next, live);
+        const killAt = new Set<number>();
+        while (killAt.size < 10) killAt.add(Math.floor(next() * ops.length));
+        cluster.retries = 0;
+        let kills = 0;
+        let restarting: Promise<OperatorProcess> = Promise.resolve(operator);
+        for (const [i, op] of ops.entries()) {
+          if (killAt.has(i)) {
+            const running = await restarting;
+            const exited = new Promise((resolve) => running.child.once("exit", resolve));
+            running.child.kill("SIGKILL");
+            await exited;
+            kills++;
+            // Started again in the background, as a Deployment would: operations meanwhile meet a closed webhook.
+            restarting = start();
+            restarting.then((o) => {
+              operator = o;
+            });
+            await sleep(Math.floor(next() * 1_000));
+          }
+          await cluster.apply(op);
+        }
+        operator = await restarting;
+        live = expectedAfter(ops, live);
+        const phase1Started = Date.now();
+        phases.push({
+          phase: "operator SIGKILLed",
+          operations: ops.length,
+          faults: `${kills} SIGKILLs`,
+          retries: cluster.retries,
+          performers: live.size,
+          ...(await converge(cluster, live, phase1Started)),
         });
-        await sleep(Math.floor(next() * 1_000));
+        continue;
       }
-      await cluster.apply(op);
-    }
-    operator = await restarting;
-    live = expectedAfter(ops, live);
-    const phase1Started = Date.now();
-    phases.push({
-      phase: "operator SIGKILLed",
-      operations: ops.length,
-      faults: `${kills} SIGKILLs`,
-      retries: cluster.retries,
-      performers: live.size,
-      ...(await converge(cluster, live, phase1Started)),
-    });
 
-    // Phase 2: 100 operations while kube-apiserver, then etcd, is killed and started again.
-    const more = operations(100, next, live);
-    cluster.retries = 0;
-    const applying = (async () => {
-      for (const op of more) await cluster.apply(op);
-    })();
-    await sleep(1_000);
-    await restartApiserver(dir);
-    await sleep(2_000);
-    await restartEtcd(dir);
-    await applying;
-    live = expectedAfter(more, live);
-    phases.push({
-      phase: "kube-apiserver and etcd restarted",
-      operations: more.length,
-      faults: "1 kube-apiserver SIGKILL + 1 etcd SIGKILL",
-      retries: cluster.retries,
-      performers: live.size,
-      ...(await converge(cluster, live, Date.now())),
-    });
+      // Phase 2: 100 operations while kube-apiserver, then etcd, is killed and started again.
+      const more = operations(100, next, live);
+      cluster.retries = 0;
+      const applying = (async () => {
+        for (const op of more) await cluster.apply(op);
+      })();
+      await sleep(1_000);
+      await restartApiserver(dir);
+      await sleep(2_000);
+      await restartEtcd(dir);
+      await applying;
+      live = expectedAfter(more, live);
+      phases.push({
+        phase: "kube-apiserver and etcd restarted",
+        operations: more.length,
+        faults: "1 kube-apiserver SIGKILL + 1 etcd SIGKILL",
+        retries: cluster.retries,
+        performers: live.size,
+        ...(await converge(cluster, live, Date.now())),
+      });
+    }
+    keepLogs = phases.some((p) => p.divergence.length > 0);
     return phases.map(({ missing, ...p }: FaultPhase & { missing?: number }) => p);
   } finally {
     await operator?.stop();
+    // What did not converge is explained by the logs of the operator and the control plane's controllers.
+    if (keepLogs) {
+      const kept = await mkdtemp(join(tmpdir(), "soak-faults-logs-"));
+      await copy(join(dir, "logs"), kept, { recursive: true }).catch(() => undefined);
+      process.stderr.write(`logs of the phase that did not converge: ${kept}\n`);
+    }
     await destroyControlPlane(dir);
   }
 }
 
 if (import.meta.main) {
-  process.stdout.write(`${JSON.stringify(await controllerFaults(), null, 2)}\n`);
+  // node test/soak/controller-faults.ts [kills|restarts ...]
+  const named = process.argv.slice(2) as FaultPhaseName[];
+  process.stdout.write(
+    `${JSON.stringify(await controllerFaults(named.length ? named : undefined), null, 2)}\n`,
+  );
 }

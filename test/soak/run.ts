@@ -27,7 +27,7 @@ row(
     `${memory.requests} reviews in ${memory.durationS} s at c=${memory.concurrency}`,
     "-",
     Object.keys(memory.byBody).join(", "),
-    `${memory.failedRequests} failed; RSS ${memory.baselineRssMiB.toFixed(0)} → peak ${memory.peakRssMiB.toFixed(0)} → ${memory.rssAfterIdleMiB.toFixed(0)} MiB after 30 s idle, slope ${memory.rssSlopeMiBPerMin.toFixed(1)} MiB/min`,
+    `${memory.failedRequests} failed; RSS ${memory.baselineRssMiB.toFixed(0)} → peak ${memory.peakRssMiB.toFixed(0)} → ${memory.rssAfterIdleMiB.toFixed(0)} MiB after 30 s idle, slope ${memory.rssSlopeMiBPerMin.toFixed(1)} MiB/min; V8 heap used ${memory.heapUsedBaselineMiB.toFixed(0)} → ${memory.heapUsedAfterIdleMiB.toFixed(0)}, total ${memory.heapTotalBaselineMiB.toFixed(0)} → ${memory.heapTotalAfterIdleMiB.toFixed(0)}, external ${memory.externalAfterIdleMiB.toFixed(0)} MiB`,
   ],
   memory.failedRequests === 0 && memory.rssSlopeMiBPerMin <= MAX_RSS_SLOPE_MIB_PER_MIN,
 );

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { ApiException, type V1Pod, type V1Service } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { MissingPermissions } from "../../../controllers/operator-permissions.ts";
-import { performerReconciler, RequeueError } from "../../../controllers/performer.ts";
+import { GC_GRACE_MS, performerReconciler, RequeueError } from "../../../controllers/performer.ts";
 import type { PerformerCluster } from "../../../controllers/performer-cluster.ts";
 import type { Performer, PerformerStatus } from "../../../src/api/performer.ts";
 import { runningReadyStatus } from "../../support/kubelet.ts";
@@ -28,7 +28,11 @@ function performer(): Performer {
  * The caches (what the informers show), the apiserver's state after the writes (`written`), and the log of
  * writes and Events. `catchUp()` delivers the watch events: the caches then show what was written.
  */
-function world(initial: Performer | undefined, missingPermissions?: MissingPermissions) {
+function world(
+  initial: Performer | undefined,
+  missingPermissions?: MissingPermissions,
+  clock?: { now: number },
+) {
   const cache = {
     performer: initial,
     pod: undefined as V1Pod | undefined,
@@ -45,6 +49,8 @@ function world(initial: Performer | undefined, missingPermissions?: MissingPermi
   /** When set, createService answers only once this resolves. */
   const gates: { createService?: Promise<void> } = {};
   let uid = 0;
+  /** The uid the apiserver holds for the Performer's name (what performerUid reads). */
+  const stored: { uid?: string } = {};
   const cluster: PerformerCluster = {
     async createService(service) {
       writes.push("createService");
@@ -67,6 +73,14 @@ function world(initial: Performer | undefined, missingPermissions?: MissingPermi
       writes.push(`deletePod ${pod.metadata?.uid}`);
       written.pod = undefined;
     },
+    async deleteService(service) {
+      writes.push(`deleteService ${service.metadata?.uid}`);
+      written.service = undefined;
+    },
+    async performerUid() {
+      writes.push("performerUid");
+      return stored.uid;
+    },
     async writeStatus(p, _previous, status) {
       writes.push("writeStatus");
       if (failures.writeStatus) throw failures.writeStatus;
@@ -80,6 +94,7 @@ function world(initial: Performer | undefined, missingPermissions?: MissingPermi
   const reconcile = performerReconciler({
     cluster,
     logger: pino({ level: "silent" }),
+    ...(clock ? { now: () => new Date(clock.now) } : {}),
     ...(missingPermissions ? { missingPermissions } : {}),
     caches: { performer: () => cache.performer, pod: () => cache.pod, service: () => cache.service },
   });
@@ -100,7 +115,7 @@ function world(initial: Performer | undefined, missingPermissions?: MissingPermi
     writes.length = 0;
     events.length = 0;
   };
-  return { cache, written, writes, events, failures, gates, reconcile, catchUp, settle, clear };
+  return { cache, written, writes, events, failures, gates, stored, reconcile, catchUp, settle, clear };
 }
 
 test("a new Performer gets a Service, a Pod and a status: three writes and one CreatedPod Event", async () => {
@@ -226,34 +241,35 @@ test("a Pod of the same name controlled by someone else is left alone and report
   assert.ok(w.events.includes("PodConflict"));
 });
 
+const predecessor = {
+  apiVersion: "hourglass.eigenlayer.io/v1alpha1",
+  kind: "Performer",
+  name: "my-avs",
+  uid: "the-deleted-one",
+  controller: true,
+};
+
+/** A Pod and a Service named as my-avs's, controlled by `owner`. */
+function leftChildren(owner = predecessor): { pod: V1Pod; service: V1Service } {
+  const metadata = (uid: string) => ({
+    name: "performer-my-avs",
+    namespace: "avs-ns",
+    uid,
+    ownerReferences: [owner],
+  });
+  return { pod: { metadata: metadata("old-pod") }, service: { metadata: metadata("old-svc") } };
+}
+
 test("a child left by a deleted namesake is waited for, not reported as a conflict", async () => {
-  const w = world(performer());
-  const predecessor = {
-    apiVersion: "hourglass.eigenlayer.io/v1alpha1",
-    kind: "Performer",
-    name: "my-avs",
-    uid: "the-deleted-one",
-    controller: true,
-  };
-  w.cache.pod = {
-    metadata: {
-      name: "performer-my-avs",
-      namespace: "avs-ns",
-      uid: "old-pod",
-      ownerReferences: [predecessor],
-    },
-  };
-  w.cache.service = {
-    metadata: {
-      name: "performer-my-avs",
-      namespace: "avs-ns",
-      uid: "old-svc",
-      ownerReferences: [predecessor],
-    },
-  };
-  await w.reconcile(KEY);
+  const clock = { now: Date.parse("2026-12-01T10:00:00Z") };
+  const recreated = performer();
+  recreated.metadata.creationTimestamp = new Date(clock.now);
+  const w = world(recreated, undefined, clock);
+  Object.assign(w.cache, leftChildren());
+  const result = await w.reconcile(KEY);
   await w.settle();
   assert.deepEqual(w.writes, ["writeStatus"], "nothing but the status is written while the old children go");
+  assert.equal(result.requeueAfterMs, GC_GRACE_MS, "looked at again once the collector's grace is over");
   assert.equal(w.written.status?.phase, "Pending");
   const ready = w.written.status?.conditions?.find((c) => c.type === "Ready");
   assert.equal(ready?.reason, "WaitingForPreviousPod");
@@ -269,6 +285,57 @@ test("a child left by a deleted namesake is waited for, not reported as a confli
   w.clear();
   await w.reconcile(KEY);
   assert.ok(w.writes.includes("createPod") && w.writes.includes("createService"), w.writes.join());
+});
+
+test("children the garbage collector missed for a recreated namesake are removed once its grace is over", async () => {
+  const clock = { now: Date.parse("2026-12-01T10:00:00Z") };
+  const recreated = performer();
+  recreated.metadata.creationTimestamp = new Date(clock.now);
+  const w = world(recreated, undefined, clock);
+  Object.assign(w.cache, leftChildren());
+  await w.reconcile(KEY);
+  assert.ok(!w.writes.some((x) => x.startsWith("delete")), w.writes.join());
+  clock.now += GC_GRACE_MS;
+  w.clear();
+  await w.reconcile(KEY);
+  assert.deepEqual(w.writes.filter((x) => x.startsWith("delete")).sort(), [
+    "deletePod old-pod",
+    "deleteService old-svc",
+  ]);
+  // Their deletion events bring the next pass, which creates this Performer's own.
+  w.catchUp();
+  w.clear();
+  await w.reconcile(KEY);
+  assert.ok(w.writes.includes("createPod") && w.writes.includes("createService"), w.writes.join());
+});
+
+test("a child of someone else's (not a namesake's) is never removed", async () => {
+  const clock = { now: Date.parse("2026-12-01T10:00:00Z") };
+  const w = world(performer(), undefined, clock);
+  Object.assign(w.cache, leftChildren({ ...predecessor, kind: "ReplicaSet" }));
+  clock.now += 10 * GC_GRACE_MS;
+  await w.reconcile(KEY);
+  assert.ok(!w.writes.some((x) => x.startsWith("delete")), w.writes.join());
+});
+
+test("children of a Performer gone from the cache: after the grace, removed once the apiserver confirms it is gone", async () => {
+  const clock = { now: Date.parse("2026-12-01T10:00:00Z") };
+  const w = world(undefined, undefined, clock);
+  Object.assign(w.cache, leftChildren());
+  assert.deepEqual(await w.reconcile(KEY), { requeueAfterMs: GC_GRACE_MS });
+  assert.deepEqual(w.writes, [], "the garbage collector's turn first");
+  clock.now += GC_GRACE_MS;
+  // The cache lags: the apiserver still holds that very Performer. Nothing is removed; it is looked at again.
+  w.stored.uid = predecessor.uid;
+  assert.deepEqual(await w.reconcile(KEY), { requeueAfterMs: GC_GRACE_MS });
+  assert.deepEqual(w.writes, ["performerUid"]);
+  // Gone (or another one under the name): the children go, exactly those uids.
+  w.stored.uid = "someone-new";
+  w.clear();
+  assert.deepEqual(await w.reconcile(KEY), { requeueAfterMs: GC_GRACE_MS });
+  clock.now += GC_GRACE_MS;
+  assert.deepEqual(await w.reconcile(KEY), {});
+  assert.deepEqual(w.writes, ["performerUid", "deletePod old-pod", "deleteService old-svc"]);
 });
 
 test("a Pod the apiserver refuses (422) becomes a condition quoting it", async () => {
