@@ -31,6 +31,7 @@ import { compareQuantities, tryParseQuantity } from "../api/quantity.ts";
 import { apiErrorMessage, isNotFound } from "../kube/api-errors.ts";
 import { type RbacRule, ruleName, ruleYaml } from "../kube/rbac-rules.ts";
 import { podFindings } from "./diagnose-pod.ts";
+import { executorHealthPort, executorLogsTarget } from "./executor-pod.ts";
 import type { Finding } from "./finding.ts";
 
 export const OPERATOR_NAMESPACE = "hourglass-system";
@@ -468,7 +469,7 @@ async function logTail(c: Clients, namespace: string, name: string): Promise<str
   }
 }
 
-/** The executor's /ready and metrics, straight from its Pod, when this machine can reach the Pod's IP. */
+/** The executor's /ready, straight from its Pod, when this machine can reach the Pod's IP. */
 async function executorFindings(c: Clients, namespace: string, timeoutMs: number): Promise<Finding[]> {
   const pods = await c.core.listNamespacedPod({ namespace, labelSelector: EXECUTOR_LABEL });
   const findings: Finding[] = [];
@@ -476,18 +477,23 @@ async function executorFindings(c: Clients, namespace: string, timeoutMs: number
     const ip = pod.status?.podIP;
     if (!ip) continue;
     const object = `pod/${pod.metadata?.name} -n ${namespace}`;
+    const host = ip.includes(":") ? `[${ip}]` : ip;
+    let ready: Response;
     try {
-      const ready = await fetch(`http://${ip}:8090/ready`, { signal: AbortSignal.timeout(timeoutMs) });
-      if (!ready.ok) {
-        findings.push({
-          check: "Executor",
-          object,
-          problem: `the executor is not ready: ${(await ready.text()).trim()}`,
-          fix: `kubectl logs -n ${namespace} deployment/my-avs-executor`,
-        });
-      }
+      ready = await fetch(`http://${host}:${executorHealthPort(pod)}/ready`, {
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch {
       // Not reachable from here (a remote cluster): the Pod's own status is checked by the kubelet's probes.
+      continue;
+    }
+    if (!ready.ok) {
+      findings.push({
+        check: "Executor",
+        object,
+        problem: `the executor is not ready: ${(await ready.text()).trim()}`,
+        fix: `kubectl logs -n ${namespace} ${executorLogsTarget(pod)}`,
+      });
     }
   }
   return findings;

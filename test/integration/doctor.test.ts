@@ -17,6 +17,7 @@ import {
   imagePullFailingStatus,
   readinessFailingStatus,
   runningReadyStatus,
+  standInNode,
   unschedulableStatus,
   writePodStatus,
 } from "../support/kubelet.ts";
@@ -89,8 +90,7 @@ async function seedPod(namespace: string, name: string, status: (pod: V1Pod) => 
   await writePodStatus(kc, namespace, pod.metadata!.name!, status(pod));
 }
 
-/** A Node object for Pods to be bound to, as the scheduler would: the EndpointSlice controller lists only Pods on
- * a Node it knows. No kubelet runs for it. */
+/** The stand-in Node (test/support/kubelet.ts) the Pods here are bound to. */
 const NODE = "doctor-node";
 
 async function healthyPerformer(t: TestContext, prefix: string): Promise<string> {
@@ -163,12 +163,11 @@ const configMap = (ns: string, text: string) =>
   });
 
 let operator: OperatorProcess;
+let deleteNode: (() => Promise<void>) | undefined;
 const roleFile = join(root, "config", "rbac", "role.yaml");
 
 before(async () => {
-  await kubectl(["create", "-f", "-"], {
-    input: JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name: NODE } }),
-  });
+  deleteNode = await standInNode(kc, NODE);
   await ok(["apply", "-k", join(root, "config", "rbac")]);
   await ok(["apply", "-k", join(root, "config", "manager")]);
   // No Deployment controller or kubelet runs here: the status a ready rollout has.
@@ -197,6 +196,7 @@ before(async () => {
 });
 
 after(async () => {
+  await deleteNode?.();
   await operator?.stop();
   await kubectl(["apply", "-f", roleFile]);
 });

@@ -29,7 +29,7 @@ import {
   startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
-import { runningReadyStatus, writePodStatus } from "../support/kubelet.ts";
+import { runningReadyStatus, standInNode, writePodStatus } from "../support/kubelet.ts";
 import { pprofTop } from "../support/pprof.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -108,11 +108,10 @@ let performer: SamplePerformerProcess;
 let executor: ExecutorProcess;
 let configFile: string;
 let grpcurl: string | undefined;
+let deleteNode: (() => Promise<void>) | undefined;
 
 before(async () => {
-  await kubectl(["create", "-f", "-"], {
-    input: JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name: NODE } }),
-  });
+  deleteNode = await standInNode(kc, NODE);
   for (const dir of ["rbac", "manager", "executor", "samples"])
     await ok(["apply", "-k", join(root, "config", dir)]);
   operator = await startOperator({
@@ -158,6 +157,7 @@ before(async () => {
 });
 
 after(async () => {
+  await deleteNode?.();
   await executor?.stop();
   await performer?.stop();
   await operator?.stop();

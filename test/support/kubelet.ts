@@ -1,6 +1,7 @@
-// Plays the parts of the kubelet (and the scheduler) for tests that run no node (test/controlplane/node.ts): the Pod
-// statuses they would write, shaped as they write them (field for field, messages as they phrase them), and a
-// writer that puts one on a Pod through the pods/status subresource, as envtest-based tests do.
+// Plays the parts of the kubelet (and the scheduler) for tests that run no node (test/controlplane/node.ts): a Node
+// object with nothing behind it, the Pod statuses they would write, shaped as they write them (field for field,
+// messages as they phrase them), and a writer that puts one on a Pod through the pods/status subresource, as
+// envtest-based tests do.
 import {
   CoreV1Api,
   type KubeConfig,
@@ -9,6 +10,7 @@ import {
   type V1Pod,
   type V1PodStatus,
 } from "@kubernetes/client-node";
+import { apiStatusCode } from "../../src/kube/api-errors.ts";
 
 const CONTAINER = "performer";
 
@@ -200,4 +202,21 @@ export async function writePodStatus(
     { name, namespace, body: { status } },
     setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
   );
+}
+
+/**
+ * A Node object with no kubelet behind it, for Pods to be bound to as the scheduler would (the EndpointSlice
+ * controller lists only Pods on a Node it knows). The returned function deletes it: left behind, it would count in
+ * every later scheduler message ("0/3 nodes are available") and in `kubectl get nodes` of other test files.
+ */
+export async function standInNode(kubeConfig: KubeConfig, name: string): Promise<() => Promise<void>> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNode({ body: { metadata: { name } } }).catch((error: unknown) => {
+    if (apiStatusCode(error) !== 409) throw error;
+  });
+  return async () => {
+    await core.deleteNode({ name }).catch((error: unknown) => {
+      if (apiStatusCode(error) !== 404) throw error;
+    });
+  };
 }
