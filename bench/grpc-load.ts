@@ -1,11 +1,13 @@
 // Child process: sends tasks in a closed loop over one gRPC channel, either to the executor (ExecutorService
-// SubmitTask, as an aggregator does) or straight to the performer (PerformerService ExecuteTask), and prints
-// {"msg":"load result","stats":{...}} on stdout.
+// SubmitTask, as an aggregator does: tasks for --operator at --block, signed by the chain world's aggregator) or
+// straight to the performer (PerformerService ExecuteTask), and prints {"msg":"load result","stats":{...}} on
+// stdout.
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { connectPerformer } from "../src/executor/performer-connection.ts";
 import { executorClient } from "../test/support/grpc-clients.ts";
 import { closedLoop } from "./closed-loop.ts";
+import { signedTasks } from "./signed-tasks.ts";
 
 const DEADLINE_MS = 30_000;
 
@@ -14,6 +16,9 @@ const { values } = parseArgs({
     target: { type: "string" },
     address: { type: "string" },
     avs: { type: "string", default: "" },
+    operator: { type: "string", default: "" },
+    block: { type: "string", default: "0" },
+    "sign-ahead": { type: "string", default: "0" },
     "payload-bytes": { type: "string" },
     concurrency: { type: "string" },
     "warmup-ms": { type: "string", default: "1000" },
@@ -28,7 +33,7 @@ if (
   !values.concurrency
 ) {
   throw new Error(
-    "usage: grpc-load.ts --target executor|performer --address HOST:PORT [--avs 0x…] --payload-bytes N --concurrency N",
+    "usage: grpc-load.ts --target executor|performer --address HOST:PORT [--avs 0x… --operator 0x… --block N --sign-ahead N] --payload-bytes N --concurrency N",
   );
 }
 const payload = randomBytes(Number(values["payload-bytes"]));
@@ -38,20 +43,18 @@ const deadline = () => new Date(Date.now() + DEADLINE_MS);
 
 let send: () => Promise<unknown>;
 let close: () => void;
+let signedDuringLoad = () => 0;
 if (target === "executor") {
   const client = executorClient(address);
-  const aggregator = `0x${randomBytes(20).toString("hex")}`;
-  send = () =>
-    client.submitTask(
-      {
-        task_id: taskId(),
-        aggregator_address: aggregator,
-        avs_address: values.avs,
-        payload,
-        signature: Buffer.alloc(0),
-      },
-      deadline(),
-    );
+  const tasks = signedTasks({
+    avs: values.avs,
+    operator: values.operator,
+    blockNumber: BigInt(values.block),
+    payload,
+    ahead: Number(values["sign-ahead"]),
+  });
+  signedDuringLoad = tasks.signedDuringLoad;
+  send = () => client.submitTask(tasks.next(), deadline());
   close = client.close;
 } else {
   const performer = connectPerformer(address);
@@ -66,4 +69,6 @@ const stats = await closedLoop({
   send,
 });
 close();
-process.stdout.write(`${JSON.stringify({ msg: "load result", stats })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ msg: "load result", stats: { ...stats, signedDuringLoad: signedDuringLoad() } })}\n`,
+);

@@ -11,6 +11,8 @@ export interface LoadStats {
   p99Ms: number;
   /** Requests answered over the whole run, warm-up included: what a server's CPU time is divided by. */
   answeredInAll?: number;
+  /** Executor load: tasks the load process signed while sending, past those it signed ahead. */
+  signedDuringLoad?: number;
 }
 
 /** The value below which `fraction` of the sorted samples fall (nearest rank). */

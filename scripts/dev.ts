@@ -1,6 +1,7 @@
 // `make dev`: the whole system on this machine: the local control plane, a real node, the operator (webhooks and
-// controller), config/samples/ with a Performer that must be refused, and an executor in kubernetes mode whose
-// performer runs as a Pod on the node and answers one task through its Service name. Says what happened at each
+// controller), config/samples/ with a Performer that must be refused, a local EVM, and an executor in kubernetes
+// mode whose performer runs as a Pod on the node and answers one task, signed the upstream way, through its
+// Service name. Says what happened at each
 // step. Stays up until Ctrl-C, then stops everything it started — also when a step failed, when Ctrl-C came during
 // the start, and when the output goes through a pipe that the same Ctrl-C closed (`make dev 2>&1 | tee log`).
 // `--detach` leaves it running for scripts (`make dev-up`); `--down` stops it (`make dev-down`).
@@ -33,9 +34,9 @@ const AVS_DIR = join(LOCAL_DIR, "dev");
 const HELP = `Usage: node scripts/dev.ts [--mode kubernetes|docker] [--detach | --down]
 
 Starts the local control plane and node, the operator (webhooks on https://127.0.0.1:${DEV_WEBHOOK_PORT}, the
-controller) and an executor in kubernetes mode; applies config/samples/ and scripts/dev/rejected-performer.yaml,
-prints what was admitted, defaulted and refused, waits for the performers' Pods to be Ready and sends a task
-through the executor.
+controller), a local EVM and an executor in kubernetes mode; applies config/samples/ and scripts/dev/rejected-performer.yaml,
+prints what was admitted, defaulted and refused, waits for the performers' Pods to be Ready, sends a task signed by
+the AVS's aggregator through the executor and checks its result as Hourglass's aggregator does.
   (no flag)  stay in the foreground until Ctrl-C, then stop everything
   --detach   leave everything running and exit (make dev-up)
   --down     stop what --detach started (make dev-down), in either mode
@@ -193,7 +194,7 @@ async function up(detach: boolean, signal: AbortSignal, started: Started): Promi
   await writeFile(PIDS, JSON.stringify(started.processes.map((p) => p.child.pid)));
   for (const line of avs.summary) say(line);
   await showRunning(kubectl, signal);
-  for (const line of await demoTask(AVS_DIR, signal)) say(line);
+  for (const line of await demoTask(avs, signal)) say(line);
   say(`\nkubectl: export KUBECONFIG=${cp.kubeconfigPath}; PATH=${cp.binaries.binDir}:$PATH`);
   say(`logs: ${join(STATE_DIR, "logs")}`);
 }

@@ -56,10 +56,10 @@ let stopping = false;
 
 const health = createServer((req, res) => {
   if (req.method === "GET" && req.url === "/health") {
-    // The same answer as grpc.health.v1: SERVING until SIGTERM.
+    // The same answer as grpc.health.v1: SERVING until SIGTERM; and how many tasks it is running.
     const status = stopping ? "NOT_SERVING" : "SERVING";
     res.writeHead(stopping ? 503 : 200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ status }));
+    res.end(JSON.stringify({ status, inFlight: performer.inFlight() }));
     return;
   }
   res.writeHead(404).end();

@@ -102,7 +102,7 @@ export async function upDocker(
   });
   await hooks.onProcesses(avs.processes);
   for (const line of avs.summary) say(line);
-  for (const line of await demoTask(AVS_DIR, signal)) say(line);
+  for (const line of await demoTask(avs, signal)) say(line);
   say(`executor start to first answered task: ${((Date.now() - t2) / 1000).toFixed(1)} s`);
   const cli = engineCli(engine.dockerHost);
   say(`\n${await cli(["ps", "-a"])}`);

@@ -27,7 +27,7 @@ import { createExecutorMetrics } from "./metrics.ts";
 import type { OperatorSigner } from "./operator-signer.ts";
 import { monitorPerformerHealth } from "./performer-health-monitor.ts";
 import { avsKey, PerformerRegistry } from "./performer-registry.ts";
-import { outputSigner, type ResultSigner } from "./result-signer.ts";
+import type { ResultSigner } from "./result-signer.ts";
 import type { ExecutorSettings } from "./settings.ts";
 import { TaskRouter } from "./task-router.ts";
 
@@ -50,8 +50,8 @@ export interface ExecutorParts {
   settings: ExecutorSettings;
   /** The operator's key: whose signatures management calls must carry. */
   signer: OperatorSigner;
-  /** How results are signed; by default outputSigner(signer). */
-  resultSigner?: ResultSigner;
+  /** How tasks are admitted and their results signed (the chain-backed signer, chain/chain-result-signer.ts). */
+  resultSigner: ResultSigner;
   /** Another condition of /ready (the L1 chain answering), with what to show of it. */
   readiness?: () => { ready: boolean } & Record<string, unknown>;
   log: Logger;
@@ -66,7 +66,7 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
   const manager = parts.performerManager(registry);
   const router = new TaskRouter({
     registry,
-    signer: parts.resultSigner ?? outputSigner(signer),
+    signer: parts.resultSigner,
     metrics,
     supportedAvs: settings.avs.map((a) => a.address),
     taskTimeoutMs: settings.performer.taskTimeoutMs,

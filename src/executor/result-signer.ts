@@ -2,7 +2,6 @@
 // and knows nothing of how they are made, so that another scheme (Hourglass's certificate digests) replaces this
 // one in one place.
 import type { TaskSubmission } from "../grpc/messages.ts";
-import type { OperatorSigner } from "./operator-signer.ts";
 
 export interface ResultSignatures {
   result_signature: Buffer;
@@ -15,16 +14,4 @@ export interface ResultSigner {
   signResult(submission: TaskSubmission, output: Buffer, signal: AbortSignal): Promise<ResultSignatures>;
   /** Checks a task before its performer runs (Hourglass's validation); rejects with the status to answer. */
   admit?(submission: TaskSubmission, signal: AbortSignal): Promise<void>;
-}
-
-/** The executor's signing so far: result_signature over keccak256(output) (see operator-signer.ts), no
- * auth_signature. */
-export function outputSigner(signer: OperatorSigner): ResultSigner {
-  return {
-    address: signer.address,
-    signResult: async (_submission, output) => ({
-      result_signature: signer.sign(output),
-      auth_signature: Buffer.alloc(0),
-    }),
-  };
 }

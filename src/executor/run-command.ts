@@ -1,9 +1,14 @@
 // `hourglass-executor run --config FILE`: validate the config as `validate` does, then serve until SIGTERM or
 // SIGINT, which drain in-flight tasks and (kubernetes mode, cleanup_on_shutdown) delete the executor's Performers.
+// Every task is checked against the L1 chain and its result signed as Hourglass signs it (chain/); as upstream,
+// there is no way to run without that.
 import { loadExecutorConfigFile } from "../api/executor-config-file.ts";
 import { errorsOf, formatProblem, warningsOf } from "../api/problem.ts";
 import { integerFlag, parseFlags, portFlag, UsageError } from "../cli/args.ts";
 import { createLogger, logLevelFromEnv } from "../observability/logger.ts";
+import { type ChainBacking, startChainBacking } from "./chain/chain-backing.ts";
+import { chainResultSigner } from "./chain/chain-result-signer.ts";
+import { chainBackingInputOf } from "./chain-backing-settings.ts";
 import { executorSettings, type RunFlags } from "./config-settings.ts";
 import { dockerEngine } from "./docker-engine.ts";
 import { dockerPerformerManager } from "./docker-performers.ts";
@@ -75,9 +80,11 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
   for (const p of warningsOf(problems)) log.warn({ path: p.path, line: p.line }, formatProblem(p));
 
   let executor: RunningExecutor;
+  let backing: ChainBacking | undefined;
   try {
     const settings = executorSettings(config, process.env, flags);
     const signer = await loadOperatorSigner(settings.operator);
+    backing = await startChainBacking(await chainBackingInputOf(settings), log);
     const kubeConfig =
       settings.kubernetes && settings.deploymentMode === "kubernetes"
         ? loadKubeConfig(settings.kubernetes)
@@ -85,6 +92,8 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
     executor = await startExecutor({
       settings,
       signer,
+      resultSigner: chainResultSigner(backing.authority),
+      readiness: backing.readiness,
       log,
       performerManager: (registry) =>
         kubeConfig
@@ -98,6 +107,7 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
     });
   } catch (error) {
     log.fatal((error as Error).message);
+    await backing?.stop();
     return 1;
   }
 
@@ -106,13 +116,17 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
   const stop = (reason: string, code: number): Promise<number> => {
     if (!stopping) {
       log.info({ reason }, "shutting down");
-      stopping = executor.stop().then(
-        () => code,
-        (error: Error) => {
-          log.error({ err: error }, "shutdown failed");
-          return 1;
-        },
-      );
+      // The task store closes after the drain, so that every task answered meanwhile is remembered.
+      stopping = executor
+        .stop()
+        .then(() => backing?.stop())
+        .then(
+          () => code,
+          (error: Error) => {
+            log.error({ err: error }, "shutdown failed");
+            return 1;
+          },
+        );
     }
     return stopping;
   };

@@ -23,6 +23,7 @@ import {
   AGGREGATOR_BLS_KEY,
   AGGREGATOR_KEY,
   BN254_AVS,
+  CHAIN_ID,
   type ChainWorld,
   chainBackingInput,
   ECDSA_AVS,
@@ -54,7 +55,7 @@ before(async () => {
   await writeFile(keyFile, `${OPERATOR_KEY}\n`, { mode: 0o600 });
   const configPath = await writeExecutorConfig(
     dir,
-    dockerModeConfig({ address: OPERATOR_ADDRESS, keyFile }, [
+    dockerModeConfig({ rpc_url: evm.rpcUrl, chain_id: CHAIN_ID }, { address: OPERATOR_ADDRESS, keyFile }, [
       { address: ECDSA_AVS, name: "ecdsa-avs", endpoint: performer.address },
       { address: BN254_AVS, name: "bn254-avs", endpoint: performer.address },
     ]),

@@ -1,11 +1,10 @@
-// The executor when performers misbehave and when it is told to stop: every task gets exactly one answer, and a
-// failed one says why with a status the aggregator can act on.
+// The executor when performers misbehave and when it is told to stop: every task (signed by its aggregator on a
+// local EVM) gets exactly one answer, and a failed one says why with a status the aggregator can act on.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { describe, it, type TestContext } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { recoverSigner } from "../../src/executor/operator-signer.ts";
 import type { TaskResult } from "../../src/grpc/messages.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient, type TestExecutorClient } from "../support/grpc-clients.ts";
@@ -22,8 +21,15 @@ import {
   startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
+import { type SignedTask, startTestChain, type TestChain } from "../support/test-chain.ts";
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+
+let chain: TestChain;
+before(async () => {
+  chain = await startTestChain();
+});
+after(() => chain?.stop());
 
 interface Setup {
   avs: string;
@@ -46,8 +52,10 @@ async function setUp(
   const dir = await testDir("executor-failures");
   const operator = await testOperator(dir);
   const avs = testAvsAddress();
+  await chain.addAvs(avs, operator.address);
   const performer = await startSamplePerformer({ delayMs: options.delayMs });
   const config = dockerModeConfig(
+    chain.l1Chain,
     operator,
     [{ address: avs, name: "avs", endpoint: performer.address }],
     options.performerConfig,
@@ -63,22 +71,24 @@ async function setUp(
   return setup;
 }
 
-function submit(
-  client: TestExecutorClient,
-  avs: string,
-  id: string,
-  signal?: AbortSignal,
-): Promise<TaskResult> {
-  return client.submitTask({ task_id: id, avs_address: avs, payload: Buffer.from(id) }, undefined, signal);
+/** Tasks of the setup's AVS, one per label, each with its label as payload, signed by the aggregator. */
+function tasks(setup: Setup, labels: string[]): Promise<SignedTask[]> {
+  return Promise.all(labels.map((l) => chain.task(setup.avs, setup.operatorAddress, Buffer.from(l))));
 }
 
-type Outcome = { id: string; result: TaskResult } | { id: string; error: ServiceError };
+function submit(client: TestExecutorClient, task: SignedTask, signal?: AbortSignal): Promise<TaskResult> {
+  return client.submitTask(task, undefined, signal);
+}
 
-async function outcome(id: string, work: Promise<TaskResult>): Promise<Outcome> {
+const labelOf = (task: SignedTask) => task.payload.toString();
+
+type Outcome = { task: SignedTask; result: TaskResult } | { task: SignedTask; error: ServiceError };
+
+async function outcome(task: SignedTask, work: Promise<TaskResult>): Promise<Outcome> {
   try {
-    return { id, result: await work };
+    return { task, result: await work };
   } catch (error) {
-    return { id, error: error as ServiceError };
+    return { task, error: error as ServiceError };
   }
 }
 
@@ -93,26 +103,41 @@ async function waitForInFlight(executor: ExecutorProcess, avs: string, count: nu
   while ((await tasksInFlight(executor, avs)) < count) await sleep(20);
 }
 
+/** Polls the sample performer until it runs `count` tasks: past the executor's checks, in the performer's hands. */
+async function waitForPerformerTasks(performer: SamplePerformerProcess, count: number): Promise<void> {
+  const running = async () => {
+    const health = await fetch(`http://127.0.0.1:${performer.healthPort}/health`);
+    return ((await health.json()) as { inFlight: number }).inFlight;
+  };
+  while ((await running()) < count) await sleep(20);
+}
+
 describe("executor failure handling", () => {
   it("answers DEADLINE_EXCEEDED when the performer is slower than NETWORK_TIMEOUT", async (t) => {
-    const { client, avs } = await setUp(t, { delayMs: 5_000, env: { NETWORK_TIMEOUT: "1s" } });
-    await assert.rejects(submit(client, avs, "slow"), (error: ServiceError) => {
+    const setup = await setUp(t, { delayMs: 5_000, env: { NETWORK_TIMEOUT: "1s" } });
+    const [slow] = await tasks(setup, ["slow"]);
+    await assert.rejects(submit(setup.client, slow!), (error: ServiceError) => {
       assert.equal(error.code, status.DEADLINE_EXCEEDED);
-      assert.match(error.details, /did not answer task slow before the deadline/);
+      assert.ok(
+        error.details.includes(`did not answer task ${slow!.task_id} before the deadline`),
+        error.details,
+      );
       return true;
     });
   });
 
   it("queues tasks beyond the in-flight bound and answers RESOURCE_EXHAUSTED only beyond the queue's", async (t) => {
-    const { client, avs, executor } = await setUp(t, {
+    const setup = await setUp(t, {
       delayMs: 1_500,
       args: ["--max-in-flight=2", "--max-queued=2"],
     });
-    const running = [submit(client, avs, "a"), submit(client, avs, "b")];
-    await waitForInFlight(executor, avs, 2);
-    const queued = [submit(client, avs, "c"), submit(client, avs, "d")];
+    const { client, avs, executor } = setup;
+    const [a, b, c, d, e] = await tasks(setup, ["a", "b", "c", "d", "e"]);
+    const running = [submit(client, a!), submit(client, b!)];
+    await waitForPerformerTasks(setup.performer, 2);
+    const queued = [submit(client, c!), submit(client, d!)];
     await waitForInFlight(executor, avs, 4);
-    await assert.rejects(submit(client, avs, "e"), (error: ServiceError) => {
+    await assert.rejects(submit(client, e!), (error: ServiceError) => {
       assert.equal(error.code, status.RESOURCE_EXHAUSTED);
       assert.deepEqual(error.metadata.get("hg-error-code"), ["HG_ERR_QUEUE_FULL"]);
       assert.match(error.details, /already runs 2 tasks and 2 more wait/);
@@ -121,36 +146,46 @@ describe("executor failure handling", () => {
     const results = await Promise.all([...running, ...queued]);
     assert.deepEqual(
       results.map((r) => r.task_id),
-      ["a", "b", "c", "d"],
+      [a, b, c, d].map((task) => task!.task_id),
     );
   });
 
   it("answers in full a burst of 100 tasks sent together to a performer limited to 64", async (t) => {
-    const { client, avs } = await setUp(t, { delayMs: 300, args: ["--max-in-flight=64"] });
-    const ids = Array.from({ length: 100 }, (_, i) => `burst-${i}`);
-    const outcomes = await Promise.all(ids.map((id) => outcome(id, submit(client, avs, id))));
+    const setup = await setUp(t, { delayMs: 300, args: ["--max-in-flight=64"] });
+    const burst = await tasks(
+      setup,
+      Array.from({ length: 100 }, (_, i) => `burst-${i}`),
+    );
+    const outcomes = await Promise.all(burst.map((task) => outcome(task, submit(setup.client, task))));
     for (const o of outcomes) {
-      assert.ok("result" in o, `${o.id}: ${"error" in o && o.error.message}`);
-      assert.deepEqual(o.result.output, sha256(Buffer.from(o.id)));
+      assert.ok("result" in o, `${labelOf(o.task)}: ${"error" in o && o.error.message}`);
+      assert.deepEqual(o.result.output, sha256(o.task.payload));
     }
   });
 
   it("frees the slots of 20 tasks the client cancels at once: the next 64 are accepted", async (t) => {
     // The performer holds every task for a minute, far longer than the test waits: only the cancellation can
     // free a slot. No queue, so a task that finds no free slot is refused at once.
-    const { client, avs, executor } = await setUp(t, {
+    const setup = await setUp(t, {
       delayMs: 60_000,
       performerConfig: { connection_timeout: "120s" },
       args: ["--max-in-flight=64", "--max-queued=0"],
     });
-    const abandoned = new AbortController();
-    const first = Array.from({ length: 20 }, (_, i) =>
-      outcome(`cancelled-${i}`, submit(client, avs, `cancelled-${i}`, abandoned.signal)),
+    const { client, avs, executor } = setup;
+    const cancelled = await tasks(
+      setup,
+      Array.from({ length: 20 }, (_, i) => `cancelled-${i}`),
     );
+    const nextTasks = await tasks(
+      setup,
+      Array.from({ length: 64 }, (_, i) => `next-${i}`),
+    );
+    const abandoned = new AbortController();
+    const first = cancelled.map((task) => outcome(task, submit(client, task, abandoned.signal)));
     await waitForInFlight(executor, avs, 20);
     abandoned.abort();
     for (const o of await Promise.all(first)) {
-      assert.ok("error" in o && o.error.code === status.CANCELLED, `${o.id} was not cancelled`);
+      assert.ok("error" in o && o.error.code === status.CANCELLED, `${labelOf(o.task)} was not cancelled`);
     }
     // Freed well before the performer would have answered them (60 s).
     await eventually(
@@ -161,9 +196,9 @@ describe("executor failure handling", () => {
     const next = new AbortController();
     t.after(() => next.abort());
     const refused: string[] = [];
-    const second = Array.from({ length: 64 }, (_, i) =>
-      submit(client, avs, `next-${i}`, next.signal).catch((error: ServiceError) => {
-        if (error.code !== status.CANCELLED) refused.push(`next-${i}: ${error.message}`);
+    const second = nextTasks.map((task) =>
+      submit(client, task, next.signal).catch((error: ServiceError) => {
+        if (error.code !== status.CANCELLED) refused.push(`${labelOf(task)}: ${error.message}`);
       }),
     );
     // All 64 hold a slot at once: a refused one would leave the gauge at once.
@@ -186,11 +221,14 @@ describe("executor failure handling", () => {
       performerConfig: { retry_attempts: 20 },
       args: ["--max-in-flight=15"],
     });
-    const { client, avs, operatorAddress } = setup;
+    const { client, operatorAddress } = setup;
     const port = setup.performer.grpcPort;
-    const ids = Array.from({ length: 30 }, (_, i) => `task-${i}`);
-    const first = ids.slice(0, 15).map((id) => outcome(id, submit(client, avs, id)));
-    await waitForInFlight(setup.executor, avs, 15);
+    const all = await tasks(
+      setup,
+      Array.from({ length: 30 }, (_, i) => `task-${i}`),
+    );
+    const first = all.slice(0, 15).map((task) => outcome(task, submit(client, task)));
+    await waitForPerformerTasks(setup.performer, 15);
     setup.performer.child.kill("SIGKILL");
     await setup.performer.exited;
     // Cut off mid-call: the executor cannot know whether these ran, and says so. Their answers also mean the
@@ -198,48 +236,49 @@ describe("executor failure handling", () => {
     // is, rightly, just as uncertain.
     const cutOff = await Promise.all(first);
     for (const o of cutOff) {
-      assert.ok("error" in o, `${o.id} was answered by a performer that had been killed`);
-      assert.equal(o.error.code, status.UNAVAILABLE, `${o.id}: ${o.error.message}`);
+      assert.ok("error" in o, `${labelOf(o.task)} was answered by a performer that had been killed`);
+      assert.equal(o.error.code, status.UNAVAILABLE, `${labelOf(o.task)}: ${o.error.message}`);
       assert.match(o.error.details, /may have run/);
     }
     // Sent while the performer is down and known to be: retried (it never saw them) until it is back.
-    const second = ids.slice(15).map((id) => outcome(id, submit(client, avs, id)));
+    const second = all.slice(15).map((task) => outcome(task, submit(client, task)));
     await sleep(500);
     setup.performer = await startSamplePerformer({ grpcPort: port });
 
     const retried = await Promise.all(second);
     assert.deepEqual(
-      retried.map((o) => o.id),
-      ids.slice(15),
+      retried.map((o) => o.task.task_id),
+      all.slice(15).map((task) => task.task_id),
       "one answer per task",
     );
     for (const o of retried) {
       assert.ok(
         "result" in o,
-        `${o.id} was not retried until the performer came back: ${"error" in o && o.error.message}`,
+        `${labelOf(o.task)} was not retried until the performer came back: ${"error" in o && o.error.message}`,
       );
-      assert.equal(o.result.task_id, o.id);
-      assert.deepEqual(o.result.output, sha256(Buffer.from(o.id)));
-      assert.equal(recoverSigner(o.result.output, o.result.result_signature), operatorAddress);
+      assert.deepEqual(o.result.output, sha256(o.task.payload));
+      await chain.checkResult(o.task, o.result, operatorAddress);
     }
   });
 
   it("drains tasks in flight on SIGTERM, refuses new ones, and exits 0", async (t) => {
-    const { client, avs, executor } = await setUp(t, { delayMs: 1_500 });
-    const inFlight = ["x", "y", "z"].map((id) => submit(client, avs, id));
+    const setup = await setUp(t, { delayMs: 1_500 });
+    const { client, avs, executor } = setup;
+    const [x, y, z, late] = await tasks(setup, ["x", "y", "z", "late"]);
+    const inFlight = [x!, y!, z!].map((task) => submit(client, task));
     await waitForInFlight(executor, avs, 3);
     executor.child.kill("SIGTERM");
     await executor.waitForLog((l) => l.msg === "stopping: refusing new tasks, draining those in flight");
-    const late = executorClient(executor.grpcAddress);
+    const lateClient = executorClient(executor.grpcAddress);
     await assert.rejects(
-      submit(late, avs, "late"),
+      submit(lateClient, late!),
       (error: ServiceError) => error.code === status.UNAVAILABLE,
     );
-    late.close();
+    lateClient.close();
     const results = await Promise.all(inFlight);
     assert.deepEqual(
       results.map((r) => r.task_id),
-      ["x", "y", "z"],
+      [x, y, z].map((task) => task!.task_id),
     );
     assert.equal(await executor.exited, 0);
   });

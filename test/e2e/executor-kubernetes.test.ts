@@ -2,23 +2,23 @@
 // defaulted by the operator's webhooks), waits for them to be Ready, routes tasks through service_pattern,
 // deploys a new artifact blue-green and deletes its Performers on shutdown. No controller runs here, so the test
 // writes each Performer's status as the controller would; service_pattern points at a sample performer on
-// 127.0.0.1.
+// 127.0.0.1. Tasks are signed by the AVS's aggregator on a local EVM, and results checked as it checks them.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { LABEL_PERFORMER, type Performer } from "../../src/api/performer.ts";
-import { recoverSigner } from "../../src/executor/operator-signer.ts";
 import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient, grpcHealthStatus } from "../support/grpc-clients.ts";
 import {
-  TEST_L1_CHAIN,
+  type L1Chain,
   testAvsAddress,
   testDir,
   testOperator,
   writeExecutorConfig,
 } from "../support/grpc-executor-config.ts";
 import { startExecutorProcess, startSamplePerformer, type TestProcess } from "../support/grpc-processes.ts";
+import { startTestChain, type TestChain } from "../support/test-chain.ts";
 
 const MANAGED = "app.kubernetes.io/managed-by=hourglass-executor";
 const MISSING_DIGEST = `sha256:${"00".repeat(32)}`;
@@ -72,6 +72,7 @@ function markReady(namespace: string, name: string): Promise<void> {
 }
 
 function kubernetesModeConfig(
+  l1Chain: L1Chain,
   namespace: string,
   operator: { address: string; keyFile: string },
   avs: string,
@@ -82,7 +83,7 @@ function kubernetesModeConfig(
     aggregator_endpoint: "127.0.0.1:9010",
     deployment_mode: "kubernetes",
     operator: { address: operator.address, ecdsa_key_file: operator.keyFile },
-    l1_chain: TEST_L1_CHAIN,
+    l1_chain: l1Chain,
     performer_config: {
       service_pattern: "127.0.0.1:{port}",
       default_port: performerPort,
@@ -114,17 +115,27 @@ function kubernetesModeConfig(
   };
 }
 
-function task(avs: string, id: string) {
-  return {
-    task_id: id,
-    aggregator_address: "",
-    avs_address: avs,
-    payload: Buffer.from(id),
-    signature: Buffer.alloc(0),
-  };
-}
-
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+
+let chain: TestChain;
+before(async () => {
+  chain = await startTestChain();
+});
+after(() => chain?.stop());
+
+/** Sends a task of `avs` for `operator` with `payload`, signed by the aggregator; the result must be the sample's
+ * output, signed as the aggregator checks it. */
+async function answered(
+  client: ReturnType<typeof executorClient>,
+  avs: string,
+  operator: string,
+  payload: string,
+): Promise<void> {
+  const task = await chain.task(avs, operator, Buffer.from(payload));
+  const result = await client.submitTask(task);
+  assert.deepEqual(result.output, sha256(Buffer.from(payload)));
+  await chain.checkResult(task, result, operator);
+}
 
 describe("hourglass-executor run (kubernetes mode)", () => {
   it("manages its Performers: create, Ready, route, blue-green deploy, cleanup", {
@@ -134,10 +145,11 @@ describe("hourglass-executor run (kubernetes mode)", () => {
     const dir = await testDir("executor-k8s");
     const operator = await testOperator(dir);
     const avs = testAvsAddress();
+    await chain.addAvs(avs, operator.address);
     const performer = await startSamplePerformer();
     t.after(() => performer.stop());
 
-    const config = kubernetesModeConfig(namespace, operator, avs, performer.grpcPort, true);
+    const config = kubernetesModeConfig(chain.l1Chain, namespace, operator, avs, performer.grpcPort, true);
     const executor = await startExecutorProcess(await writeExecutorConfig(dir, config));
     t.after(() => executor.stop());
     const client = executorClient(executor.grpcAddress);
@@ -165,9 +177,7 @@ describe("hourglass-executor run (kubernetes mode)", () => {
     await markReady(namespace, blueName);
     await executor.waitForLog((l) => l.msg === "performers ready");
     assert.equal(await grpcHealthStatus(executor.grpcAddress), "SERVING");
-    const result = await client.submitTask(task(avs, "through the service pattern"));
-    assert.deepEqual(result.output, sha256(Buffer.from("through the service pattern")));
-    assert.equal(recoverSigner(result.output, result.result_signature), operator.address);
+    await answered(client, avs, operator.address, "through the service pattern");
     const listed = await client.listPerformers(avs);
     assert.deepEqual(
       listed.performers.map((p) => [
@@ -214,8 +224,7 @@ describe("hourglass-executor run (kubernetes mode)", () => {
       after.performers.map((p) => [p.performer_id, p.artifact_registry, p.artifact_digest]),
       [[greenName, "registry.example/avs/performer", digest]],
     );
-    const again = await client.submitTask(task(avs, "after the switch"));
-    assert.deepEqual(again.output, sha256(Buffer.from("after the switch")));
+    await answered(client, avs, operator.address, "after the switch");
 
     // 3b. Deleted from outside: recreated with the artifact it ran (the deployed one, not the config's).
     const deleted = await kubectl(["delete", "performer", greenName, "-n", namespace]);
@@ -232,8 +241,7 @@ describe("hourglass-executor run (kubernetes mode)", () => {
       async () => (await client.listPerformers(avs)).performers.length === 1 || undefined,
       { abortIf: exitOf(executor) },
     );
-    const recovered = await client.submitTask(task(avs, "after the re-creation"));
-    assert.deepEqual(recovered.output, sha256(Buffer.from("after the re-creation")));
+    await answered(client, avs, operator.address, "after the re-creation");
 
     // 4. SIGTERM with cleanup_on_shutdown: the executor deletes its Performers and exits 0.
     assert.equal(await executor.stop(), 0);
@@ -247,11 +255,12 @@ describe("hourglass-executor run (kubernetes mode)", () => {
     const dir = await testDir("executor-k8s-adopt");
     const operator = await testOperator(dir);
     const avs = testAvsAddress();
+    await chain.addAvs(avs, operator.address);
     const performer = await startSamplePerformer();
     t.after(() => performer.stop());
     const configPath = await writeExecutorConfig(
       dir,
-      kubernetesModeConfig(namespace, operator, avs, performer.grpcPort, false),
+      kubernetesModeConfig(chain.l1Chain, namespace, operator, avs, performer.grpcPort, false),
     );
 
     const first = await startExecutorProcess(configPath);
@@ -282,7 +291,7 @@ describe("hourglass-executor run (kubernetes mode)", () => {
     );
     const client = executorClient(second.grpcAddress);
     t.after(() => client.close());
-    assert.deepEqual((await client.submitTask(task(avs, "adopted"))).output, sha256(Buffer.from("adopted")));
+    await answered(client, avs, operator.address, "adopted");
 
     // The new side fails (its image cannot be pulled): traffic stays where it was and the new side is removed.
     const deployment = client.deployArtifact({
@@ -320,9 +329,6 @@ describe("hourglass-executor run (kubernetes mode)", () => {
       (await performers(namespace)).map((p) => p.metadata.uid),
       [created.metadata.uid],
     );
-    assert.deepEqual(
-      (await client.submitTask(task(avs, "still served"))).output,
-      sha256(Buffer.from("still served")),
-    );
+    await answered(client, avs, operator.address, "still served");
   });
 });

@@ -1,6 +1,7 @@
 // The executor as Hourglass's own tools meet it: a client built from nothing but the proto files (the upstream
-// executor.proto layout, task ids as strings), ExecutorManagementService on the gRPC port or on its own, and the
-// sample performer, which serves only PerformerService and grpc.health.v1.
+// executor.proto layout, task ids as strings) sending a task its aggregator signed on a local EVM,
+// ExecutorManagementService on the gRPC port or on its own, and the sample performer, which serves only
+// PerformerService and grpc.health.v1.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
@@ -30,6 +31,7 @@ import {
   startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
+import { startTestChain, type TestChain } from "../support/test-chain.ts";
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 
@@ -46,13 +48,19 @@ const UpstreamManagementClient = clientOf(upstreamLayout, EXECUTOR_MANAGEMENT_SE
 describe("the Hourglass v1.0.0-rc.5 protocol", () => {
   const avs = testAvsAddress();
   const otherAvs = testAvsAddress();
+  let operatorAddress: string;
+  let chain: TestChain;
   let performer: SamplePerformerProcess;
   let executor: ExecutorProcess;
 
   before(async () => {
     const dir = await testDir("executor-protocol");
+    const operator = await testOperator(dir);
+    operatorAddress = operator.address;
+    chain = await startTestChain();
+    await chain.addAvs(avs, operatorAddress);
     performer = await startSamplePerformer();
-    const config = dockerModeConfig(await testOperator(dir), [
+    const config = dockerModeConfig(chain.l1Chain, operator, [
       { address: avs, name: "avs", endpoint: performer.address },
       { address: otherAvs, name: "other", endpoint: performer.address },
     ]);
@@ -62,47 +70,42 @@ describe("the Hourglass v1.0.0-rc.5 protocol", () => {
   after(async () => {
     await executor?.stop();
     await performer?.stop();
+    await chain?.stop();
   });
 
   it("answers a client generated from the upstream layout, echoing task_id, operator_set_id and version", async () => {
     const client = new UpstreamExecutorClient(executor.grpcAddress, credentials.createInsecure());
     try {
-      const taskId = `0x${"ab".repeat(32)}`;
       const payload = Buffer.from("upstream layout");
+      const task = await chain.task(avs, operatorAddress, payload);
+      // As the upstream layout types them: the block number a number, every field set.
       const result = await unary<TaskResult>(client, "SubmitTask", {
-        task_id: taskId,
-        aggregator_address: testAvsAddress(),
-        avs_address: avs,
-        payload,
-        signature: Buffer.from([1]),
-        operator_set_id: 1,
-        reference_timestamp: 1_700_000_000,
-        executor_address: testAvsAddress(),
-        task_block_number: 42,
-        version: 1,
+        ...task,
+        task_block_number: Number(task.task_block_number),
       });
-      assert.equal(result.task_id, taskId);
-      assert.equal(result.operator_set_id, 1);
-      assert.equal(result.version, 1);
+      assert.equal(result.task_id, task.task_id);
+      assert.equal(result.operator_set_id, task.operator_set_id);
+      assert.equal(result.version, task.version);
       assert.deepEqual(Buffer.from(result.output), sha256(payload));
-      assert.equal(result.result_signature.length, 65);
+      await chain.checkResult(task, { ...result, output: Buffer.from(result.output) }, operatorAddress);
     } finally {
       client.close();
     }
   });
 
-  it("carries a task id that is not UTF-8 through the executor and the sample performer unchanged", async () => {
+  it("refuses a task id that is not a bytes32 (here not even UTF-8) with INVALID_ARGUMENT naming task_id", async () => {
     const client = executorClient(executor.grpcAddress);
     try {
       const raw = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80, 0x41]);
-      const result = await client.submitTask({
-        task_id: "",
-        taskIdBytes: raw,
-        avs_address: avs,
-        payload: Buffer.from("bytes"),
-      });
-      assert.deepEqual(result.taskIdBytes, raw);
-      assert.deepEqual(result.output, sha256(Buffer.from("bytes")));
+      const task = await chain.task(avs, operatorAddress, Buffer.from("bytes"));
+      await assert.rejects(
+        client.submitTask({ ...task, task_id: "", taskIdBytes: raw }),
+        (error: ServiceError) => {
+          assert.equal(error.code, status.INVALID_ARGUMENT);
+          assert.match(error.details, /^task_id: expected 0x \+ 64 hex digits/);
+          return true;
+        },
+      );
     } finally {
       client.close();
     }
@@ -179,10 +182,12 @@ describe("the Hourglass v1.0.0-rc.5 protocol", () => {
 
 it("serves ExecutorManagementService on its own port when --management-port names another", async (t) => {
   const dir = await testDir("executor-management-port");
+  const chain = await startTestChain();
+  t.after(() => chain.stop());
   const performer = await startSamplePerformer();
   t.after(() => performer.stop());
   const avs = testAvsAddress();
-  const config = dockerModeConfig(await testOperator(dir), [
+  const config = dockerModeConfig(chain.l1Chain, await testOperator(dir), [
     { address: avs, name: "avs", endpoint: performer.address },
   ]);
   const managementPort = await freePort();

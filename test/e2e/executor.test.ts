@@ -1,11 +1,10 @@
-// The executor as an aggregator meets it: real processes on 127.0.0.1 (`hourglass-executor run` in docker mode and
-// two sample performers), tasks for two AVSs, results checked against the sample's computation and signatures
-// checked by recovering the signer.
+// The executor as an aggregator meets it: real processes on 127.0.0.1 (`hourglass-executor run` in docker mode,
+// two sample performers and a local EVM), tasks for two AVSs signed by their aggregator, results checked against
+// the sample's computation and as Hourglass's aggregator checks them.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it, test } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { recoverSigner } from "../../src/executor/operator-signer.ts";
 import { executorClient, grpcHealthStatus, listServicesByReflection } from "../support/grpc-clients.ts";
 import {
   dockerModeConfig,
@@ -22,6 +21,7 @@ import {
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
 import { pprofTop } from "../support/pprof.ts";
+import { startTestChain, type TestChain } from "../support/test-chain.ts";
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 
@@ -29,6 +29,7 @@ describe("hourglass-executor run (docker mode)", () => {
   const avsA = testAvsAddress();
   const avsB = testAvsAddress();
   let operatorAddress: string;
+  let chain: TestChain;
   let performers: SamplePerformerProcess[] = [];
   let executor: ExecutorProcess;
 
@@ -36,8 +37,11 @@ describe("hourglass-executor run (docker mode)", () => {
     const dir = await testDir("executor-e2e");
     const operator = await testOperator(dir);
     operatorAddress = operator.address;
+    chain = await startTestChain();
+    await chain.addAvs(avsA, operatorAddress);
+    await chain.addAvs(avsB, operatorAddress);
     performers = await Promise.all([startSamplePerformer(), startSamplePerformer()]);
-    const config = dockerModeConfig(operator, [
+    const config = dockerModeConfig(chain.l1Chain, operator, [
       { address: avsA, name: "avs-a", endpoint: performers[0]!.address },
       { address: avsB, name: "avs-b", endpoint: performers[1]!.address },
     ]);
@@ -49,26 +53,24 @@ describe("hourglass-executor run (docker mode)", () => {
   after(async () => {
     await executor?.stop();
     await Promise.all(performers.map((p) => p.stop()));
+    await chain?.stop();
   });
 
-  it("answers every task of two AVSs with the performer's result, signed by the operator", async () => {
+  it("answers every task of two AVSs with the performer's result, signed as the aggregator checks it", async () => {
     const client = executorClient(executor.grpcAddress);
     try {
-      const tasks = Array.from({ length: 40 }, (_, i) => ({
-        task_id: `task-${i}`,
-        aggregator_address: testAvsAddress(),
-        avs_address: i % 2 === 0 ? avsA : avsB,
-        payload: Buffer.from(`payload ${i}`),
-        signature: Buffer.alloc(0),
-      }));
+      const tasks = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          chain.task(i % 2 === 0 ? avsA : avsB, operatorAddress, Buffer.from(`payload ${i}`)),
+        ),
+      );
       const results = await Promise.all(tasks.map((t) => client.submitTask(t)));
       for (const [i, result] of results.entries()) {
         const task = tasks[i]!;
-        assert.equal(result.task_id, task.task_id);
         assert.equal(result.avs_address, task.avs_address);
         assert.equal(result.operator_address, operatorAddress);
         assert.deepEqual(result.output, sha256(task.payload));
-        assert.equal(recoverSigner(result.output, result.result_signature), operatorAddress);
+        await chain.checkResult(task, result, operatorAddress);
       }
     } finally {
       client.close();
@@ -161,10 +163,12 @@ describe("hourglass-executor run (docker mode)", () => {
 
 test("log_format: text makes the executor log lines for people instead of JSON", async (t) => {
   const dir = await testDir("executor-text-logs");
+  const chain = await startTestChain();
+  t.after(() => chain.stop());
   const performer = await startSamplePerformer();
   t.after(() => performer.stop());
   const config = {
-    ...dockerModeConfig(await testOperator(dir), [
+    ...dockerModeConfig(chain.l1Chain, await testOperator(dir), [
       { address: testAvsAddress(), name: "avs", endpoint: performer.address },
     ]),
     log_format: "text",

@@ -31,6 +31,7 @@ import {
 } from "../support/grpc-processes.ts";
 import { runningReadyStatus, standInNode, writePodStatus } from "../support/kubelet.ts";
 import { pprofTop } from "../support/pprof.ts";
+import { startTestChain, type TestChain } from "../support/test-chain.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const cluster = testCluster();
@@ -104,6 +105,7 @@ async function deploymentPod(namespace: string, deployment: string): Promise<voi
 }
 
 let operator: OperatorProcess;
+let chain: TestChain;
 let performer: SamplePerformerProcess;
 let executor: ExecutorProcess;
 let configFile: string;
@@ -139,10 +141,11 @@ before(async () => {
   await writePodStatus(kc, NS, "performer-my-avs", runningReadyStatus(pod));
   // The executor the guide port-forwards to, as a process on this machine with the guide's env.
   const dir = await testDir("guide-executor");
+  chain = await startTestChain();
   performer = await startSamplePerformer();
   configFile = await writeExecutorConfig(
     dir,
-    dockerModeConfig(await testOperator(dir), [
+    dockerModeConfig(chain.l1Chain, await testOperator(dir), [
       { address: testAvsAddress(), name: "my-avs", endpoint: performer.address },
     ]),
   );
@@ -160,6 +163,7 @@ after(async () => {
   await deleteNode?.();
   await executor?.stop();
   await performer?.stop();
+  await chain?.stop();
   await operator?.stop();
   await kubectl(["apply", "-k", join(root, "config", "rbac")]);
   await kubectl(["apply", "-f", join(root, "config", "executor", "rbac.yaml")]);

@@ -10,7 +10,6 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import type { Performer, PerformerCondition } from "../../src/api/performer.ts";
-import { recoverSigner } from "../../src/executor/operator-signer.ts";
 import { isNotFound } from "../../src/kube/api-errors.ts";
 import { runningControlPlane } from "../controlplane/controlplane.ts";
 import { type LocalNode, nodePaths, startNode } from "../controlplane/node.ts";
@@ -20,7 +19,6 @@ import { testCluster, useNamespace } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient } from "../support/grpc-clients.ts";
 import {
-  TEST_L1_CHAIN,
   testAvsAddress,
   testDir,
   testOperator,
@@ -28,6 +26,7 @@ import {
 } from "../support/grpc-executor-config.ts";
 import { startExecutorProcess } from "../support/grpc-processes.ts";
 import { hostSnapshot, leftovers, nodeLinks } from "../support/host-snapshot.ts";
+import { startTestChain } from "../support/test-chain.ts";
 
 const run = promisify(execFile);
 const GROUP = { group: "hourglass.eigenlayer.io", version: "v1alpha1", plural: "performers" };
@@ -248,11 +247,14 @@ describe("Performers on a real node", { concurrency: false }, () => {
     const dir = await testDir("executor-node");
     const operatorKey = await testOperator(dir);
     const avs = testAvsAddress();
+    const chain = await startTestChain();
+    t.after(() => chain.stop());
+    await chain.addAvs(avs, operatorKey.address);
     const config = await writeExecutorConfig(dir, {
       aggregator_endpoint: "127.0.0.1:9010",
       deployment_mode: "kubernetes",
       operator: { address: operatorKey.address, ecdsa_key_file: operatorKey.keyFile },
-      l1_chain: TEST_L1_CHAIN,
+      l1_chain: chain.l1Chain,
       // The guide's service_pattern, resolved by the node's CoreDNS, routed by kube-proxy.
       performer_config: { startup_timeout: "2m", connection_timeout: "5s", retry_attempts: 3 },
       kubernetes: {
@@ -282,16 +284,9 @@ describe("Performers on a real node", { concurrency: false }, () => {
     const client = executorClient(executor.grpcAddress);
     t.after(() => client.close());
     await executor.waitForLog((l) => l.msg === "performers ready", 180_000);
-    const submit = (id: string) =>
-      client.submitTask({
-        task_id: id,
-        aggregator_address: "",
-        avs_address: avs,
-        payload: Buffer.from(id),
-        signature: Buffer.alloc(0),
-      });
-    const first = await submit("through the service name");
-    assert.equal(recoverSigner(first.output, first.result_signature), operatorKey.address);
+    // Tasks signed by the AVS's aggregator, answered with results the aggregator's check accepts.
+    const first = await chain.task(avs, operatorKey.address, Buffer.from("through the service name"));
+    await chain.checkResult(first, await client.submitTask(first), operatorKey.address);
     const [name] = (await client.listPerformers(avs)).performers.map((p) => p.performer_id);
     const service = await core.readNamespacedService({ namespace: ns, name: `performer-${name}` });
     assert.match(service.spec?.clusterIP ?? "", /^198\.19\./);
@@ -318,12 +313,14 @@ describe("Performers on a real node", { concurrency: false }, () => {
       },
       POD_WAIT,
     );
+    // The same task until it is answered: one that failed on the way to the performer was not processed.
+    const afterRestart = await chain.task(avs, operatorKey.address, Buffer.from("after the restart"));
     const recovered = await eventually(
       "a task answered after the restart",
-      () => submit("after the restart").catch(() => undefined),
+      () => client.submitTask(afterRestart).catch(() => undefined),
       POD_WAIT,
     );
-    assert.equal(recoverSigner(recovered.output, recovered.result_signature), operatorKey.address);
+    await chain.checkResult(afterRestart, recovered, operatorKey.address);
   });
 
   it("stopping the node leaves no process, mount, link, route, netns or nft table behind", async () => {

@@ -50,9 +50,6 @@ export async function installChainWorld(rpcUrl: string) {
   await place("BN254CertificateVerifier", CONTRACTS.BN254CertificateVerifier!);
   await place("KeyRegistrar", CONTRACTS.KeyRegistrar!);
   await place("AllocationManager", CONTRACTS.AllocationManager!);
-  // Each AVS is its own registrar (AllocationManager answers the AVS when none is set).
-  await place("TaskAVSRegistrar", ECDSA_AVS);
-  await place("TaskAVSRegistrar", BN254_AVS);
 
   const send = async (address: string, name: string, functionName: string, args: readonly unknown[]) => {
     const hash = await wallet.writeContract({
@@ -93,31 +90,44 @@ export async function installChainWorld(rpcUrl: string) {
     blockNumber: () => test.getBlockNumber({ cacheTime: 0 }),
   };
 
-  for (const [avs, curve] of [
-    [ECDSA_AVS, CURVE.ecdsa],
-    [BN254_AVS, CURVE.bn254],
-  ] as const) {
-    await send(registrar, "KeyRegistrar", "configureOperatorSet", [set(avs, AGGREGATOR_SET), curve]);
-    await send(registrar, "KeyRegistrar", "configureOperatorSet", [set(avs, EXECUTOR_SET), curve]);
+  /** Makes `avs` an AVS whose aggregator (set 0) and executors (set 1) sign with `curve`, with `operator` in
+   * its executor set (its ECDSA key is its address; a BN254 one is the operator's BLS key). Each AVS is its own
+   * registrar (AllocationManager answers the AVS when none is set). */
+  const addAvs = async (avs: string, curve: keyof typeof CURVE, operator: string = OPERATOR_ADDRESS) => {
+    await place("TaskAVSRegistrar", avs);
+    await send(registrar, "KeyRegistrar", "configureOperatorSet", [set(avs, AGGREGATOR_SET), CURVE[curve]]);
+    await send(registrar, "KeyRegistrar", "configureOperatorSet", [set(avs, EXECUTOR_SET), CURVE[curve]]);
     await send(avs, "TaskAVSRegistrar", "setAvsConfig", [
       { aggregatorOperatorSetId: AGGREGATOR_SET, executorOperatorSetIds: [EXECUTOR_SET] },
     ]);
-    await send(avs, "TaskAVSRegistrar", "setOperatorSocket", [OPERATOR_ADDRESS, "127.0.0.1:9000"]);
-  }
-  await world.registerEcdsa(ECDSA_AVS, AGGREGATOR_SET, AGGREGATOR_ADDRESS, AGGREGATOR_ADDRESS);
-  await world.registerEcdsa(ECDSA_AVS, EXECUTOR_SET, OPERATOR_ADDRESS, OPERATOR_ADDRESS);
-  await world.registerBn254(BN254_AVS, AGGREGATOR_SET, AGGREGATOR_ADDRESS, AGGREGATOR_BLS_KEY);
-  await world.registerBn254(BN254_AVS, EXECUTOR_SET, OPERATOR_ADDRESS, OPERATOR_BLS_KEY);
-  return world;
+    await send(avs, "TaskAVSRegistrar", "setOperatorSocket", [operator, "127.0.0.1:9000"]);
+    if (curve === "ecdsa") {
+      await world.registerEcdsa(avs, AGGREGATOR_SET, AGGREGATOR_ADDRESS, AGGREGATOR_ADDRESS);
+      await world.registerEcdsa(avs, EXECUTOR_SET, operator, operator);
+    } else {
+      await world.registerBn254(avs, AGGREGATOR_SET, AGGREGATOR_ADDRESS, AGGREGATOR_BLS_KEY);
+      await world.registerBn254(avs, EXECUTOR_SET, operator, OPERATOR_BLS_KEY);
+    }
+  };
+  await addAvs(ECDSA_AVS, "ecdsa");
+  await addAvs(BN254_AVS, "bn254");
+  return { ...world, addAvs };
 }
 export type ChainWorld = Awaited<ReturnType<typeof installChainWorld>>;
 
-/** A task of `avs` for this executor's operator in the executor set, at the chain's current block, unsigned. */
-export async function taskFor(world: ChainWorld, avs: string) {
+/** A task of `avs` for `executor` (by default this world's operator) in the executor set, at the chain's current
+ * block, unsigned. */
+export async function taskFor(
+  world: Pick<ChainWorld, "blockNumber">,
+  avs: string,
+  executor: string = OPERATOR_ADDRESS,
+  payload?: Buffer,
+) {
   return unsignedTask({
     avs,
     aggregator: AGGREGATOR_ADDRESS,
-    executor: OPERATOR_ADDRESS,
+    executor,
+    ...(payload ? { payload } : {}),
     operatorSetId: EXECUTOR_SET,
     blockNumber: await world.blockNumber(),
   });

@@ -20,8 +20,11 @@ export async function testOperator(dir: string): Promise<TestOperator> {
   return { address: addressOfPrivateKey(key), keyFile };
 }
 
-/** The L1 chain every config must name; nothing in these tests calls it. */
-export const TEST_L1_CHAIN = { rpc_url: "http://127.0.0.1:8545", chain_id: 31337 };
+/** A config's l1_chain: the test's own local EVM (test-chain.ts), which the executor reads every task from. */
+export interface L1Chain {
+  rpc_url: string;
+  chain_id: number;
+}
 
 export function testAvsAddress(): string {
   return `0x${randomBytes(20).toString("hex")}`;
@@ -38,8 +41,9 @@ export async function writeExecutorConfig(dir: string, config: Record<string, un
   return path;
 }
 
-/** A docker-mode config in Hourglass's keys, one AVS per performer endpoint. */
+/** A docker-mode config in the guide's keys, one AVS per performer endpoint. */
 export function dockerModeConfig(
+  l1Chain: L1Chain,
   operator: TestOperator,
   avs: Array<{ address: string; name: string; endpoint: string }>,
   performerConfig: Record<string, unknown> = {},
@@ -49,7 +53,7 @@ export function dockerModeConfig(
     deployment_mode: "docker",
     log_level: "info",
     operator: { address: operator.address, ecdsa_key_file: operator.keyFile },
-    l1_chain: TEST_L1_CHAIN,
+    l1_chain: l1Chain,
     performer_config: { connection_timeout: "10s", retry_attempts: 3, ...performerConfig },
     avs_config: {
       supported_avs: avs.map((a) => ({

@@ -8,7 +8,7 @@ import { createExecutorMetrics } from "../../../src/executor/metrics.ts";
 import { operatorSigner, parsePrivateKeyHex, recoverSigner } from "../../../src/executor/operator-signer.ts";
 import type { PerformerConnection } from "../../../src/executor/performer-connection.ts";
 import { PerformerRegistry } from "../../../src/executor/performer-registry.ts";
-import { outputSigner, type ResultSigner } from "../../../src/executor/result-signer.ts";
+import type { ResultSigner } from "../../../src/executor/result-signer.ts";
 import { TaskRouter } from "../../../src/executor/task-router.ts";
 import type { TaskRequest, TaskResponse, TaskSubmission } from "../../../src/grpc/messages.ts";
 import { isServiceError, statusError } from "../../../src/grpc/status.ts";
@@ -16,6 +16,14 @@ import { isServiceError, statusError } from "../../../src/grpc/status.ts";
 const AVS = "0xAbCdEf0123456789abcdef0123456789ABCDEF01";
 const OTHER_AVS = "0x1111111111111111111111111111111111111111";
 const signer = operatorSigner(parsePrivateKeyHex("11".repeat(32)));
+/** The router's seam with the simplest scheme behind it: one signature over the output, no auth signature. */
+const outputSigner: ResultSigner = {
+  address: signer.address,
+  signResult: async (_submission, output) => ({
+    result_signature: signer.sign(output),
+    auth_signature: Buffer.alloc(0),
+  }),
+};
 
 type Behaviour = (request: TaskRequest, deadline: Date, signal?: AbortSignal) => Promise<TaskResponse>;
 
@@ -81,7 +89,7 @@ function routerWith(
   const metrics = createExecutorMetrics();
   const router = new TaskRouter({
     registry,
-    signer: options.signer ?? outputSigner(signer),
+    signer: options.signer ?? outputSigner,
     metrics,
     supportedAvs: [AVS, OTHER_AVS],
     taskTimeoutMs: 5_000,
