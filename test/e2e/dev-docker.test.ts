@@ -33,7 +33,7 @@ describe("make dev MODE=docker", () => {
     });
 
     const { stdout } = await dev(["--mode", "docker", "--detach"]);
-    assert.match(stdout, /signed by 0x[0-9a-f]{40} \(the operator's key\)/);
+    assert.match(stdout, /the aggregator's check accepts it: both signatures recover to the operator's key/);
     assert.match(
       stdout,
       /\$ (docker|podman) ps -a\n.*\n.*127\.0\.0\.1:\d+->9090\/tcp\s+avs-performer-[0-9a-f]{6}-\d+/,
