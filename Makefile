@@ -12,8 +12,9 @@ KUBECTL ?= kubectl
 CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/controlplane/versions.env)
 
 .PHONY: help install check lint typecheck format test test-unit test-integration test-e2e manifests \
-	grpcurl controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
-	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples
+	test-deploy grpcurl controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
+	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples \
+	image image-load cluster-up cluster-down cert-manager-local deploy-local deploy-samples-local undeploy-local
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -37,11 +38,13 @@ format: install ## rewrite files in the project's format
 manifests: install ## regenerate config/crd and config/webhook/manifests.yaml from the code, and charts/hourglass from config/
 	$(NODE) scripts/manifests.ts
 
-test: test-unit test-integration test-e2e ## all tests (builds the local control plane on first use)
+test: test-unit test-integration test-e2e test-deploy ## all tests (builds the local control plane on first use)
 test-unit: install
 	$(NODE) --test $(TEST_FLAGS) 'test/unit/**/*.test.ts'
 test-integration: install controlplane grpcurl
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/integration/**/*.test.ts'
+test-deploy: install controlplane ## make deploy-local on a cluster of its own: failover, certificate renewal, undeploy
+	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 'test/deploy/**/*.test.ts'
 test-e2e: install controlplane
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/e2e/**/*.test.ts'
 
@@ -93,3 +96,24 @@ undeploy: ## remove what deploy installed (Performers go with their CRD)
 deploy-samples: ## the example AVS (deployment/my-avs-executor + config) in my-avs-project, and a sample Performer
 	$(KUBECTL) apply -k config/executor
 	$(KUBECTL) apply -k config/samples
+
+# --- The same on the local cluster (no Docker engine, no kind): the README's "Deploy" has the order.
+LOCAL_KUBECTL := $(or $(HOURGLASS_LOCAL_DIR),.local)/cluster/kubectl
+image: install ## build both images with buildah (no Docker engine), cached by the content of their inputs
+	$(NODE) scripts/image.ts
+image-load: install ## import both images into the local cluster's containerd (kind-load's twin)
+	$(NODE) scripts/image.ts load
+cluster-up: install controlplane ## start the local cluster (control plane + node) detached; kubectl: .local/cluster/kubectl
+	$(NODE) scripts/cluster.ts up
+cluster-down: install ## stop the local cluster; nothing of it stays on the host
+	$(NODE) scripts/cluster.ts down
+cert-manager-local: install ## build cert-manager from its Go module (cached) and run it in the local cluster
+	$(NODE) scripts/cert-manager-local.ts
+deploy-local: image-load cert-manager-local ## make deploy, into the local cluster
+	$(MAKE) --no-print-directory deploy KUBECTL=$(LOCAL_KUBECTL)
+deploy-samples-local: ## make deploy-samples, into the local cluster
+	$(MAKE) --no-print-directory deploy-samples KUBECTL=$(LOCAL_KUBECTL)
+undeploy-local: ## make undeploy on the local cluster, then cert-manager
+	$(LOCAL_KUBECTL) delete --ignore-not-found -k config/samples -k config/executor
+	$(MAKE) --no-print-directory undeploy KUBECTL=$(LOCAL_KUBECTL)
+	$(NODE) scripts/cert-manager-local.ts --uninstall

@@ -34,6 +34,8 @@ interface State {
 const READY_TIMEOUT_MS = 120_000;
 /** Service IPs (the range reserved for benchmark networks, beside the Pods' 198.18.0.0/24); never routed out. */
 export const SERVICE_RANGE = "198.19.0.0/16";
+/** The node's address on its Pod bridge (node-config.ts), which the apiserver advertises. */
+export const NODE_ADDRESS = "198.18.0.1";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -229,7 +231,8 @@ async function launch(dir: string, bins: Binaries, pki: Pki): Promise<ControlPla
     `--etcd-servers=${etcdUrl}`,
     `--secure-port=${apiserverPort}`,
     "--bind-address=127.0.0.1",
-    "--advertise-address=127.0.0.1",
+    // The `kubernetes` Service's endpoint: the node's relay there (apiserver-relay.ts) brings Pods to loopback.
+    `--advertise-address=${NODE_ADDRESS}`,
     `--tls-cert-file=${pki.apiserverCert}`,
     `--tls-private-key-file=${pki.apiserverKey}`,
     `--client-ca-file=${pki.caCert}`,

@@ -2,14 +2,14 @@
 // network rule of the local cluster: Pods on a bridge inside the machine (198.18.0.0/24) with no NAT and no
 // default route, Services on 198.19.0.0/16, DNS for cluster.local only, and every image registry sent to a closed
 // loopback port so that a pull of an image that was not imported fails at once, without a DNS query.
-import { SERVICE_RANGE } from "./controlplane.ts";
+import { NODE_ADDRESS, SERVICE_RANGE } from "./controlplane.ts";
 
 /** Host-global names of the node. Only the holder of the node lock (node-lock.ts) may create or remove them. */
 export const NODE = {
   name: "hourglass-node",
   bridge: "hourglass0",
   /** The bridge's address: the node IP, the kubelet's listen address and CoreDNS's. The kubelet refuses loopback. */
-  ip: "198.18.0.1",
+  ip: NODE_ADDRESS,
   podSubnet: "198.18.0.0/24",
   podRange: { start: "198.18.0.10", end: "198.18.0.250" },
   serviceRange: SERVICE_RANGE,
@@ -93,7 +93,9 @@ export function registryHosts(): string {
 `;
 }
 
-/** bridge + host-local: not a gateway (no address put on the bridge, no ip_forward), no masquerade, no routes. */
+/** bridge + host-local: not a gateway (no address put on the bridge, no ip_forward), no masquerade, and one route:
+ * the Service range via the node, whose kube-proxy DNATs it to an endpoint on the host (the apiserver's relay,
+ * CoreDNS). No default route: an address outside the bridge and the Service range stays unreachable. */
 export function cniConflist(p: NodePaths): string {
   return JSON.stringify(
     {
@@ -112,6 +114,7 @@ export function cniConflist(p: NodePaths): string {
             ranges: [
               [{ subnet: NODE.podSubnet, rangeStart: NODE.podRange.start, rangeEnd: NODE.podRange.end }],
             ],
+            routes: [{ dst: NODE.serviceRange, gw: NODE.ip }],
           },
         },
       ],

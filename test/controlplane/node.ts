@@ -167,6 +167,19 @@ async function ctr(cp: ControlPlane, p: NodePaths, args: string[]): Promise<stri
   return stdout;
 }
 
+async function importArchives(cp: ControlPlane, p: NodePaths, archives: string[]): Promise<void> {
+  for (const archive of archives)
+    await ctr(cp, p, ["images", "import", "--snapshotter", "overlayfs", archive]);
+}
+
+/** Imports image archives into the containerd of the node running on `cp` (make image-load). */
+export async function importImages(cp: ControlPlane, archives: string[]): Promise<void> {
+  if (!existsSync(join(nodeDir(cp), "node.json"))) {
+    throw new Error("the local node is not running: `make cluster-up` starts it");
+  }
+  await importArchives(cp, nodePaths(nodeDir(cp)), archives);
+}
+
 async function kubectl(cp: ControlPlane, args: string[]): Promise<string> {
   const { stdout } = await run(cp.binaries.kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, ...args], {
     maxBuffer: 16 << 20,
@@ -321,12 +334,16 @@ async function launchNode(
       PATH: path,
     },
   );
+  await started("apiserver-relay", process.execPath, [
+    join(import.meta.dirname, "apiserver-relay.ts"),
+    NODE.ip,
+    new URL(cp.server).port,
+  ]);
   await until(
     "containerd",
     async () => existsSync(p.containerdSocket) && (await ctr(cp, p, ["version"])).length > 0,
   );
-  for (const archive of archives)
-    await ctr(cp, p, ["images", "import", "--snapshotter", "overlayfs", archive]);
+  await importArchives(cp, p, archives);
 
   await started("coredns", cp.binaries.coredns, ["-conf", join(p.dir, "Corefile")]);
   await started("kube-scheduler", cp.binaries.kubeScheduler, [
@@ -345,8 +362,9 @@ async function launchNode(
     `--root-ca-file=${cp.pki.caCert}`,
     "--leader-elect=false",
     // The node lifecycle controller takes the not-ready taint off a Ready Node (nothing is scheduled before),
-    // the root-CA publisher makes the kube-root-ca.crt ConfigMap that ServiceAccount token volumes need.
-    "--controllers=node-lifecycle-controller,root-ca-certificate-publisher-controller,pod-garbage-collector-controller,ttl-controller,taint-eviction-controller",
+    // the root-CA publisher makes the kube-root-ca.crt ConfigMap that ServiceAccount token volumes need; the
+    // Deployment and ReplicaSet controllers run what `make deploy` installs.
+    "--controllers=node-lifecycle-controller,root-ca-certificate-publisher-controller,pod-garbage-collector-controller,ttl-controller,taint-eviction-controller,deployment-controller,replicaset-controller",
   ]);
   await started("kube-proxy", cp.binaries.kubeProxy, [`--config=${join(p.dir, "kube-proxy.yaml")}`], {
     ...process.env,

@@ -24,13 +24,13 @@ describe("local node configuration", () => {
     }
   });
 
-  it("CNI: no gateway, no masquerade, no routes (so no default route in a Pod)", () => {
+  it("CNI: no gateway, no masquerade, only the Service range routed (via the node; no default route in a Pod)", () => {
     const conf = JSON.parse(cniConflist(paths));
     const bridge = conf.plugins[0];
     assert.equal(bridge.isGateway, false);
     assert.equal(bridge.ipMasq, false);
     assert.equal(bridge.isDefaultGateway ?? false, false);
-    assert.equal(bridge.ipam.routes, undefined);
+    assert.deepEqual(bridge.ipam.routes, [{ dst: "198.19.0.0/16", gw: NODE.ip }]);
     assert.equal(bridge.ipam.ranges[0][0].subnet, NODE.podSubnet);
     assert.equal(bridge.ipam.dataDir, paths.ipamDir, "IPAM state stays in the node's directory");
   });
