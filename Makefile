@@ -38,7 +38,7 @@ format: install ## rewrite files in the project's format
 manifests: install ## regenerate config/crd and config/webhook/manifests.yaml from the code, and charts/hourglass from config/
 	$(NODE) scripts/manifests.ts
 
-test: test-unit test-integration test-e2e test-deploy ## all tests (builds the local control plane on first use)
+test: test-unit test-integration test-e2e ## all tests (builds the local control plane on first use); make test-deploy runs apart
 test-unit: install
 	$(NODE) --test $(TEST_FLAGS) 'test/unit/**/*.test.ts'
 test-integration: install controlplane grpcurl
