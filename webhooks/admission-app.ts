@@ -35,7 +35,8 @@ export interface Webhook {
   path: string;
   /** The resource its configuration registers it for; a review about anything else is refused. */
   resource: Pick<GroupVersionResource, "group" | "resource">;
-  decide(request: AdmissionRequest): Promise<AdmissionDecision>;
+  /** The decision on `request`; `signal` aborts when the apiserver that asked has gone (its lookups stop). */
+  decide(request: AdmissionRequest, signal?: AbortSignal): Promise<AdmissionDecision>;
 }
 
 export interface AdmissionAppOptions {
@@ -68,7 +69,15 @@ export function admissionApp(options: AdmissionAppOptions): FastifyInstance {
   for (const webhook of options.webhooks) {
     app.post(webhook.path, async (request, reply) => {
       const started = performance.now();
-      const answer = await answerReview(webhook, request);
+      // The apiserver gave up on this review (its timeout, a closed connection): nobody waits for its lookups.
+      const gone = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) gone.abort(new Error("the review's connection closed"));
+      };
+      reply.raw.once("close", onClose);
+      const answer = await answerReview(webhook, request, gone.signal).finally(() =>
+        reply.raw.off("close", onClose),
+      );
       const code = answer.response.status?.code ?? 200;
       metrics.latencySeconds.observe({ webhook: webhook.path }, (performance.now() - started) / 1000);
       metrics.requestsTotal.inc({ webhook: webhook.path, code: String(code) });
@@ -108,7 +117,7 @@ interface Answer {
   response: AdmissionResponse;
 }
 
-async function answerReview(webhook: Webhook, http: FastifyRequest): Promise<Answer> {
+async function answerReview(webhook: Webhook, http: FastifyRequest, signal: AbortSignal): Promise<Answer> {
   const body = typeof http.body === "string" ? http.body : "";
   const decoded = decodeAdmissionReview(http.headers["content-type"], body);
   if ("failure" in decoded) {
@@ -125,7 +134,7 @@ async function answerReview(webhook: Webhook, http: FastifyRequest): Promise<Ans
     return { request, failure, response: failureResponse(request.uid, failure) };
   }
   try {
-    const decision = await webhook.decide(request);
+    const decision = await webhook.decide(request, signal);
     return { request, decision, response: decisionResponse(request.uid, decision) };
   } catch (err) {
     if (err instanceof AdmissionLookupError) {

@@ -10,10 +10,10 @@ export interface NamespaceExecutorConfig {
 }
 
 export interface AdmissionFacts {
-  /** The namespace's executor config; undefined when it has none or lookups are off. */
-  executorConfig(namespace: string): Promise<NamespaceExecutorConfig | undefined>;
+  /** The namespace's executor config; undefined when it has none or lookups are off. `signal` cancels it. */
+  executorConfig(namespace: string, signal?: AbortSignal): Promise<NamespaceExecutorConfig | undefined>;
   /** The Performers in the namespace that serve `avsAddress` (any case); empty when lookups are off. */
-  performersOfAvs(namespace: string, avsAddress: string): Promise<Performer[]>;
+  performersOfAvs(namespace: string, avsAddress: string, signal?: AbortSignal): Promise<Performer[]>;
 }
 
 /** A lookup that failed or ran out of time: the review is answered as unavailable rather than decided blind. */

@@ -106,12 +106,12 @@ export function startCachedAdmissionFacts(options: CachedAdmissionFactsOptions):
   performers.start();
   return {
     synced: () => configMaps.hasSynced() && performers.hasSynced(),
-    async executorConfig(namespace) {
-      if (!configMaps.hasSynced()) return live.executorConfig(namespace);
+    async executorConfig(namespace, signal) {
+      if (!configMaps.hasSynced()) return live.executorConfig(namespace, signal);
       return selectConfig(namespace, configMaps.listNamespace(namespace));
     },
-    async performersOfAvs(namespace, avsAddress) {
-      if (!performers.hasSynced()) return live.performersOfAvs(namespace, avsAddress);
+    async performersOfAvs(namespace, avsAddress, signal) {
+      if (!performers.hasSynced()) return live.performersOfAvs(namespace, avsAddress, signal);
       const label = avsLabelValue(avsAddress);
       return performers.listNamespace(namespace).filter((p) => p.metadata.labels?.[LABEL_AVS] === label);
     },

@@ -24,13 +24,14 @@ export function hourglassWebhooks(facts: AdmissionFacts, access: AccessFacts = n
     {
       path: WEBHOOK_PATHS.validatePerformer,
       resource: PERFORMERS,
-      decide: async (request) => validatePerformer(request, await performerFacts(request, facts, access)),
+      decide: async (request, signal) =>
+        validatePerformer(request, await performerFacts(request, facts, access, signal)),
     },
     {
       path: WEBHOOK_PATHS.mutatePerformer,
       resource: PERFORMERS,
-      decide: async (request) =>
-        mutatePerformer(request, { executorConfig: await executorConfigFor(request, facts) }),
+      decide: async (request, signal) =>
+        mutatePerformer(request, { executorConfig: await executorConfigFor(request, facts, signal) }),
     },
     {
       path: WEBHOOK_PATHS.validateExecutorConfig,
@@ -57,23 +58,25 @@ function lookupKey(request: AdmissionRequest): { namespace: string; avsAddress: 
 async function executorConfigFor(
   request: AdmissionRequest,
   facts: AdmissionFacts,
+  signal: AbortSignal | undefined,
 ): Promise<NamespaceExecutorConfig | undefined> {
   const key = lookupKey(request);
-  return key ? facts.executorConfig(key.namespace) : undefined;
+  return key ? facts.executorConfig(key.namespace, signal) : undefined;
 }
 
 async function performerFacts(
   request: AdmissionRequest,
   facts: AdmissionFacts,
   access: AccessFacts,
+  signal: AbortSignal | undefined,
 ): Promise<PerformerFacts> {
   const key = lookupKey(request);
   if (!key) {
     return { sameAvsPerformers: [] };
   }
   const [executorConfig, sameAvsPerformers, verdicts] = await Promise.all([
-    facts.executorConfig(key.namespace),
-    facts.performersOfAvs(key.namespace, key.avsAddress),
+    facts.executorConfig(key.namespace, signal),
+    facts.performersOfAvs(key.namespace, key.avsAddress, signal),
     accessVerdicts(request, key.namespace, access),
   ]);
   return { executorConfig, sameAvsPerformers, access: { username: request.userInfo?.username, verdicts } };

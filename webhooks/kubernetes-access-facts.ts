@@ -3,6 +3,7 @@
 // caches its answers, so that an executor creating many Performers asks once; a refusal is not, so that a user
 // who has just been granted the right is admitted at the next try.
 import { AuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { requestOptions } from "../src/kube/deadline.ts";
 import type { AccessAnswer, AccessFacts, Permission, RequestingUser } from "./access-facts.ts";
 import { bounded } from "./bounded-lookup.ts";
 import { LOOKUP_TIMEOUT_MS } from "./kubernetes-admission-facts.ts";
@@ -31,6 +32,7 @@ export function kubernetesAccessFacts(
       const cached = cache.get(key);
       if (cached && cached.expires > now()) return cached.answer;
       cache.delete(key);
+      // Bounded by the deadline only, not by one review's signal: other reviews may share the answer in flight.
       const answer = ask(authorization, user, permission, timeoutMs);
       cache.set(key, { answer, expires: now() + cacheTtlMs });
       // Nor is a failed lookup: the next review asks again.
@@ -54,25 +56,29 @@ async function ask(
     `ask whether ${user.username} may ${permission.verb} ${permission.resource} in namespace ${permission.namespace}`,
     timeoutMs,
     "grant the operator's ServiceAccount create on subjectaccessreviews.authorization.k8s.io",
-    authorization.createSubjectAccessReview({
-      body: {
-        apiVersion: "authorization.k8s.io/v1",
-        kind: "SubjectAccessReview",
-        spec: {
-          user: user.username,
-          ...(user.uid ? { uid: user.uid } : {}),
-          ...(user.groups ? { groups: user.groups } : {}),
-          ...(user.extra ? { extra: user.extra } : {}),
-          resourceAttributes: {
-            group: "",
-            verb: permission.verb,
-            resource: permission.resource,
-            namespace: permission.namespace,
-            ...(permission.name === undefined ? {} : { name: permission.name }),
+    (bound) =>
+      authorization.createSubjectAccessReview(
+        {
+          body: {
+            apiVersion: "authorization.k8s.io/v1",
+            kind: "SubjectAccessReview",
+            spec: {
+              user: user.username,
+              ...(user.uid ? { uid: user.uid } : {}),
+              ...(user.groups ? { groups: user.groups } : {}),
+              ...(user.extra ? { extra: user.extra } : {}),
+              resourceAttributes: {
+                group: "",
+                verb: permission.verb,
+                resource: permission.resource,
+                namespace: permission.namespace,
+                ...(permission.name === undefined ? {} : { name: permission.name }),
+              },
+            },
           },
         },
-      },
-    }),
+        requestOptions(bound),
+      ),
   );
   const status = review.status;
   return {

@@ -15,6 +15,7 @@ import {
   type Performer,
 } from "../src/api/performer.ts";
 import { errorsOf, formatProblem } from "../src/api/problem.ts";
+import { requestOptions } from "../src/kube/deadline.ts";
 import type { AdmissionFacts, NamespaceExecutorConfig } from "./admission-facts.ts";
 import { bounded } from "./bounded-lookup.ts";
 import { EXECUTOR_CONFIG_KEY } from "./validate-executor-config.ts";
@@ -93,32 +94,38 @@ export function kubernetesAdmissionFacts(
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const timeoutSeconds = Math.max(1, Math.floor(timeoutMs / 1000));
   return {
-    async executorConfig(namespace) {
+    async executorConfig(namespace, signal) {
       const list = await bounded(
         `list the executor-config ConfigMaps in namespace ${namespace}`,
         timeoutMs,
         LIST_HINT,
-        core.listNamespacedConfigMap({
-          namespace,
-          labelSelector: `${LABEL_EXECUTOR_CONFIG}=true`,
-          timeoutSeconds,
-        }),
+        (bound) =>
+          core.listNamespacedConfigMap(
+            { namespace, labelSelector: `${LABEL_EXECUTOR_CONFIG}=true`, timeoutSeconds },
+            requestOptions(bound),
+          ),
+        signal,
       );
       return selectConfig(namespace, list.items);
     },
-    async performersOfAvs(namespace, avsAddress) {
+    async performersOfAvs(namespace, avsAddress, signal) {
       const list = await bounded(
         `list the Performers of AVS ${avsAddress} in namespace ${namespace}`,
         timeoutMs,
         LIST_HINT,
-        custom.listNamespacedCustomObject({
-          group: PERFORMER_GROUP,
-          version: PERFORMER_VERSION,
-          namespace,
-          plural: PERFORMER_PLURAL,
-          labelSelector: `${LABEL_AVS}=${avsLabelValue(avsAddress)}`,
-          timeoutSeconds,
-        }),
+        (bound) =>
+          custom.listNamespacedCustomObject(
+            {
+              group: PERFORMER_GROUP,
+              version: PERFORMER_VERSION,
+              namespace,
+              plural: PERFORMER_PLURAL,
+              labelSelector: `${LABEL_AVS}=${avsLabelValue(avsAddress)}`,
+              timeoutSeconds,
+            },
+            requestOptions(bound),
+          ),
+        signal,
       );
       return (list as { items?: Performer[] }).items ?? [];
     },

@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
 import { errorLogFields, isConflict, isNotFound } from "./api-errors.ts";
 import { jittered } from "./backoff.ts";
+import { requestOptions, withDeadline } from "./deadline.ts";
 
 export interface LeaseRecord {
   holderIdentity: string;
@@ -26,9 +27,12 @@ export interface StoredLease {
 
 /** One Lease object; create and update fail with a 409 when someone else got there first. */
 export interface LeaseClient {
-  get(): Promise<StoredLease | undefined>;
-  create(record: LeaseRecord): Promise<void>;
-  update(record: LeaseRecord, resourceVersion: string): Promise<void>;
+  /** The Lease, or undefined when there is none; `signal` cancels the request. */
+  get(signal?: AbortSignal): Promise<StoredLease | undefined>;
+  /** Creates the Lease with `record`; `signal` cancels the request. */
+  create(record: LeaseRecord, signal?: AbortSignal): Promise<void>;
+  /** Replaces the Lease at `resourceVersion` with `record`; `signal` cancels the request. */
+  update(record: LeaseRecord, resourceVersion: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface LeaderElectionOptions {
@@ -124,7 +128,10 @@ export class LeaderElector {
       await this.#setLeading(false);
       if (this.#stop.signal.aborted) {
         // Bounded too: stopping must not wait on a silent connection; the Lease then expires on its own.
-        if ((await withDeadline(this.#release(), this.#o.renewDeadlineMs)) === TIMED_OUT) {
+        const released = await withDeadline("releasing the lease", this.#o.renewDeadlineMs, (signal) =>
+          this.#release(signal),
+        ).catch((): typeof TIMED_OUT => TIMED_OUT);
+        if (released === TIMED_OUT) {
           this.#logger.warn(
             "releasing the lease did not answer in time; a standby takes over once it expires",
           );
@@ -138,7 +145,12 @@ export class LeaderElector {
    * this process leading past the renew deadline, while a standby takes the Lease once it expires.
    */
   async #attempt(ms: number): Promise<boolean | typeof TIMED_OUT> {
-    const result = await withDeadline(this.#tryAcquireOrRenew(), ms, this.#stop.signal);
+    const result = await withDeadline(
+      "lease acquire/renew",
+      ms,
+      (signal) => this.#tryAcquireOrRenew(signal),
+      this.#stop.signal,
+    ).catch((): typeof TIMED_OUT => TIMED_OUT);
     if (result === TIMED_OUT && !this.#stop.signal.aborted) {
       this.#logger.warn({ timeoutMs: Math.round(ms) }, "lease acquire/renew did not answer in time");
     }
@@ -146,13 +158,13 @@ export class LeaderElector {
   }
 
   /** One attempt; true when this process holds the Lease afterwards. Errors count as "not now". */
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const now = new Date();
     const seenAt = performance.now();
     try {
-      const stored = await this.#o.client.get();
+      const stored = await this.#o.client.get(signal);
       if (!stored) {
-        await this.#o.client.create(this.#record(now, undefined));
+        await this.#o.client.create(this.#record(now, undefined), signal);
         this.#observed = undefined;
         return true;
       }
@@ -169,10 +181,13 @@ export class LeaderElector {
         );
         return false;
       }
-      await this.#o.client.update(this.#record(now, record), stored.resourceVersion);
+      await this.#o.client.update(this.#record(now, record), stored.resourceVersion, signal);
       return true;
     } catch (error) {
-      if (!isConflict(error)) this.#logger.warn(errorLogFields(error), "lease acquire/renew failed");
+      // An aborted attempt was given up on (and said so) by #attempt.
+      if (!isConflict(error) && !signal.aborted) {
+        this.#logger.warn(errorLogFields(error), "lease acquire/renew failed");
+      }
       return false;
     }
   }
@@ -188,14 +203,15 @@ export class LeaderElector {
     };
   }
 
-  async #release(): Promise<void> {
+  async #release(signal: AbortSignal): Promise<void> {
     try {
-      const stored = await this.#o.client.get();
+      const stored = await this.#o.client.get(signal);
       if (stored?.record.holderIdentity !== this.#o.identity) return;
       const now = microTime(new Date());
       await this.#o.client.update(
         { ...stored.record, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
         stored.resourceVersion,
+        signal,
       );
       this.#logger.info("lease released");
     } catch (error) {
@@ -222,27 +238,6 @@ export class LeaderElector {
 
 const TIMED_OUT = Symbol("timed out");
 
-/** `work`'s result, or TIMED_OUT once `ms` have passed or `signal` aborts, whichever comes first. */
-async function withDeadline<T>(
-  work: Promise<T>,
-  ms: number,
-  signal?: AbortSignal,
-): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort = () => {};
-  const expired = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-    onAbort = () => resolve(TIMED_OUT);
-    signal?.addEventListener("abort", onAbort);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  }
-}
-
 function sameRecord(a: LeaseRecord, b: LeaseRecord): boolean {
   return (
     a.holderIdentity === b.holderIdentity &&
@@ -262,9 +257,9 @@ export function apiLeaseClient(kubeConfig: KubeConfig, namespace: string, name: 
     spec: record as unknown as V1Lease["spec"],
   });
   return {
-    async get() {
+    async get(signal) {
       try {
-        const lease = await api.readNamespacedLease({ name, namespace });
+        const lease = await api.readNamespacedLease({ name, namespace }, requestOptions(signal));
         const spec = (lease.spec ?? {}) as Partial<Record<keyof LeaseRecord, unknown>>;
         return {
           resourceVersion: lease.metadata?.resourceVersion ?? "",
@@ -281,11 +276,14 @@ export function apiLeaseClient(kubeConfig: KubeConfig, namespace: string, name: 
         throw error;
       }
     },
-    async create(record) {
-      await api.createNamespacedLease({ namespace, body: toLease(record) });
+    async create(record, signal) {
+      await api.createNamespacedLease({ namespace, body: toLease(record) }, requestOptions(signal));
     },
-    async update(record, resourceVersion) {
-      await api.replaceNamespacedLease({ name, namespace, body: toLease(record, resourceVersion) });
+    async update(record, resourceVersion, signal) {
+      await api.replaceNamespacedLease(
+        { name, namespace, body: toLease(record, resourceVersion) },
+        requestOptions(signal),
+      );
     },
   };
 }

@@ -19,15 +19,19 @@ class MemoryLease {
   stored: StoredLease | undefined;
   version = 0;
 
-  clientFor(): LeaseClient & { broken: boolean; hung: boolean } {
+  clientFor(): LeaseClient & { broken: boolean; hung: boolean; hungSignals: (AbortSignal | undefined)[] } {
     const lease = this;
     return {
       broken: false,
       hung: false,
-      async get() {
+      hungSignals: [],
+      async get(signal) {
         if (this.broken) throw new Error("connect ECONNREFUSED");
         // A request on a connection gone silent: no answer, no error.
-        if (this.hung) return new Promise<never>(() => {});
+        if (this.hung) {
+          this.hungSignals.push(signal);
+          return new Promise<never>(() => {});
+        }
         return lease.stored && structuredClone(lease.stored);
       },
       async create(record: LeaseRecord) {
@@ -129,6 +133,9 @@ test("a leader whose renewals hang stops leading at the renew deadline, and stop
   // Renew deadline 300 ms; without a bound on each request it would lead for as long as the request hangs.
   await until("a stops leading", () => !a.elector.isLeader(), 5_000);
   assert.deepEqual(a.transitions, ["started", "stopped"]);
+  // Each request given up on was cancelled, not left hanging.
+  assert.ok(a.client.hungSignals.length > 0);
+  await until("the hung renewal's request is aborted", () => a.client.hungSignals[0]?.aborted === true);
   // Campaigning again, on requests that still hang: stop() ends that at once (the test would time out otherwise).
   await a.elector.stop();
   assert.equal(await masterStatus(a.registry), 0);

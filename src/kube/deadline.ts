@@ -1,0 +1,65 @@
+// The one way a call is bounded in time here: the call gets an AbortSignal that aborts when the deadline passes or
+// when the caller's own signal does, so the request it made is cancelled, not left running behind a caller that
+// has given up. The call is raced as well, so that the deadline holds even for one that ignores its signal.
+import { type ConfigurationOptions, Observable, type RequestContext } from "@kubernetes/client-node";
+
+/** A call that did not settle before its deadline. */
+export class DeadlineError extends Error {
+  override name = "DeadlineError";
+  /** The deadline that passed. */
+  readonly timeoutMs: number;
+
+  constructor(what: string, timeoutMs: number) {
+    super(`${what}: no answer within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * `call(signal)`, where `signal` aborts after `timeoutMs` or when `parent` aborts. It rejects with a DeadlineError
+ * naming `what` when the deadline passes, with `parent`'s reason when that aborts first, else as the call settles.
+ */
+export async function withDeadline<T>(
+  what: string,
+  timeoutMs: number,
+  call: (signal: AbortSignal) => Promise<T>,
+  parent?: AbortSignal,
+): Promise<T> {
+  const controller = new AbortController();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(controller.signal.reason);
+    controller.signal.addEventListener("abort", onAbort, { once: true });
+  });
+  const onParentAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener("abort", onParentAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new DeadlineError(what, timeoutMs)), timeoutMs);
+  try {
+    return await Promise.race([call(controller.signal), aborted]);
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener("abort", onParentAbort);
+    controller.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * Options for a call of client-node's generated APIs that aborts its HTTP request with `signal`
+ * (`api.readNamespacedLease({ name, namespace }, requestOptions(signal))`).
+ */
+export function requestOptions(signal: AbortSignal | undefined): ConfigurationOptions | undefined {
+  if (!signal) return undefined;
+  return {
+    middleware: [
+      {
+        pre(context: RequestContext) {
+          context.setSignal(signal);
+          return new Observable(Promise.resolve(context));
+        },
+        post: (context) => new Observable(Promise.resolve(context)),
+      },
+    ],
+    middlewareMergeStrategy: "append",
+  };
+}
