@@ -17,6 +17,7 @@ import {
   type Performer,
 } from "../src/api/performer.ts";
 import { errorLogFields } from "../src/kube/api-errors.ts";
+import { deadline } from "../src/kube/deadline.ts";
 import { Informer, type ListWatchSource, objectKey } from "../src/kube/informer.ts";
 import { apiLeaseClient, LeaderElector } from "../src/kube/leader-election.ts";
 import { apiListWatch } from "../src/kube/list-watch.ts";
@@ -61,6 +62,8 @@ export interface PerformerControllerOptions {
   accessReview?: AccessReview;
   /** How often missing permissions are checked again, while some are missing (default 60 s). */
   permissionRecheckMs?: number;
+  /** How long one reconcile may take before its writes are cancelled (default 60 s). */
+  reconcileTimeoutMs?: number;
 }
 
 export interface PerformerController {
@@ -148,7 +151,7 @@ export function startPerformerController(options: PerformerControllerOptions): P
     // look missing and be created a second time (refused with a 409, but noise all the same).
     const loops = Array.from({ length: workers }, async () => {
       while (term === current && !synced()) await sleep(100);
-      await work(queue, reconcile, metrics, logger);
+      await work(queue, reconcile, metrics, logger, options.reconcileTimeoutMs);
     });
     current.done = Promise.all(loops).then(() => undefined);
     logger.info({ workers }, "reconciling Performers");
@@ -216,21 +219,33 @@ function ownerKey(child: KubernetesObject): string | undefined {
   return namespace && name ? `${namespace}/${name}` : undefined;
 }
 
-/** One worker: takes keys until the queue shuts down; never throws. */
+/** How long one reconcile may take before its writes are cancelled and the key is retried with backoff. */
+export const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
+
+/**
+ * One worker: takes keys until the queue shuts down; never throws. Each reconcile gets a signal that aborts after
+ * `reconcileTimeoutMs`, and a logger bound to its key and a reconcile id (as controller-runtime's reconcileID), so
+ * that the lines of one pass can be told from the next one's.
+ */
 export async function work(
   queue: WorkQueue,
   reconcile: Reconcile,
   metrics: ReturnType<typeof reconcileMetrics>,
   logger: Logger,
+  reconcileTimeoutMs = DEFAULT_RECONCILE_TIMEOUT_MS,
 ): Promise<void> {
   for (;;) {
     const key = await queue.get();
     if (key === undefined) return;
+    const log = logger.child({ performer: key, reconcileId: randomUUID() });
     const stopTimer = metrics.time.startTimer({ controller: CONTROLLER_NAME });
+    // The reconcile is awaited, not raced: once aborted its writes end at once, and none is still in flight when
+    // the key is handed out again.
+    const bound = deadline(`reconcile ${key}`, reconcileTimeoutMs);
     let result: ReconcileOutcome = "success";
-    logger.trace({ performer: key }, "reconciling");
+    log.trace("reconciling");
     try {
-      const { requeueAfterMs } = await reconcile(key);
+      const { requeueAfterMs } = await reconcile(key, bound.signal, log);
       queue.forget(key);
       if (requeueAfterMs !== undefined) {
         queue.addAfter(key, requeueAfterMs);
@@ -240,17 +255,16 @@ export async function work(
       queue.addRateLimited(key);
       if (error instanceof RequeueError) {
         result = "requeue";
-        logger.debug({ performer: key, reason: error.message }, "requeued");
+        log.debug({ reason: error.message }, "requeued");
       } else {
         result = "error";
-        logger.error(
-          { ...errorLogFields(error), performer: key, retryInMs: queue.backoffMs(key) },
-          "reconcile failed",
-        );
+        const cause = bound.signal.aborted ? bound.signal.reason : error;
+        log.error({ ...errorLogFields(cause), retryInMs: queue.backoffMs(key) }, "reconcile failed");
       }
     } finally {
+      bound.clear();
       const seconds = stopTimer();
-      logger.debug({ performer: key, result, durationMs: Math.round(seconds * 1000) }, "reconciled");
+      log.debug({ result, durationMs: Math.round(seconds * 1000) }, "reconciled");
       metrics.total.inc({ controller: CONTROLLER_NAME, result });
       queue.done(key);
     }

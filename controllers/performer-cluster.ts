@@ -20,30 +20,39 @@ import {
   type PerformerStatus,
 } from "../src/api/performer.ts";
 import { isNotFound } from "../src/kube/api-errors.ts";
+import { requestOptions } from "../src/kube/deadline.ts";
 import type { PerformerEvent } from "./performer-events.ts";
 
 export const FIELD_MANAGER = "hourglass-operator";
 
+/** The reconciler's writes. Each takes the reconcile's signal, which cancels its request. */
 export interface PerformerCluster {
-  createService(service: V1Service): Promise<V1Service>;
+  /** Creates the Performer's Service. */
+  createService(service: V1Service, signal?: AbortSignal): Promise<V1Service>;
   /** Brings the fields this controller owns (labels, selector, ports, type) back to `desired`. */
-  patchService(existing: V1Service, desired: V1Service): Promise<V1Service>;
-  createPod(pod: V1Pod): Promise<V1Pod>;
+  patchService(existing: V1Service, desired: V1Service, signal?: AbortSignal): Promise<V1Service>;
+  /** Creates the Performer's Pod. */
+  createPod(pod: V1Pod, signal?: AbortSignal): Promise<V1Pod>;
   /** Deletes exactly this Pod (a precondition on its uid), not a successor of the same name. */
-  deletePod(pod: V1Pod): Promise<void>;
+  deletePod(pod: V1Pod, signal?: AbortSignal): Promise<void>;
   /** Deletes exactly this Service (a precondition on its uid). */
-  deleteService(service: V1Service): Promise<void>;
+  deleteService(service: V1Service, signal?: AbortSignal): Promise<void>;
   /** The uid of the Performer stored under this name now, read from the apiserver; undefined when there is none. */
-  performerUid(namespace: string, name: string): Promise<string | undefined>;
+  performerUid(namespace: string, name: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Writes `status` over `previous` (a merge patch of the status subresource). */
   writeStatus(
     performer: Performer,
     previous: PerformerStatus | undefined,
     status: PerformerStatus,
+    signal?: AbortSignal,
   ): Promise<Performer>;
-  recordEvent(performer: Performer, event: PerformerEvent): Promise<void>;
+  /** Records `event` on the Performer. */
+  recordEvent(performer: Performer, event: PerformerEvent, signal?: AbortSignal): Promise<void>;
 }
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+/** A merge patch, cancelled with `signal`. */
+const mergePatch = (signal: AbortSignal | undefined) =>
+  setHeaderOptions("Content-Type", PatchStrategy.MergePatch, requestOptions(signal));
 
 export function apiPerformerCluster(
   kubeConfig: KubeConfig,
@@ -52,13 +61,12 @@ export function apiPerformerCluster(
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   return {
-    createService: (service) =>
-      core.createNamespacedService({
-        namespace: service.metadata!.namespace!,
-        body: service,
-        fieldManager: FIELD_MANAGER,
-      }),
-    patchService: (existing, desired) =>
+    createService: (service, signal) =>
+      core.createNamespacedService(
+        { namespace: service.metadata!.namespace!, body: service, fieldManager: FIELD_MANAGER },
+        requestOptions(signal),
+      ),
+    patchService: (existing, desired, signal) =>
       core.patchNamespacedService(
         {
           name: existing.metadata!.name!,
@@ -66,44 +74,46 @@ export function apiPerformerCluster(
           body: servicePatch(existing, desired),
           fieldManager: FIELD_MANAGER,
         },
-        mergePatch,
+        mergePatch(signal),
       ),
-    createPod: (pod) =>
-      core.createNamespacedPod({
-        namespace: pod.metadata!.namespace!,
-        body: pod,
-        fieldManager: FIELD_MANAGER,
-      }),
-    deletePod: async (pod) => {
-      await core.deleteNamespacedPod({
-        name: pod.metadata!.name!,
-        namespace: pod.metadata!.namespace!,
-        body: { preconditions: { uid: pod.metadata!.uid! } },
-      });
+    createPod: (pod, signal) =>
+      core.createNamespacedPod(
+        { namespace: pod.metadata!.namespace!, body: pod, fieldManager: FIELD_MANAGER },
+        requestOptions(signal),
+      ),
+    deletePod: async (pod, signal) => {
+      await core.deleteNamespacedPod(
+        {
+          name: pod.metadata!.name!,
+          namespace: pod.metadata!.namespace!,
+          body: { preconditions: { uid: pod.metadata!.uid! } },
+        },
+        requestOptions(signal),
+      );
     },
-    deleteService: async (service) => {
-      await core.deleteNamespacedService({
-        name: service.metadata!.name!,
-        namespace: service.metadata!.namespace!,
-        body: { preconditions: { uid: service.metadata!.uid! } },
-      });
+    deleteService: async (service, signal) => {
+      await core.deleteNamespacedService(
+        {
+          name: service.metadata!.name!,
+          namespace: service.metadata!.namespace!,
+          body: { preconditions: { uid: service.metadata!.uid! } },
+        },
+        requestOptions(signal),
+      );
     },
-    performerUid: async (namespace, name) => {
+    performerUid: async (namespace, name, signal) => {
       try {
-        const found = (await custom.getNamespacedCustomObject({
-          group: PERFORMER_GROUP,
-          version: PERFORMER_VERSION,
-          plural: PERFORMER_PLURAL,
-          namespace,
-          name,
-        })) as Performer;
+        const found = (await custom.getNamespacedCustomObject(
+          { group: PERFORMER_GROUP, version: PERFORMER_VERSION, plural: PERFORMER_PLURAL, namespace, name },
+          requestOptions(signal),
+        )) as Performer;
         return found.metadata.uid;
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
     },
-    writeStatus: (performer, previous, status) =>
+    writeStatus: (performer, previous, status, signal) =>
       custom.patchNamespacedCustomObjectStatus(
         {
           group: PERFORMER_GROUP,
@@ -114,36 +124,39 @@ export function apiPerformerCluster(
           body: { status: statusPatch(previous, status) },
           fieldManager: FIELD_MANAGER,
         },
-        mergePatch,
+        mergePatch(signal),
       ),
-    recordEvent: async (performer, event) => {
+    recordEvent: async (performer, event, signal) => {
       const now = new Date();
-      await core.createNamespacedEvent({
-        namespace: performer.metadata.namespace!,
-        body: {
-          metadata: {
-            name: `${performer.metadata.name}.${now.getTime().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
-            namespace: performer.metadata.namespace,
+      await core.createNamespacedEvent(
+        {
+          namespace: performer.metadata.namespace!,
+          body: {
+            metadata: {
+              name: `${performer.metadata.name}.${now.getTime().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
+              namespace: performer.metadata.namespace,
+            },
+            involvedObject: {
+              apiVersion: PERFORMER_API_VERSION,
+              kind: PERFORMER_KIND,
+              name: performer.metadata.name,
+              namespace: performer.metadata.namespace,
+              uid: performer.metadata.uid,
+              resourceVersion: performer.metadata.resourceVersion,
+            },
+            type: event.type,
+            reason: event.reason,
+            message: event.message,
+            source: { component: FIELD_MANAGER },
+            reportingComponent: FIELD_MANAGER,
+            reportingInstance,
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
           },
-          involvedObject: {
-            apiVersion: PERFORMER_API_VERSION,
-            kind: PERFORMER_KIND,
-            name: performer.metadata.name,
-            namespace: performer.metadata.namespace,
-            uid: performer.metadata.uid,
-            resourceVersion: performer.metadata.resourceVersion,
-          },
-          type: event.type,
-          reason: event.reason,
-          message: event.message,
-          source: { component: FIELD_MANAGER },
-          reportingComponent: FIELD_MANAGER,
-          reportingInstance,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
         },
-      });
+        requestOptions(signal),
+      );
     },
   };
 }

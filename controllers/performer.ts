@@ -83,7 +83,11 @@ function endedTooSoonMs(pod: V1Pod, now: Date): number | undefined {
   return left > 0 ? left : undefined;
 }
 
-export type Reconcile = (key: string) => Promise<ReconcileResult>;
+/**
+ * Brings the Performer `key` (namespace/name) and its children to their desired state. `signal` aborts it: every
+ * write it makes is cancelled with it. `log` is bound to the key and the reconcile (the worker's logger).
+ */
+export type Reconcile = (key: string, signal: AbortSignal, log?: Logger) => Promise<ReconcileResult>;
 
 export function performerReconciler(options: PerformerReconcilerOptions): Reconcile {
   const { caches, cluster, logger, missingPermissions } = options;
@@ -187,6 +191,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     performer: Performer,
     observed: ObservedChildren,
     events: PerformerEvent[],
+    signal: AbortSignal,
   ): Promise<number | undefined> {
     const { namespace, name, key } = childRef(performer);
     const existing = services.reconcile(key, caches.service(namespace, name), now().getTime());
@@ -201,10 +206,10 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     }
     try {
       if (existing) {
-        observed.service = await cluster.patchService(existing, desired);
+        observed.service = await cluster.patchService(existing, desired, signal);
         events.push(updatedServiceEvent(name));
       } else {
-        observed.service = await cluster.createService(desired);
+        observed.service = await cluster.createService(desired, signal);
         services.created(key, observed.service, now().getTime());
       }
     } catch (error) {
@@ -219,6 +224,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     performer: Performer,
     observed: ObservedChildren,
     events: PerformerEvent[],
+    signal: AbortSignal,
   ): Promise<number | undefined> {
     const { namespace, name, key } = childRef(performer);
     const existing = pods.reconcile(key, caches.pod(namespace, name), now().getTime());
@@ -239,7 +245,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       const wait = endedTooSoonMs(existing, now());
       if (wait !== undefined) return wait;
       try {
-        await cluster.deletePod(existing);
+        await cluster.deletePod(existing, signal);
         events.push(replacingPodEvent(existing.metadata?.name, replacement));
       } catch (error) {
         // Already gone, or replaced by someone: the next event shows the cluster as it is.
@@ -250,7 +256,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       return;
     }
     try {
-      observed.pod = await cluster.createPod(desired);
+      observed.pod = await cluster.createPod(desired, signal);
       pods.created(key, observed.pod, now().getTime());
       events.push(createdPodEvent(name));
     } catch (error) {
@@ -261,7 +267,11 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     }
   }
 
-  return async function reconcile(key: string): Promise<ReconcileResult> {
+  return async function reconcile(
+    key: string,
+    signal: AbortSignal,
+    log: Logger = logger.child({ performer: key }),
+  ): Promise<ReconcileResult> {
     const [namespace, name] = splitKey(key);
     const cached = caches.performer(namespace, name);
     if (!cached) {
@@ -282,8 +292,8 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       // Both at once (they are independent), and both finished before the reconcile ends, failed or not, so
       // that no write of this reconcile is still in flight when the next one for the key starts.
       const outcomes = await Promise.allSettled([
-        ensureService(performer, observed, events),
-        ensurePod(performer, observed, events),
+        ensureService(performer, observed, events, signal),
+        ensurePod(performer, observed, events, signal),
       ]);
       for (const outcome of outcomes) {
         if (outcome.status === "rejected") throw outcome.reason;
@@ -298,7 +308,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     let statusRefused: unknown;
     if (!jsonEqual(previous, status)) {
       try {
-        await cluster.writeStatus(cached, previous, status);
+        await cluster.writeStatus(cached, previous, status, signal);
         written.set(key, { over: cached.metadata.resourceVersion, status });
       } catch (error) {
         // Without performers/status the Events still say what is wrong, where the operator may write them.
@@ -307,13 +317,10 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
       }
     }
     for (const event of events) {
-      cluster.recordEvent(cached, event).catch((error: unknown) => {
+      cluster.recordEvent(cached, event, signal).catch((error: unknown) => {
         // An Event is a courtesy; losing one must not fail or repeat the reconcile.
         if (forbidden(error, `Event ${event.reason} on Performer ${key}`)) return;
-        logger.warn(
-          { ...errorLogFields(error), performer: key, reason: event.reason },
-          "could not record event",
-        );
+        log.warn({ ...errorLogFields(error), reason: event.reason }, "could not record event");
       });
     }
     if (statusRefused) throw new RequeueError(`status not written: ${apiErrorMessage(statusRefused)}`);

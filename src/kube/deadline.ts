@@ -15,6 +15,29 @@ export class DeadlineError extends Error {
   }
 }
 
+/** A signal that aborts after `timeoutMs` (reason: a DeadlineError naming `what`) or when `parent` does. */
+export interface Deadline {
+  signal: AbortSignal;
+  /** Stops the clock and lets go of `parent`: call it once the work is done. */
+  clear(): void;
+}
+
+/** A Deadline for `what`: aborts after `timeoutMs`, or with `parent`'s reason when that aborts first. */
+export function deadline(what: string, timeoutMs: number, parent?: AbortSignal): Deadline {
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener("abort", onParentAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new DeadlineError(what, timeoutMs)), timeoutMs);
+  return {
+    signal: controller.signal,
+    clear() {
+      clearTimeout(timer);
+      parent?.removeEventListener("abort", onParentAbort);
+    },
+  };
+}
+
 /**
  * `call(signal)`, where `signal` aborts after `timeoutMs` or when `parent` aborts. It rejects with a DeadlineError
  * naming `what` when the deadline passes, with `parent`'s reason when that aborts first, else as the call settles.
@@ -25,22 +48,18 @@ export async function withDeadline<T>(
   call: (signal: AbortSignal) => Promise<T>,
   parent?: AbortSignal,
 ): Promise<T> {
-  const controller = new AbortController();
+  const { signal, clear } = deadline(what, timeoutMs, parent);
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(controller.signal.reason);
-    controller.signal.addEventListener("abort", onAbort, { once: true });
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
   });
-  const onParentAbort = () => controller.abort(parent?.reason);
-  if (parent?.aborted) onParentAbort();
-  else parent?.addEventListener("abort", onParentAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new DeadlineError(what, timeoutMs)), timeoutMs);
   try {
-    return await Promise.race([call(controller.signal), aborted]);
+    return await Promise.race([call(signal), aborted]);
   } finally {
-    clearTimeout(timer);
-    parent?.removeEventListener("abort", onParentAbort);
-    controller.signal.removeEventListener("abort", onAbort);
+    clear();
+    signal.removeEventListener("abort", onAbort);
   }
 }
 

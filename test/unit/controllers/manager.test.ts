@@ -10,18 +10,23 @@ import { type Reconcile, RequeueError } from "../../../controllers/performer.ts"
 import { WorkQueue } from "../../../src/kube/workqueue.ts";
 
 /** Runs one worker over the keys, each reconciled by `outcomes[key]`, then shuts the queue down. */
-async function run(outcomes: Record<string, Reconcile>, logger = pino({ level: "silent" })) {
+async function run(
+  outcomes: Record<string, Reconcile>,
+  logger = pino({ level: "silent" }),
+  reconcileTimeoutMs?: number,
+) {
   const registry = new Registry();
   const queue = new WorkQueue({ name: "performer", registry, baseDelayMs: 60_000 });
   const reconciled: string[] = [];
   const worker = work(
     queue,
-    async (key) => {
+    async (key, signal) => {
       reconciled.push(key);
-      return outcomes[key]!(key);
+      return outcomes[key]!(key, signal);
     },
     reconcileMetrics(registry, CONTROLLER_NAME),
     logger,
+    reconcileTimeoutMs,
   );
   for (const key of Object.keys(outcomes)) queue.add(key);
   while (reconciled.length < Object.keys(outcomes).length) await new Promise((r) => setImmediate(r));
@@ -74,4 +79,32 @@ test("LOG_LEVEL=debug: one line per reconcile with the Performer and its outcome
       [20, "ns/broken", "error"],
     ],
   );
+});
+
+test("a reconcile past its timeout has its signal aborted, and fails naming the timeout", async () => {
+  const lines: { msg: string; performer?: string; reconcileId?: string; err?: { message: string } }[] = [];
+  const logger = pino({ level: "debug" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  let seen: AbortSignal | undefined;
+  const { counts } = await run(
+    {
+      "ns/slow": (_key, signal) => {
+        seen = signal;
+        // A write that ends only when it is cancelled, as client-node's request does.
+        return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+      },
+      "ns/fast": async () => ({}),
+    },
+    logger,
+    30,
+  );
+  assert.equal(seen?.aborted, true);
+  assert.deepEqual(counts, { success: 1, error: 1, requeue: 0, requeue_after: 0 });
+  const failed = lines.find((l) => l.msg === "reconcile failed");
+  assert.equal(failed?.performer, "ns/slow");
+  assert.equal(failed?.err?.message, "reconcile ns/slow: no answer within 30 ms");
+  // Each reconcile's lines carry one id of their own.
+  const ids = (key: string) => new Set(lines.filter((l) => l.performer === key).map((l) => l.reconcileId));
+  assert.equal(ids("ns/slow").size, 1);
+  assert.equal(ids("ns/fast").size, 1);
+  assert.notDeepEqual([...ids("ns/slow")], [...ids("ns/fast")]);
 });

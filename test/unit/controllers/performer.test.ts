@@ -115,7 +115,20 @@ function world(
     writes.length = 0;
     events.length = 0;
   };
-  return { cache, written, writes, events, failures, gates, stored, reconcile, catchUp, settle, clear };
+  const live = new AbortController().signal;
+  return {
+    cache,
+    written,
+    writes,
+    events,
+    failures,
+    gates,
+    stored,
+    reconcile: (key: string) => reconcile(key, live),
+    catchUp,
+    settle,
+    clear,
+  };
 }
 
 test("a new Performer gets a Service, a Pod and a status: three writes and one CreatedPod Event", async () => {
