@@ -3,6 +3,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server as TlsServer } from "node:tls";
 import type { Logger } from "pino";
+import { errorLogFields } from "../src/kube/api-errors.ts";
 import { readTlsCredentials, SERVING_TLS, watchTlsCredentials } from "../src/observability/tls.ts";
 import { admissionApp, type Webhook } from "./admission-app.ts";
 import type { WebhookMetrics } from "./webhook-metrics.ts";
@@ -43,7 +44,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       logger.info({ certDir: options.certDir }, "serving the renewed webhook certificate");
     },
     onError(err) {
-      logger.warn({ certDir: options.certDir, err: err.message }, "keeping the current webhook certificate");
+      logger.warn(
+        { certDir: options.certDir, ...errorLogFields(err) },
+        "keeping the current webhook certificate",
+      );
     },
     ...(options.certPollIntervalMs === undefined ? {} : { pollIntervalMs: options.certPollIntervalMs }),
   });

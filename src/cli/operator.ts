@@ -9,6 +9,7 @@ import { hourglassWebhooks } from "../../webhooks/hourglass-webhooks.ts";
 import { kubernetesAccessFacts } from "../../webhooks/kubernetes-access-facts.ts";
 import { createWebhookMetrics } from "../../webhooks/webhook-metrics.ts";
 import { startWebhookServer } from "../../webhooks/webhook-server.ts";
+import { errorLogFields } from "../kube/api-errors.ts";
 import { inCluster, loadKubeConfig } from "../kube/kubeconfig.ts";
 import { serveHttp } from "../observability/http-server.ts";
 import { createLogger } from "../observability/logger.ts";
@@ -165,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     running = await startOperator(options, logger);
   } catch (err) {
-    logger.fatal({ err: (err as Error).message }, "the operator could not start");
+    logger.fatal(errorLogFields(err), "the operator could not start");
     return 1;
   }
   let stopping = false;

@@ -2,7 +2,7 @@
 // the apiserver cannot serve yet repeated within a budget, while one it refuses fails at once.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { apiErrorMessage, isConflict, isNotFound, isRejected } from "./api-errors.ts";
+import { errorLogFields, isConflict, isNotFound, isRejected } from "./api-errors.ts";
 import { exponentialDelayMs, jittered } from "./backoff.ts";
 
 /** `work`, or an error naming `what` if it has not settled within `ms`. */
@@ -55,7 +55,7 @@ export async function persistently<T>(
       const delay = retryDelayMs(error, failures, deadline - Date.now(), options.random);
       if (delay === undefined || options.signal.aborted) throw error;
       options.log.warn(
-        { err: apiErrorMessage(error), retryInMs: Math.round(delay) },
+        { ...errorLogFields(error), retryInMs: Math.round(delay) },
         `${what} failed; retrying`,
       );
       await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
