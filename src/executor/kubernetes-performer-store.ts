@@ -2,10 +2,10 @@
 // kubernetes.namespace, through client-node's CustomObjectsApi and the project's informer. Every call is bounded
 // by kubernetes.connection_timeout.
 import { existsSync } from "node:fs";
-import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { type ConfigurationOptions, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Performer } from "../api/performer.ts";
-import { withTimeout } from "../kube/api-calls.ts";
+import { requestOptions, withDeadline } from "../kube/deadline.ts";
 import { Informer, type ListWatchSource } from "../kube/informer.ts";
 import { loadKubeConfig as loadKubeConfigFile } from "../kube/kubeconfig.ts";
 import { apiListWatch } from "../kube/list-watch.ts";
@@ -69,15 +69,19 @@ export function performerStoreOver(parts: {
     namespace: k8s.namespace,
     plural: k8s.crdPlural,
   };
-  const bounded = <T>(what: string, work: Promise<T>) =>
-    withTimeout(work, k8s.connectionTimeoutMs, `${what} (kubernetes.connection_timeout)`);
+  // A call past kubernetes.connection_timeout is cancelled, not left running.
+  const bounded = <T>(what: string, work: (options: ConfigurationOptions | undefined) => Promise<T>) =>
+    withDeadline(`${what} (kubernetes.connection_timeout)`, k8s.connectionTimeoutMs, (signal) =>
+      work(requestOptions(signal)),
+    );
   const listManaged = () =>
     bounded(
       "listing Performers",
-      api.listNamespacedCustomObject({
-        ...resource,
-        labelSelector: MANAGED_SELECTOR,
-      }) as Promise<PerformerList>,
+      (options) =>
+        api.listNamespacedCustomObject(
+          { ...resource, labelSelector: MANAGED_SELECTOR },
+          options,
+        ) as Promise<PerformerList>,
     );
   const listeners = new Set<PerformerListener>();
   const informer = new Informer<Performer>({
@@ -93,13 +97,14 @@ export function performerStoreOver(parts: {
     list: async () => (await listManaged()).items,
     async create(performer) {
       const name = performer.metadata.name;
-      await bounded(
-        `creating Performer ${name}`,
-        api.createNamespacedCustomObject({ ...resource, body: performer }),
+      await bounded(`creating Performer ${name}`, (options) =>
+        api.createNamespacedCustomObject({ ...resource, body: performer }, options),
       );
     },
     async delete(name) {
-      await bounded(`deleting Performer ${name}`, api.deleteNamespacedCustomObject({ ...resource, name }));
+      await bounded(`deleting Performer ${name}`, (options) =>
+        api.deleteNamespacedCustomObject({ ...resource, name }, options),
+      );
     },
     watch: () => informer.start(),
     stopWatching: () => informer.stop(),

@@ -13,8 +13,9 @@ import type {
   RemovePerformerRequest,
   RemovePerformerResponse,
 } from "../grpc/messages.ts";
-import { persistently, withTimeout } from "../kube/api-calls.ts";
-import { apiErrorMessage, isConflict, isNotFound } from "../kube/api-errors.ts";
+import { persistently } from "../kube/api-calls.ts";
+import { apiErrorMessage, errorLogFields, isConflict, isNotFound } from "../kube/api-errors.ts";
+import { withDeadline } from "../kube/deadline.ts";
 import type { InformerEvent } from "../kube/informer.ts";
 import { deploymentOptions } from "./deploy-request.ts";
 import { EXECUTOR_ERRORS, executorError } from "./executor-errors.ts";
@@ -207,7 +208,10 @@ export function kubernetesPerformerManager(parts: {
     // The AVS is served; a leftover that cannot be deleted now is no reason to stop serving it.
     for (const leftover of mine.slice(1)) {
       await retire(leftover.metadata.name!).catch((error: Error) =>
-        log.warn({ performer: leftover.metadata.name, err: error.message }, "leftover Performer not deleted"),
+        log.warn(
+          { performer: leftover.metadata.name, ...errorLogFields(error) },
+          "leftover Performer not deleted",
+        ),
       );
     }
   }
@@ -262,7 +266,7 @@ export function kubernetesPerformerManager(parts: {
       "Performer deleted from outside the executor; recreating it",
     );
     recreate(avs, artifactOf(performer.spec)).catch((error: Error) =>
-      log.error({ avs: avs.address, err: error.message }, "recreating the AVS's Performer failed"),
+      log.error({ avs: avs.address, ...errorLogFields(error) }, "recreating the AVS's Performer failed"),
     );
   }
 
@@ -328,7 +332,7 @@ export function kubernetesPerformerManager(parts: {
         } catch (error) {
           // The old side keeps serving; the failed new side is removed so that nothing half-deployed lingers.
           await deletePerformer(name).catch((e: Error) =>
-            log.error({ err: e.message }, "removing the failed Performer"),
+            log.error(errorLogFields(e), "removing the failed Performer"),
           );
           return {
             success: false,
@@ -393,11 +397,14 @@ export function kubernetesPerformerManager(parts: {
         );
         await Promise.all(names.map((name) => deletePerformer(name)));
       };
-      await withTimeout(
-        cleanup(),
-        k8s.cleanupTimeoutMs,
+      // Each delete is bounded by kubernetes.connection_timeout in the store; this bounds them together.
+      await withDeadline(
         "deleting the executor's Performers (kubernetes.cleanup_timeout)",
-      ).catch((error: Error) => log.error({ err: error.message, performers: names }, "cleanup incomplete"));
+        k8s.cleanupTimeoutMs,
+        () => cleanup(),
+      ).catch((error: unknown) =>
+        log.error({ ...errorLogFields(error), performers: names }, "cleanup incomplete"),
+      );
     },
   };
 }

@@ -1,18 +1,9 @@
-// Calls to the apiserver that neither hang nor give up at the first hiccup: each call bounded in time, and a call
-// the apiserver cannot serve yet repeated within a budget, while one it refuses fails at once.
+// Calls to the apiserver that do not give up at the first hiccup: a call the apiserver cannot serve yet is repeated
+// within a budget, while one it refuses fails at once. Each call is bounded in time by deadline.ts.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { errorLogFields, isConflict, isNotFound, isRejected } from "./api-errors.ts";
 import { exponentialDelayMs, jittered } from "./backoff.ts";
-
-/** `work`, or an error naming `what` if it has not settled within `ms`. */
-export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * How long to wait before attempt `failures + 1`, or undefined to give up: a refusal (invalid, forbidden, not

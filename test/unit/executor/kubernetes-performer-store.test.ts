@@ -97,7 +97,7 @@ describe("the Performer store over the apiserver", () => {
     const a = adapter({ hang: true });
     await assert.rejects(
       a.store.list(),
-      /^Error: listing Performers \(kubernetes\.connection_timeout\): no answer within 100 ms$/,
+      /^DeadlineError: listing Performers \(kubernetes\.connection_timeout\): no answer within 100 ms$/,
     );
     await assert.rejects(
       a.store.create(performer("b")),

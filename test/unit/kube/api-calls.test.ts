@@ -2,7 +2,7 @@
 // the waits.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { persistently, retryDelayMs, withTimeout } from "../../../src/kube/api-calls.ts";
+import { persistently, retryDelayMs } from "../../../src/kube/api-calls.ts";
 import { createLogger } from "../../../src/observability/logger.ts";
 import { apiError } from "../../support/fake-performer-store.ts";
 
@@ -74,13 +74,5 @@ describe("apiserver calls", () => {
     // The first wait would be 200 ms; the abort comes after 10 and ends it.
     await assert.rejects(work, (error: { code?: number }) => error.code === 503);
     assert.equal(attempts, 2);
-  });
-
-  it("bounds a call in time, naming it", async () => {
-    await assert.rejects(
-      withTimeout(new Promise(() => {}), 20, "listing"),
-      /^Error: listing: no answer within 20 ms$/,
-    );
-    assert.equal(await withTimeout(Promise.resolve(1), 20, "x"), 1);
   });
 });
