@@ -11,7 +11,7 @@ KIND_CLUSTER ?= hourglass
 KUBECTL ?= kubectl
 CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/controlplane/versions.env)
 
-.PHONY: help install check lint typecheck format test test-unit test-integration test-e2e manifests \
+.PHONY: help install check lint typecheck format test test-unit test-coverage test-integration test-e2e manifests \
 	test-deploy grpcurl controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
 	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples \
 	image image-load cluster-up cluster-down cert-manager-local deploy-local deploy-samples-local undeploy-local
@@ -38,9 +38,16 @@ format: install ## rewrite files in the project's format
 manifests: install ## regenerate config/crd and config/webhook/manifests.yaml from the code, and charts/hourglass from config/
 	$(NODE) scripts/manifests.ts
 
-test: test-unit test-integration test-e2e ## all tests (builds the local control plane on first use); make test-deploy runs apart
+# The unit tests' coverage of the code may not fall below these (measured 2026-12-02: lines 90.97 %, branches
+# 91.72 %, functions 90.88 %); raise them as coverage grows.
+COVERAGE_FLOOR := --test-coverage-lines=90 --test-coverage-branches=91 --test-coverage-functions=90
+COVERAGE_OF := --test-coverage-include='src/**' --test-coverage-include='controllers/**' --test-coverage-include='webhooks/**'
+
+test: test-coverage test-integration test-e2e ## all tests (builds the local control plane on first use); make test-deploy runs apart
 test-unit: install
 	$(NODE) --test $(TEST_FLAGS) 'test/unit/**/*.test.ts'
+test-coverage: install ## the unit tests, failing when their coverage of src/, controllers/, webhooks/ is below the floor
+	$(NODE) --test $(TEST_FLAGS) --experimental-test-coverage $(COVERAGE_OF) $(COVERAGE_FLOOR) 'test/unit/**/*.test.ts'
 test-integration: install controlplane grpcurl
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/integration/**/*.test.ts'
 test-deploy: install controlplane ## make deploy-local on a cluster of its own: failover, certificate renewal, undeploy
