@@ -112,7 +112,9 @@ describe("quantity properties", () => {
           const printed = formatQuantity(q);
           const reparsed = parseQuantity(printed);
           assert.equal(compareQuantities(reparsed, q), 0, printed);
-          assert.equal(formatQuantity(reparsed), printed);
+          // A binary value that is no whole multiple of 1024 prints bare ("320000" for 312.5Ki), and the bare text
+          // parses as DecimalSI ("320k"), as in apimachinery: the same text again holds in the value's own format.
+          assert.equal(formatQuantity({ ...reparsed, format: q.format }), printed);
         },
       ),
       { numRuns: 2000 },
@@ -133,7 +135,11 @@ describe("quantity properties", () => {
           if (suffix.endsWith("i")) {
             assert.ok(suffix === "Ei" || BigInt(digits) % 1024n !== 0n, printed);
           } else {
-            assert.ok(suffix === "E" || !digits.endsWith("000"), printed);
+            // Binary values print bare when no power of 1024 divides them, whatever zeros end the digits.
+            assert.ok(
+              suffix === "E" || (q.format === "BinarySI" && suffix === "") || !digits.endsWith("000"),
+              printed,
+            );
           }
         },
       ),
