@@ -64,6 +64,7 @@ describe("RBAC", () => {
 
   test("the operator can do each thing it does", async () => {
     const needed: [string, string, string?][] = [
+      ["get", "performers.hourglass.eigenlayer.io"],
       ["list", "performers.hourglass.eigenlayer.io"],
       ["watch", "performers.hourglass.eigenlayer.io"],
       ["patch", "performers.hourglass.eigenlayer.io/status"],
@@ -73,6 +74,7 @@ describe("RBAC", () => {
       ["watch", "pods"],
       ["create", "services"],
       ["patch", "services"],
+      ["delete", "services"],
       ["list", "configmaps"],
       ["watch", "configmaps"],
       ["create", "events"],
@@ -90,7 +92,6 @@ describe("RBAC", () => {
     const unused: [string, string, string?][] = [
       ["update", "pods"],
       ["patch", "pods"],
-      ["delete", "services"],
       ["update", "performers.hourglass.eigenlayer.io/status"],
       ["get", "configmaps"],
       ["delete", "leases.coordination.k8s.io", "hourglass-system"],
