@@ -131,12 +131,19 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
     return stopping;
   };
   return new Promise<number>((resolve) => {
-    process.once("SIGTERM", () => stop("SIGTERM", 0).then(resolve));
-    process.once("SIGINT", () => stop("SIGINT", 0).then(resolve));
+    process.once("SIGTERM", () => stop("SIGTERM", 0).then(exitSoonAfter).then(resolve));
+    process.once("SIGINT", () => stop("SIGINT", 0).then(exitSoonAfter).then(resolve));
     executor.started.catch((error: Error) => {
       if (stopping) return;
       log.fatal(error.message);
-      stop("startup failed", 1).then(resolve);
+      stop("startup failed", 1).then(exitSoonAfter).then(resolve);
     });
   });
+}
+
+/** Once everything is stopped in order, a handle still open (seen in a container whose L1 RPC refused connections)
+ * must not keep the process alive past its orchestrator's grace period. */
+function exitSoonAfter(code: number): number {
+  setTimeout(() => process.exit(code), 2_000).unref();
+  return code;
 }

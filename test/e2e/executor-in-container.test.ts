@@ -1,18 +1,18 @@
 // The executor itself in a container, as the troubleshooting guide runs it (`docker network create
 // hourglass-network`; `docker run --network hourglass-network -v $(pwd)/config.yaml:/etc/hourglass/config.yaml
 // --user 1000:1000 hourglass/executor`), with a Hourglass camelCase docker-mode config and the engine's socket:
-// it starts its performer's container beside it on hourglass-network, dials it at its address there, answers
-// tasks through it, and removes it when stopped. A missing or unreadable config is named in `docker logs`.
+// it starts its performer's container beside it on hourglass-network, dials it at its address there, checks the
+// tasks its port gets, and removes the performer when stopped. A missing or unreadable config is named in `docker logs`.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { chmod, chown, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { addressOfPrivateKey, recoverSigner } from "../../src/executor/operator-signer.ts";
+import { addressOfPrivateKey } from "../../src/executor/operator-signer.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient } from "../support/grpc-clients.ts";
 import { testAvsAddress, testDir } from "../support/grpc-executor-config.ts";
@@ -88,7 +88,7 @@ describe("hourglass-executor in a container, with its performers as containers b
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("runs as 1000:1000, starts the performer container on hourglass-network and answers tasks through it", async () => {
+  it("runs as 1000:1000, starts the performer container on hourglass-network and checks the tasks it gets", async () => {
     const config = join(dir, "config.yaml");
     await writeFile(
       config,
@@ -147,22 +147,24 @@ describe("hourglass-executor in a container, with its performers as containers b
     const port = (await engine.podman(["port", "hourglass-executor", "9090/tcp"])).trim().split(":").pop();
     const client = executorClient(`127.0.0.1:${port}`);
     try {
-      const firstTask = Date.now();
-      for (let i = 0; i < 5; i++) {
-        const payload = Buffer.from(`containerised task ${i}`);
-        const result = await client.submitTask({
+      // The aggregator's port answers from inside the container, and a task passes the executor's checks first: an
+      // unsigned one is refused naming the field. Signed tasks go through docker mode in executor-docker-engine.test.ts;
+      // here the container would need an L1 chain it can reach.
+      const refused = await client
+        .submitTask({
           task_id: `0x${randomBytes(32).toString("hex")}`,
           aggregator_address: "",
           avs_address: avs,
-          payload,
+          payload: Buffer.from("containerised task"),
           signature: Buffer.alloc(0),
-        });
-        assert.deepEqual(result.output, createHash("sha256").update(payload).digest());
-        assert.equal(recoverSigner(result.output, result.result_signature), operator);
-      }
-      process.stdout.write(
-        `# executor container start to performers ready ${ready.toFixed(1)} s; 5 tasks ${Date.now() - firstTask} ms\n`,
-      );
+        })
+        .then(
+          () => assert.fail("an unsigned task was answered"),
+          (error: { code?: number; details?: string }) => error,
+        );
+      assert.equal(refused.code, 3, String(refused.details));
+      assert.match(String(refused.details), /^aggregator_address: /);
+      process.stdout.write(`# executor container start to performers ready ${ready.toFixed(1)} s\n`);
     } finally {
       client.close();
     }
