@@ -12,7 +12,7 @@ KUBECTL ?= kubectl
 CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/controlplane/versions.env)
 
 .PHONY: help install check lint typecheck format test test-unit test-coverage test-integration test-e2e manifests \
-	test-deploy grpcurl controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
+	test-deploy grpcurl pprof controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
 	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples \
 	image image-load cluster-up cluster-down cert-manager-local deploy-local deploy-samples-local undeploy-local
 
@@ -44,17 +44,21 @@ COVERAGE_FLOOR := --test-coverage-lines=88 --test-coverage-branches=91 --test-co
 COVERAGE_OF := --test-coverage-include='src/**' --test-coverage-include='controllers/**' --test-coverage-include='webhooks/**'
 
 test: test-coverage test-integration test-e2e ## all tests (builds the local control plane on first use); make test-deploy runs apart
-test-unit: install
+test-unit: install pprof
 	$(NODE) --test $(TEST_FLAGS) 'test/unit/**/*.test.ts'
-test-coverage: install ## the unit tests, failing when their coverage of src/, controllers/, webhooks/ is below the floor
+test-coverage: install pprof ## the unit tests, failing when their coverage of src/, controllers/, webhooks/ is below the floor
 	$(NODE) --test $(TEST_FLAGS) --experimental-test-coverage $(COVERAGE_OF) $(COVERAGE_FLOOR) 'test/unit/**/*.test.ts'
-test-integration: install controlplane grpcurl
+test-integration: install controlplane grpcurl pprof
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/integration/**/*.test.ts'
 test-deploy: install controlplane ## make deploy-local on a cluster of its own: failover, certificate renewal, undeploy
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 'test/deploy/**/*.test.ts'
-test-e2e: install controlplane
+test-e2e: install controlplane pprof
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/e2e/**/*.test.ts'
 
+# Go 1.24 and later build `go tool pprof` on its first use (half a minute, minutes under load); building it here
+# keeps that out of the tests that read profiles with it, whose time limits would count it.
+pprof: ## build Go's pprof tool into Go's cache unless it is there
+	@go tool pprof -h >/dev/null 2>&1
 grpcurl: ## install grpcurl (the guide's gRPC client, pinned in versions.env) into Go's bin directory unless it is there
 	@[ -x "$$(go env GOPATH)/bin/grpcurl" ] || \
 	  go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$$(sed -n 's/^GRPCURL_VERSION=//p' test/controlplane/versions.env)"
