@@ -5,6 +5,7 @@ import type { ChainBackingInput } from "./chain/chain-backing.ts";
 import { loadEcdsaPrivateKey } from "./ecdsa-key.ts";
 import type { ExecutorSettings } from "./settings.ts";
 
+/** The chain-backed signer's input from the executor's settings, with the ECDSA key read from its file. */
 export async function chainBackingInputOf(settings: ExecutorSettings): Promise<ChainBackingInput> {
   const { operator, chain, storage } = settings;
   const bls = operator.signingKeys.bls;

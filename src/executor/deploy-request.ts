@@ -6,6 +6,7 @@ import type { PerformerSpec } from "../api/performer.ts";
 import type { DeployArtifactRequest, PerformerEnv } from "../grpc/messages.ts";
 import { EXECUTOR_ERRORS, executorError } from "./executor-errors.ts";
 
+/** One environment variable of a Performer's container, as the Performer's spec holds it. */
 export type PerformerEnvVar = NonNullable<NonNullable<PerformerSpec["config"]>["env"]>[number];
 
 function envVar(env: PerformerEnv, index: number): PerformerEnvVar | undefined {

@@ -52,6 +52,7 @@ export function demuxLogs(buffer: Buffer): string {
   return at === 0 ? buffer.toString() : Buffer.concat(parts).toString();
 }
 
+/** What the executor uses of `docker inspect`'s answer: state, published ports and network addresses. */
 export function containerInfo(inspect: Docker.ContainerInspectInfo): ContainerInfo {
   const hostPorts: Record<string, number> = {};
   for (const [port, bindings] of Object.entries(inspect.NetworkSettings.Ports ?? {})) {
@@ -66,6 +67,7 @@ export function containerInfo(inspect: Docker.ContainerInspectInfo): ContainerIn
   return { running: State.Running, status: State.Status, exitCode: State.ExitCode, hostPorts, addresses };
 }
 
+/** The DockerEngine over dockerode, with errors that name the image or container and quote the engine. */
 export function dockerEngine(docker: Docker = new Docker()): DockerEngine {
   return {
     async ensureImage(reference) {

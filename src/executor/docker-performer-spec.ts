@@ -11,6 +11,8 @@ import type { ContainerInfo } from "./docker-engine.ts";
 import { type Artifact, LABEL_MANAGED_BY, MANAGED_BY_EXECUTOR } from "./performer-manifest.ts";
 import type { AvsSettings } from "./settings.ts";
 
+/** The container label holding the performer id, so that the executor's containers can be told apart on the
+ * engine. */
 export const LABEL_PERFORMER_ID = "hourglass.eigenlayer.io/performer";
 /** Seconds a performer is given to finish its tasks on `docker stop` (the API's default would be 0: SIGKILL). */
 const STOP_TIMEOUT_S = 10;
@@ -20,6 +22,7 @@ export function imageReference(artifact: Artifact): string {
   return artifact.version ? `${artifact.image}:${artifact.version}` : artifact.image;
 }
 
+/** A performer container's name as Hourglass makes it; `serial` keeps two made in the same second apart. */
 export function performerContainerName(avsAddress: string, nowMs: number, serial = 0): string {
   const hash = createHash("sha256").update(avsAddress).digest("hex").slice(0, 6);
   const suffix = serial > 0 ? `-${serial}` : "";
@@ -42,6 +45,7 @@ export function containerLimits(avs: AvsSettings): { Memory?: number; NanoCpus?:
   };
 }
 
+/** The Engine API's create request for one AVS's performer container: image, labels, network, env, limits. */
 export function performerContainerOptions(parts: {
   avs: AvsSettings;
   artifact: Artifact;

@@ -49,6 +49,7 @@ function fixedPerformerId(avs: AvsSettings): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The docker-mode performer manager: runs, watches, replaces and deploys each AVS's performer container. */
 export function dockerPerformerManager(parts: {
   registry: PerformerRegistry;
   settings: Pick<ExecutorSettings, "avs" | "performer" | "performerNetworkName">;

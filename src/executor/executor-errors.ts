@@ -4,6 +4,7 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { isServiceError } from "../grpc/status.ts";
 
+/** One kind of executor error: its stable code and the gRPC status it is answered with. */
 export interface ExecutorErrorKind {
   code: string;
   status: status;
@@ -12,6 +13,7 @@ export interface ExecutorErrorKind {
 /** The trailer that carries the kind's code. */
 export const ERROR_CODE_TRAILER = "hg-error-code";
 
+/** Every error the executor answers with, by kind; a code never changes once clients may match on it. */
 export const EXECUTOR_ERRORS = {
   // SubmitTask: the request
   taskIdEmpty: { code: "HG_ERR_TASK_ID_EMPTY", status: status.INVALID_ARGUMENT },
@@ -49,6 +51,7 @@ export const EXECUTOR_ERRORS = {
   internal: { code: "HG_ERR_INTERNAL", status: status.INTERNAL },
 } as const satisfies Record<string, ExecutorErrorKind>;
 
+/** A gRPC status error that carries its kind, so that its code goes out in the hg-error-code trailer. */
 export interface ExecutorError extends ServiceError {
   kind: ExecutorErrorKind;
 }
@@ -64,6 +67,7 @@ export function executorError(kind: ExecutorErrorKind, details: string, code = k
   return error;
 }
 
+/** Whether a rejection is one of the table's errors (and so carries a code). */
 export function isExecutorError(value: unknown): value is ExecutorError {
   return isServiceError(value) && "kind" in value;
 }

@@ -61,6 +61,7 @@ function callSignal(call: ServerUnaryCall<unknown, unknown>): { signal: AbortSig
   return { signal: controller.signal, done: () => call.off("cancelled", abort) };
 }
 
+/** ExecutorService's handlers: SubmitTask from the aggregator, cancelled when its caller goes away. */
 export function executorServiceImplementation(parts: { router: TaskRouter }): UntypedServiceImplementation {
   return {
     SubmitTask(call: ServerUnaryCall<TaskSubmission, TaskResult>, callback: sendUnaryData<TaskResult>) {
@@ -72,6 +73,8 @@ export function executorServiceImplementation(parts: { router: TaskRouter }): Un
   };
 }
 
+/** ExecutorManagementService's handlers: DeployArtifact, ListPerformers and RemovePerformer, each signed over a
+ * challenge token that GetChallengeToken issues to the operator. */
 export function managementServiceImplementation(parts: {
   registry: PerformerRegistry;
   manager: PerformerManager;

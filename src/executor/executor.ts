@@ -37,6 +37,7 @@ const RETRY_BACKOFF = { initialMs: 100, maxMs: 2_000 };
 /** In-flight tasks cannot outlive their deadline; the drain waits that long, plus this, before cancelling. */
 const DRAIN_MARGIN_MS = 1_000;
 
+/** A started executor: the ports it serves on, when its performers are up, and how to stop it. */
 export interface RunningExecutor {
   /** `management` equals `grpc` when one server serves both. */
   ports: { grpc: number; management: number; health: number; metrics: number; profiling?: number };
@@ -46,6 +47,8 @@ export interface RunningExecutor {
   stop(): Promise<void>;
 }
 
+/** What an executor is started from: settings, keys, signing, logger and the deployment mode's performer
+ * manager. */
 export interface ExecutorParts {
   settings: ExecutorSettings;
   /** The operator's key: whose signatures management calls must carry. */
@@ -59,6 +62,7 @@ export interface ExecutorParts {
   performerManager(registry: PerformerRegistry): PerformerManager;
 }
 
+/** Starts the executor's servers and performers; resolves once it serves, before the performers are up. */
 export async function startExecutor(parts: ExecutorParts): Promise<RunningExecutor> {
   const { settings, signer, log } = parts;
   const metrics = createExecutorMetrics();

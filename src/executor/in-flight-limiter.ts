@@ -12,6 +12,7 @@ interface Waiter {
   grant: (release: Release) => void;
 }
 
+/** Bounds one performer's concurrent tasks, queueing a bounded number more until their deadline. */
 export class InFlightLimiter {
   readonly limit: number;
   readonly maxQueued: number;

@@ -13,6 +13,7 @@ import { LABEL_MANAGED_BY, MANAGED_BY_EXECUTOR } from "./performer-manifest.ts";
 import type { PerformerListener, PerformerStore } from "./performer-store.ts";
 import type { KubernetesSettings } from "./settings.ts";
 
+/** The label selector of the Performers an executor created, the only ones it lists, adopts and deletes. */
 export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_EXECUTOR}`;
 /** client-node's own watch inactivity limit; the informer's watchdog (3 min) reopens silent watches first. */
 const WATCH_INACTIVITY_TIMEOUT_MS = 10 * 60_000;
@@ -35,6 +36,8 @@ export type PerformerApi = Pick<
 
 type PerformerList = { items: Performer[]; metadata?: { resourceVersion?: string } };
 
+/** The PerformerStore against the apiserver: CustomObjectsApi calls and an informer over the executor's
+ * Performers. */
 export function kubernetesPerformerStore(parts: {
   kubeConfig: KubeConfig;
   settings: KubernetesSettings;

@@ -89,6 +89,8 @@ function healthOf(performer: Performer) {
   return { status: performer.status?.phase ?? "Pending", resourceHealthy: isPerformerReady(performer) };
 }
 
+/** The kubernetes-mode performer manager: one Performer per AVS, adopted or created, blue-green on
+ * DeployArtifact. */
 export function kubernetesPerformerManager(parts: {
   registry: PerformerRegistry;
   settings: ExecutorSettings;

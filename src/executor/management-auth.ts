@@ -7,11 +7,13 @@ import type { AuthSignature } from "../grpc/messages.ts";
 import { EXECUTOR_ERRORS, executorError } from "./executor-errors.ts";
 import { keccak256, recoverSigner } from "./operator-signer.ts";
 
+/** How long a challenge token stays good, as in Hourglass (five minutes). */
 export const CHALLENGE_TOKEN_LIFETIME_MS = 5 * 60_000;
 /** Tokens outstanding at once: anyone who knows the operator's (public) address can ask for tokens, so the oldest
  * are dropped beyond this rather than letting memory grow. */
 export const MAX_OUTSTANDING_TOKENS = 1024;
 
+/** A challenge token as GetChallengeToken answers it: the token and when it expires. */
 export interface ChallengeToken {
   token: string;
   expiresAtMs: number;
@@ -62,6 +64,7 @@ export function challengeMessage(token: string): Uint8Array {
   return keccak256(Buffer.from(token, "utf8"));
 }
 
+/** Whether management calls are authenticated, by which operator's key, and the tokens outstanding. */
 export interface ManagementAuth {
   enabled: boolean;
   /** The executor's operator: the only one who may ask for tokens, and whose key must sign. */

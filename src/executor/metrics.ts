@@ -2,6 +2,7 @@
 // executors in one process, as in tests, do not collide).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
+/** The executor's Prometheus registry and the task and performer metrics it records. */
 export interface ExecutorMetrics {
   registry: Registry;
   /** `result` is `success` or the gRPC status the task was answered with, lowercased (`deadline_exceeded`). */
@@ -12,6 +13,7 @@ export interface ExecutorMetrics {
   performersReady: Gauge<"avs">;
 }
 
+/** A fresh registry with the executor's metrics (hourglass_executor_*) and Node's default ones. */
 export function createExecutorMetrics(): ExecutorMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "hourglass_executor_" });

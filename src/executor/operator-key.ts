@@ -5,6 +5,7 @@ import type { OperatorConfig } from "../api/executor-config.ts";
 import { loadEcdsaPrivateKey } from "./ecdsa-key.ts";
 import { type OperatorSigner, operatorSigner } from "./operator-signer.ts";
 
+/** Reads the operator's ECDSA key and refuses it unless it is the key of operator.address. */
 export async function loadOperatorSigner(operator: OperatorConfig): Promise<OperatorSigner> {
   const ref = operator.signingKeys.ecdsa ?? operator.operatorPrivateKey;
   const signer = operatorSigner(await loadEcdsaPrivateKey(ref));

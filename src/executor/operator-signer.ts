@@ -11,12 +11,14 @@ import * as secp256k1 from "tiny-secp256k1";
 // One hasher, used synchronously from init to digest, so that calls cannot interleave.
 const keccak = await createKeccak(256);
 
+/** Ethereum's Keccak-256 of some bytes (not SHA3-256). */
 export function keccak256(data: Uint8Array): Uint8Array {
   keccak.init();
   keccak.update(data);
   return keccak.digest("binary");
 }
 
+/** The operator's ECDSA key as the executor holds it: its address and a signature over an output. */
 export interface OperatorSigner {
   /** `0x` + 40 lowercase hex. */
   address: string;
@@ -36,17 +38,20 @@ export function parsePrivateKeyHex(text: string): Uint8Array {
   return key;
 }
 
+/** The Ethereum address (lowercase) of an uncompressed secp256k1 public key. */
 export function addressOfPublicKey(uncompressed: Uint8Array): string {
   // The address is the last 20 bytes of keccak256 over the 64-byte X || Y, without the 0x04 prefix.
   return `0x${Buffer.from(keccak256(uncompressed.subarray(1)).subarray(12)).toString("hex")}`;
 }
 
+/** The Ethereum address (lowercase) of a secp256k1 private key; throws when it is not one. */
 export function addressOfPrivateKey(privateKey: Uint8Array): string {
   const publicKey = secp256k1.pointFromScalar(privateKey, false);
   if (!publicKey) throw new Error("not a valid secp256k1 private key");
   return addressOfPublicKey(publicKey);
 }
 
+/** A 65-byte r ‖ s ‖ v signature (v 0 or 1) over keccak256(output), as recoverSigner checks it. */
 export function signOutput(output: Uint8Array, privateKey: Uint8Array): Buffer {
   const { signature, recoveryId } = secp256k1.signRecoverable(keccak256(output), privateKey);
   const encoded = Buffer.allocUnsafe(65);
@@ -66,6 +71,7 @@ export function recoverSigner(output: Uint8Array, signature: Uint8Array): string
   return addressOfPublicKey(publicKey);
 }
 
+/** The OperatorSigner of a private key. */
 export function operatorSigner(privateKey: Uint8Array): OperatorSigner {
   return { address: addressOfPrivateKey(privateKey), sign: (output) => signOutput(output, privateKey) };
 }

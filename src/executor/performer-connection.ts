@@ -9,6 +9,7 @@ import { clientOf, PerformerClient } from "../grpc/protos.ts";
 /** grpc.health.v1's ServingStatus by name: SERVING, NOT_SERVING, UNKNOWN, SERVICE_UNKNOWN. */
 export type ServingStatus = string;
 
+/** A channel to one performer: its tasks and its health, each with a deadline. */
 export interface PerformerConnection {
   endpoint: string;
   /** An abort cancels the call: the performer sees CANCELLED, the promise rejects with CANCELLED. */

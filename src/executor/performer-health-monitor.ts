@@ -2,6 +2,7 @@
 // the truth between tasks. Checks never overlap: a slow performer delays the next round instead of piling up calls.
 import type { PerformerRegistry } from "./performer-registry.ts";
 
+/** How often and how long performers are asked for their health, and whether the answer is their status. */
 export interface HealthMonitorOptions {
   intervalMs: number;
   timeoutMs: number;
@@ -9,6 +10,7 @@ export interface HealthMonitorOptions {
   reportsStatus: boolean;
 }
 
+/** One round of health checks over every known performer, recording each answer in its route. */
 export async function checkPerformers(
   registry: PerformerRegistry,
   options: HealthMonitorOptions,

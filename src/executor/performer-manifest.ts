@@ -7,6 +7,7 @@ import type { AvsSettings, ExecutorSettings } from "./settings.ts";
 
 /** On every Performer the executor creates; with LABEL_AVS it selects the Performers an executor may adopt. */
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+/** The managed-by label's value on the executor's Performers. */
 export const MANAGED_BY_EXECUTOR = "hourglass-executor";
 
 /** The image a Performer runs: `image` with a tag in `version`, or `image@digest` as DeployArtifact sets it; with
@@ -77,6 +78,8 @@ export function performerName(avs: Pick<AvsSettings, "address" | "name">, artifa
   return `${base}-${hash}`;
 }
 
+/** The Performer the executor wants for one AVS and artifact, from the config's kubernetes and performer
+ * settings. */
 export function desiredPerformer(
   avs: AvsSettings,
   artifact: Artifact,
@@ -108,6 +111,7 @@ export function desiredPerformer(
   };
 }
 
+/** Whether a Performer's Ready condition is True for its current generation, so that traffic may go to it. */
 export function isPerformerReady(performer: Performer): boolean {
   const ready = performer.status?.conditions?.find((c) => c.type === "Ready");
   if (ready?.status !== "True") return false;

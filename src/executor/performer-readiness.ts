@@ -5,6 +5,7 @@ import type { InformerEvent } from "../kube/informer.ts";
 import { isPerformerReady, notReadyReason } from "./performer-manifest.ts";
 import type { PerformerEvents } from "./performer-store.ts";
 
+/** Where a wait for a Performer stands: Ready, given up on with a reason, or still waiting (undefined). */
 export type Readiness = { ready: Performer } | { failed: string } | undefined;
 
 /** What one event says of the wait for `performer`: Ready, never going to be (deleted, Failed), or not yet. */

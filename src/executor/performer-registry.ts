@@ -5,6 +5,7 @@ import type { PerformerInfo } from "../grpc/messages.ts";
 import type { InFlightLimiter } from "./in-flight-limiter.ts";
 import type { PerformerConnection } from "./performer-connection.ts";
 
+/** What the last health check said of a performer, as ListPerformers reports it. */
 export interface PerformerHealth {
   /** What ListPerformers reports as `status`: the Performer's phase in kubernetes mode, the performer's own
    * grpc.health.v1 status (SERVING, NOT_SERVING, UNREACHABLE) in docker mode. */
@@ -15,6 +16,7 @@ export interface PerformerHealth {
   lastHealthCheck: string;
 }
 
+/** One known performer: where it is, what it runs, its connection, its in-flight bound and its health. */
 export interface PerformerRoute {
   performerId: string;
   /** As configured (checksum case kept); compare through avsKey. */
@@ -34,6 +36,7 @@ export interface PerformerRoute {
  */
 export const avsKey = avsLabelValue;
 
+/** A known performer as ListPerformers answers it. */
 export function performerInfo(route: PerformerRoute): PerformerInfo {
   return {
     performer_id: route.performerId,
@@ -49,6 +52,7 @@ export function performerInfo(route: PerformerRoute): PerformerInfo {
   };
 }
 
+/** The performers this executor knows and which one takes each AVS's tasks, for blue-green switches. */
 export class PerformerRegistry {
   #byId = new Map<string, PerformerRoute>();
   #activeByAvs = new Map<string, string>();

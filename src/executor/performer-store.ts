@@ -4,6 +4,7 @@
 import type { Performer } from "../api/performer.ts";
 import type { InformerEvent } from "../kube/informer.ts";
 
+/** Hears one informer event about one of the executor's Performers. */
 export type PerformerListener = (performer: Performer, event: InformerEvent) => void;
 
 /** What the watch has seen: the cache, and every change as it arrives. */
@@ -14,6 +15,8 @@ export interface PerformerEvents {
   subscribe(listener: PerformerListener): () => void;
 }
 
+/** The executor's Performers in its namespace, listed, created, deleted and watched; a fake replaces it in
+ * tests. */
 export interface PerformerStore extends PerformerEvents {
   /** The namespace the Performers live in, for messages. */
   readonly namespace: string;

@@ -3,11 +3,13 @@
 // one in one place.
 import type { TaskSubmission } from "../grpc/messages.ts";
 
+/** The two signatures a TaskResult carries. */
 export interface ResultSignatures {
   result_signature: Buffer;
   auth_signature: Buffer;
 }
 
+/** How SubmitTask admits a task and signs its result, whatever the scheme. */
 export interface ResultSigner {
   /** TaskResult.operator_address: the operator whose key signs. */
   address: string;

@@ -17,6 +17,7 @@ import { kubernetesPerformerStore, loadKubeConfig } from "./kubernetes-performer
 import { kubernetesPerformerManager } from "./kubernetes-performers.ts";
 import { loadOperatorSigner } from "./operator-key.ts";
 
+/** `hourglass-executor run`'s help text, printed with a usage error. */
 export const RUN_USAGE = `Usage: hourglass-executor run --config FILE [--host ADDR] [--grpc-port N] [--management-port N]
        [--health-port N] [--metrics-port N] [--profiling-port N] [--max-in-flight N] [--max-queued N]
 Ports default to the config's grpc_port (9000; 9090 in a camelCase config), health_port (8090), metrics_port (8080)

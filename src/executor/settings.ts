@@ -2,8 +2,10 @@
 // duration in milliseconds, every default applied, so that the parts below never re-read the config.
 import type { AvsEnv, ExecutorConfig, OperatorConfig, ResourceRequirements } from "../api/executor-config.ts";
 
+/** Where the executor runs performers: as Docker containers or as Performers in a cluster. */
 export type DeploymentMode = "docker" | "kubernetes";
 
+/** One supported AVS and how its performer is run. */
 export interface AvsSettings {
   address: string;
   name?: string;
@@ -20,6 +22,7 @@ export interface AvsSettings {
   serviceAccountName?: string;
 }
 
+/** kubernetes mode: where the executor's Performers live, what they are, and how the cluster is reached. */
 export interface KubernetesSettings {
   namespace: string;
   crdGroup: string;
@@ -35,6 +38,7 @@ export interface KubernetesSettings {
   kubeconfig?: string;
 }
 
+/** Everything the running executor needs, resolved once: durations in ms and defaults applied. */
 export interface ExecutorSettings {
   deploymentMode: DeploymentMode;
   /** The operator's address and key references (loadOperatorSigner reads the ECDSA one; BLS is given as is). */

@@ -11,6 +11,7 @@ export function taskIdBytesOf(submission: TaskSubmission): Buffer {
 // characters that would let an id look like two words or end a quoted one.
 const UNPRINTABLE = /[\p{Cc}\ufffd"\s]/u;
 
+/** A task id as messages and logs show it: printable UTF-8 as text, anything else as 0x-hex. */
 export function describeTaskId(bytes: Buffer): string {
   const text = bytes.toString("utf8");
   const printable = text.length > 0 && Buffer.byteLength(text) === bytes.length && !UNPRINTABLE.test(text);

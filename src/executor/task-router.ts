@@ -16,6 +16,7 @@ import type { ResultSigner } from "./result-signer.ts";
 import { isSafeToRetry } from "./retry-policy.ts";
 import { describeTaskId, taskIdBytesOf } from "./task-id.ts";
 
+/** What a TaskRouter routes through and its limits: performers, signer, metrics, timeouts and retries. */
 export interface TaskRouterOptions {
   registry: PerformerRegistry;
   signer: ResultSigner;
@@ -80,6 +81,8 @@ function answerForFailure(
   }
 }
 
+/** Answers each SubmitTask once: through the AVS's performer under deadline and retries, to a signed result
+ * or a status. */
 export class TaskRouter {
   readonly #options: TaskRouterOptions;
   readonly #supported: Set<string>;

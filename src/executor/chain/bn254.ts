@@ -14,7 +14,9 @@ import { sha256 } from "@noble/hashes/sha2.js";
 const { Fp, Fp12 } = bn254.fields;
 const G1 = bn254.G1.Point;
 const G2 = bn254.G2.Point;
+/** A point of BN254's G1: signatures and hashed messages. */
 export type G1Point = InstanceType<typeof G1>;
+/** A point of BN254's G2: an operator's public key as signatures are checked against it. */
 export type G2Point = InstanceType<typeof G2>;
 
 /** crypto-libs' domain separation tag (its name says SSWU; the map gnark applies for BN254 is SvdW). */
@@ -80,6 +82,7 @@ export function hashToG1(message: Uint8Array, dst: string = BLS_SIG_DST): G1Poin
   return mapToG1Svdw(u0).add(mapToG1Svdw(u1));
 }
 
+/** A G1 point as the 64 bytes X ‖ Y a signature travels in. */
 export function g1ToBytes(point: G1Point): Buffer {
   const { x, y } = point.toAffine();
   const bytes = Buffer.alloc(64);
@@ -109,15 +112,18 @@ export function g2FromSolidity(key: { X: readonly [bigint, bigint]; Y: readonly 
   return point;
 }
 
+/** A G2 point as Solidity's BN254.G2Point takes it (each coordinate's c1 before c0). */
 export function g2ToSolidity(point: G2Point): { X: [bigint, bigint]; Y: [bigint, bigint] } {
   const { x, y } = point.toAffine();
   return { X: [x.c1, x.c0], Y: [y.c1, y.c0] };
 }
 
+/** The G1 and G2 public keys of a BLS secret key, as KeyRegistrar registers them. */
 export function bn254PublicKeys(secretKey: bigint): { g1: G1Point; g2: G2Point } {
   return { g1: G1.BASE.multiply(secretKey), g2: G2.BASE.multiply(secretKey) };
 }
 
+/** A BLS signature (sk · H) of a message already hashed to G1, encoded as 64 bytes. */
 export function bn254Sign(secretKey: bigint, hashPoint: G1Point): Buffer {
   return g1ToBytes(hashPoint.multiply(secretKey));
 }

@@ -13,6 +13,8 @@ import {
   taskMessageHash,
 } from "./task-message.ts";
 
+/** What a task's certificate digests are computed from: the task, the performer's output and the reference
+ * timestamp. */
 export interface DigestInput {
   taskId: string;
   output: Uint8Array;
@@ -22,6 +24,8 @@ export interface DigestInput {
 /** Output lengths around the ABI's 32-byte words, where an encoding mistake would show. */
 const SAMPLE_OUTPUT_LENGTHS = [0, 1, 31, 32, 33, 100];
 
+/** Gives a task's certificate digests, asking the chain until the self-test shows the local formulas agree
+ * with it. */
 export class CertificateDigests {
   readonly #facts: ChainFacts;
   #domainSeparator: Uint8Array | undefined;

@@ -13,6 +13,8 @@ import { coreContractsFor, type OverrideContracts } from "./contract-addresses.t
 import { ChainTaskAuthority } from "./task-authority.ts";
 import { memoryTaskStore, sqliteTaskStore, type TaskStore } from "./task-store.ts";
 
+/** The executor config's parts the chain-backed signing needs: operator, keys, L1 chain, contract overrides,
+ * storage. */
 export interface ChainBackingInput {
   operatorAddress: string;
   ecdsaPrivateKey?: Uint8Array;
@@ -23,6 +25,7 @@ export interface ChainBackingInput {
   storage?: { type: string; badger?: { dir?: string; inMemory?: boolean } };
 }
 
+/** The chain-backed signing once started: what admits and signs tasks, and what /ready reports of the chain. */
 export interface ChainBacking {
   authority: ChainTaskAuthority;
   client: ChainClient;
@@ -33,6 +36,7 @@ export interface ChainBacking {
 }
 
 const PROBE_INTERVAL_MS = 1_000;
+/** The SQLite file, in storage.badger.dir, that keeps answered task ids across restarts. */
 export const TASK_STORE_FILE = "processed-tasks.sqlite";
 
 function openTaskStore(storage: ChainBackingInput["storage"]): TaskStore {
@@ -65,6 +69,7 @@ async function blsKey(bls: NonNullable<ChainBackingInput["bls"]>): Promise<bigin
   }
 }
 
+/** Puts the chain-backed signing together from the config; starts even when the chain does not answer yet. */
 export async function startChainBacking(input: ChainBackingInput, log: Logger): Promise<ChainBacking> {
   const overrides: OverrideContracts = {};
   const mailbox = input.overrideContracts?.taskMailbox;

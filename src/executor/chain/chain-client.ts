@@ -18,6 +18,7 @@ import {
 import { exponentialDelayMs, jittered } from "../../kube/backoff.ts";
 import type { ContractName, CoreContracts } from "./contract-addresses.ts";
 
+/** Which L1 RPC and contracts a ChainClient reads, and how long and how often it tries. */
 export interface ChainClientOptions {
   rpcUrl: string;
   chainId: number;
@@ -60,12 +61,15 @@ function describeArgs(args: readonly unknown[]): string {
     .join(", ");
 }
 
+/** Per read: the block to read the state at, and a signal that abandons it. */
 export interface ReadOptions {
   /** Read the state at this block (0 or undefined: the latest). */
   blockNumber?: bigint;
   signal?: AbortSignal;
 }
 
+/** Reads the EigenLayer contracts on L1 with timeouts, retries and errors that name the call, and tracks
+ * whether the RPC answers. */
 export class ChainClient {
   readonly rpcUrl: string;
   readonly chainId: number;

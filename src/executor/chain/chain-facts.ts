@@ -17,6 +17,7 @@ import type { G2Point } from "./bn254.ts";
 import { g2FromSolidity } from "./bn254.ts";
 import { ChainCallError, type ChainClient } from "./chain-client.ts";
 
+/** An operator's key registered for an operator set, by the set's curve, with its socket. */
 export type OperatorSetKey =
   | { curve: "ecdsa"; ecdsaAddress: string; socket: string }
   | { curve: "bn254"; publicKey: G2Point; socket: string };
@@ -29,6 +30,8 @@ const CACHE_LIMIT = 4_096;
 
 type Hex = `0x${string}`;
 
+/** The chain's answers task admission needs, with block-pinned ones kept so that a task's checks ask each
+ * once. */
 export class ChainFacts {
   readonly client: ChainClient;
   readonly #cache = new Map<string, Promise<unknown>>();
@@ -212,10 +215,12 @@ export class ChainFacts {
   }
 }
 
+/** Bytes as the 0x-prefixed hex viem takes. */
 export function toHex(bytes: Uint8Array): Hex {
   return `0x${Buffer.from(bytes).toString("hex")}`;
 }
 
+/** A 0x-prefixed hex string as bytes. */
 export function fromHex(hex: string): Buffer {
   return Buffer.from(hex.slice(2), "hex");
 }

@@ -4,6 +4,8 @@ import type { TaskSubmission } from "../../grpc/messages.ts";
 import type { ResultSigner } from "../result-signer.ts";
 import type { Admission, ChainTaskAuthority } from "./task-authority.ts";
 
+/** The SubmitTask signing seam backed by the chain: admits a task before the performer runs, then signs its
+ * result. */
 export function chainResultSigner(authority: ChainTaskAuthority): Required<ResultSigner> {
   // Admissions by task object: the router hands signResult the submission it admitted.
   const admitted = new WeakMap<TaskSubmission, Admission>();

@@ -1,6 +1,7 @@
 // Where the EigenLayer contracts the executor reads live, per chain id, as Hourglass keeps them
 // (ponos/pkg/config/config.go: CoreContracts; a local chain 31337 uses Sepolia's addresses, 31338 Base
 // Sepolia's), and the config's `overrideContracts`, which, as upstream, can move the TaskMailbox.
+/** The addresses of the EigenLayer contracts the executor reads on one chain. */
 export interface CoreContracts {
   AllocationManager?: string;
   KeyRegistrar?: string;
@@ -8,6 +9,7 @@ export interface CoreContracts {
   ECDSACertificateVerifier?: string;
   BN254CertificateVerifier?: string;
 }
+/** One of the EigenLayer contracts the executor reads. */
 export type ContractName = keyof CoreContracts;
 
 const ETHEREUM_MAINNET: CoreContracts = {
@@ -35,6 +37,8 @@ const BASE_SEPOLIA: CoreContracts = {
   BN254CertificateVerifier: "0xff58a373c18268f483c1f5ca03cf885c0c43373a",
 };
 
+/** The EigenLayer contracts by chain id, as Hourglass's CoreContracts (local chains use the testnets'
+ * addresses). */
 export const CORE_CONTRACTS: Readonly<Record<number, CoreContracts>> = {
   1: ETHEREUM_MAINNET,
   8453: BASE_MAINNET,
@@ -46,11 +50,13 @@ export const CORE_CONTRACTS: Readonly<Record<number, CoreContracts>> = {
   31338: BASE_SEPOLIA,
 };
 
+/** A contract the config moves, and on which chains. */
 export interface OverrideContract {
   /** As upstream: the contract's JSON ({"name": "TaskMailbox", "address": "0x…", …}); a bare address is taken too. */
   contract: string;
   chainIds: readonly number[];
 }
+/** The config's overrideContracts: as upstream, only the TaskMailbox can be moved. */
 export interface OverrideContracts {
   taskMailbox?: OverrideContract;
 }

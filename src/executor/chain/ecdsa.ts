@@ -3,6 +3,7 @@
 import * as secp256k1 from "tiny-secp256k1";
 import { addressOfPublicKey } from "../operator-signer.ts";
 
+/** A 65-byte r ‖ s ‖ v secp256k1 signature of a 32-byte hash, v as 27/28 as crypto-libs makes it. */
 export function signHash(hash: Uint8Array, privateKey: Uint8Array): Buffer {
   const { signature, recoveryId } = secp256k1.signRecoverable(hash, privateKey);
   const encoded = Buffer.allocUnsafe(65);

@@ -11,11 +11,13 @@ import { bn254Sign, type G1Point, hashToG1, solidityHashToG1 } from "./bn254.ts"
 import { signHash } from "./ecdsa.ts";
 import { type AuthFields, authSigningBytes } from "./task-message.ts";
 
+/** The operator's secret keys a result can be signed with, one per curve. */
 export interface SigningKeys {
   ecdsa?: Uint8Array;
   bn254?: bigint;
 }
 
+/** A TaskResult's result_signature and auth_signature. */
 export interface ResultSignatures {
   resultSignature: Buffer;
   authSignature: Buffer;
@@ -23,6 +25,7 @@ export interface ResultSignatures {
 
 type AuthContext = Omit<AuthFields, "resultSignature">;
 
+/** A result's two signatures made with the operator's ECDSA key, as Hourglass's executor makes them. */
 export function signEcdsaResult(
   privateKey: Uint8Array,
   digestBytes: Uint8Array,
@@ -33,6 +36,7 @@ export function signEcdsaResult(
   return { resultSignature, authSignature };
 }
 
+/** A result's two signatures made with the operator's BN254 key, as Hourglass's executor makes them. */
 export function signBn254Result(secretKey: bigint, digest: Uint8Array, auth: AuthContext): ResultSignatures {
   const resultSignature = bn254Sign(secretKey, solidityHashToG1(digest));
   const authSignature = bn254Sign(secretKey, authHashPoint({ ...auth, resultSignature }));

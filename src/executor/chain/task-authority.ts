@@ -22,6 +22,7 @@ import {
   submissionMessage,
 } from "./task-validation.ts";
 
+/** The chain facts, digests, task store and keys a ChainTaskAuthority admits and signs with. */
 export interface ChainTaskAuthorityOptions {
   facts: ChainFacts;
   digests: CertificateDigests;
@@ -53,6 +54,8 @@ function chainStatus(error: unknown, check: string): ServiceError {
   return statusError(status.INTERNAL, `${check}: ${(error as Error)?.message ?? error}`);
 }
 
+/** Admits a task only after Hourglass's checks against the chain, then signs its result once and remembers
+ * its id. */
 export class ChainTaskAuthority {
   readonly #o: ChainTaskAuthorityOptions;
   readonly #bn254: Bn254Thread;

@@ -5,6 +5,7 @@
 // The chain computes the last three too; a start-up self-test compares both before these are used in its place.
 import { keccak256 } from "../operator-signer.ts";
 
+/** The task-submission message version the aggregator signs and this executor can rebuild. */
 export const TASK_MESSAGE_VERSION_V1 = 1;
 
 const utf8 = (text: string) => Buffer.from(text, "utf8");
@@ -38,6 +39,7 @@ export function bytes32(hex: string): Buffer {
   return Buffer.from(hex.slice(2), "hex");
 }
 
+/** What the aggregator's signed task-submission message is built from. */
 export interface TaskSubmissionMessageFields {
   taskId: string;
   avsAddress: string;
@@ -66,6 +68,8 @@ export function taskSubmissionMessage(fields: TaskSubmissionMessageFields, versi
   ]);
 }
 
+/** What the auth bytes of a result bind together: the task, the AVS, the operator, its set and the result
+ * signature. */
 export interface AuthFields {
   taskId: string;
   avsAddress: string;

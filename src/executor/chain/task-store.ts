@@ -6,12 +6,14 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 
+/** The ids of tasks this executor has answered, so that none is signed twice. */
 export interface TaskStore {
   isProcessed(taskId: string): boolean;
   markProcessed(taskId: string): void;
   close(): void;
 }
 
+/** How long and how many answered ids a task store keeps. */
 export interface TaskStoreLimits {
   /** How long an answered id is kept (default 7 days: far beyond any task's life). */
   retentionMs?: number;
@@ -26,6 +28,7 @@ const DEFAULT_MAX_ENTRIES = 1_000_000;
 /** Task ids are case-insensitive hex; one spelling per task. */
 const keyOf = (taskId: string) => taskId.toLowerCase();
 
+/** A task store in memory (storage.type memory): a restart forgets the answered ids. */
 export function memoryTaskStore(limits: TaskStoreLimits = {}): TaskStore {
   const retentionMs = limits.retentionMs ?? DEFAULT_RETENTION_MS;
   const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
@@ -55,6 +58,7 @@ export function memoryTaskStore(limits: TaskStoreLimits = {}): TaskStore {
   };
 }
 
+/** A task store in an SQLite file, so that a restarted executor keeps refusing tasks it answered. */
 export function sqliteTaskStore(path: string, limits: TaskStoreLimits = {}): TaskStore {
   const retentionMs = limits.retentionMs ?? DEFAULT_RETENTION_MS;
   const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;

@@ -57,6 +57,7 @@ export function checkExecutorAddress(
   );
 }
 
+/** The block a task was made at, where its operator-set facts are read. */
 export function blockNumberOf(task: ChainTaskSubmission): bigint {
   return BigInt(task.task_block_number);
 }
@@ -88,6 +89,7 @@ export type Bn254Verifier = (
   publicKey: G2Point,
 ) => Promise<boolean> | boolean;
 
+/** The BN254 check on the calling thread (the authority runs it on a worker thread by default). */
 export const verifyBn254Here: Bn254Verifier = (signature, digest, publicKey) =>
   bn254Verify(g1FromBytes(signature), hashToG1(digest), publicKey);
 
