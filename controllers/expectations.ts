@@ -10,6 +10,7 @@ interface Expectation<T> {
   at: number;
 }
 
+/** Creations and deletions this controller made that its cache may not show yet, by key, for a bounded time. */
 export class Expectations<T extends KubernetesObject> {
   readonly #byKey = new Map<string, Expectation<T>>();
   readonly #ttlMs: number;

@@ -34,7 +34,9 @@ import { performerReconciler, type Reconcile, RequeueError } from "./performer.t
 import { cachedPerformer, cachedPod, cachedService } from "./performer-child-cache.ts";
 import { apiPerformerCluster, type PerformerCluster } from "./performer-cluster.ts";
 
+/** The controller's name in logs, metrics and the work queue's metrics. */
 export const CONTROLLER_NAME = "performer";
+/** The Lease the operator's replicas elect their leader with. */
 export const LEASE_NAME = "hourglass-operator";
 /**
  * Reconciles run at once. Each waits on the apiserver most of its time; with 500 new Performers, 4 workers
@@ -42,6 +44,7 @@ export const LEASE_NAME = "hourglass-operator";
  */
 export const DEFAULT_WORKERS = 4;
 
+/** What the Performer controller runs with: cluster, metrics, logger, leader election, workers and timings. */
 export interface PerformerControllerOptions {
   kubeConfig: KubeConfig;
   registry: Registry;
@@ -66,6 +69,7 @@ export interface PerformerControllerOptions {
   reconcileTimeoutMs?: number;
 }
 
+/** A running Performer controller, for the health endpoints and an orderly stop. */
 export interface PerformerController {
   /** True once every informer has listed its objects (for /readyz). */
   ready(): boolean;
@@ -75,6 +79,7 @@ export interface PerformerController {
   stop(): Promise<void>;
 }
 
+/** Starts the informers, the work queue and (when leading) the workers that reconcile Performers. */
 export function startPerformerController(options: PerformerControllerOptions): PerformerController {
   const { kubeConfig, registry } = options;
   const logger = options.logger.child({ controller: CONTROLLER_NAME });

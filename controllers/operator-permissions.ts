@@ -93,6 +93,8 @@ export class MissingPermissions {
 /** Whether the caller may use `rule`: a SelfSubjectAccessReview, cluster-wide unless the rule names a namespace. */
 export type AccessReview = (rule: RbacRule) => Promise<boolean>;
 
+/** An AccessReview that asks the apiserver, with a SelfSubjectAccessReview, whether the operator may do one
+ * rule. */
 export function selfAccessReview(kubeConfig: KubeConfig): AccessReview {
   const api = kubeConfig.makeApiClient(AuthorizationV1Api);
   return async (rule) => {

@@ -23,6 +23,7 @@ import { isNotFound } from "../src/kube/api-errors.ts";
 import { requestOptions } from "../src/kube/deadline.ts";
 import type { PerformerEvent } from "./performer-events.ts";
 
+/** The field manager every write of the operator names, so that managedFields show what it owns. */
 export const FIELD_MANAGER = "hourglass-operator";
 
 /** The reconciler's writes. Each takes the reconcile's signal, which cancels its request. */
@@ -54,6 +55,8 @@ export interface PerformerCluster {
 const mergePatch = (signal: AbortSignal | undefined) =>
   setHeaderOptions("Content-Type", PatchStrategy.MergePatch, requestOptions(signal));
 
+/** The reconciler's writes through client-node; Events name `reportingInstance` (default: the host name) as
+ * reporter. */
 export function apiPerformerCluster(
   kubeConfig: KubeConfig,
   reportingInstance = hostname(),

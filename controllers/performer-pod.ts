@@ -23,7 +23,9 @@ export const ANNOTATION_SPEC_HASH = "hourglass.eigenlayer.io/spec-hash";
 export const GPU_RESOURCE = "nvidia.com/gpu";
 /** Node labels an administrator puts on GPU and TEE nodes for hardwareRequirements to select them. */
 export const NODE_LABEL_GPU_TYPE = "hourglass.eigenlayer.io/gpu-type";
+/** The node label (value "true") a Performer with teeRequired is scheduled by. */
 export const NODE_LABEL_TEE = "hourglass.eigenlayer.io/tee";
+/** The node label a Performer's teeType selects nodes by, when it requires a TEE. */
 export const NODE_LABEL_TEE_TYPE = "hourglass.eigenlayer.io/tee-type";
 
 /** A read-only root filesystem still needs somewhere to write temporary files. */
@@ -36,6 +38,7 @@ export function performerImage(spec: PerformerSpec): string {
   return pinned || !spec.version ? spec.image : `${spec.image}:${spec.version}`;
 }
 
+/** The Pod a Performer asks for, with the hash of its spec so that a stale Pod is seen and replaced. */
 export function performerPod(performer: Performer): V1Pod {
   const spec = podSpec(performer.spec);
   const metadata = performerChildMetadata(performer);

@@ -50,11 +50,13 @@ export interface PerformerCaches {
   service(namespace: string, name: string): V1Service | undefined;
 }
 
+/** What a reconcile asks of the work queue besides success: when to look again. */
 export interface ReconcileResult {
   /** Look again after this long even if nothing changes (the status depends on the clock). */
   requeueAfterMs?: number;
 }
 
+/** The caches a reconcile reads, the writes it makes, and the permissions it knows to be missing. */
 export interface PerformerReconcilerOptions {
   caches: PerformerCaches;
   cluster: PerformerCluster;
@@ -89,6 +91,8 @@ function endedTooSoonMs(pod: V1Pod, now: Date): number | undefined {
  */
 export type Reconcile = (key: string, signal: AbortSignal, log?: Logger) => Promise<ReconcileResult>;
 
+/** The Performer reconciler: brings a Performer's Pod, Service and status to what its spec asks, from the
+ * caches. */
 export function performerReconciler(options: PerformerReconcilerOptions): Reconcile {
   const { caches, cluster, logger, missingPermissions } = options;
   const forbidden = (error: unknown, seenIn: string) =>
