@@ -30,6 +30,7 @@ import type { WebhookMetrics } from "./webhook-metrics.ts";
 export const MAX_REVIEW_BYTES = 7 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** One admission webhook: its path, the resource it admits, and its decision. */
 export interface Webhook {
   /** Its URL path, also its `webhook` label in metrics and logs. */
   path: string;
@@ -39,6 +40,7 @@ export interface Webhook {
   decide(request: AdmissionRequest, signal?: AbortSignal): Promise<AdmissionDecision>;
 }
 
+/** The webhooks an admission app serves, with its metrics, logger and TLS credentials. */
 export interface AdmissionAppOptions {
   webhooks: readonly Webhook[];
   metrics: WebhookMetrics;
@@ -47,6 +49,7 @@ export interface AdmissionAppOptions {
   https?: ServerOptions;
 }
 
+/** The fastify app that answers every AdmissionReview POSTed to a webhook's path, with HTTP 200 and a review. */
 export function admissionApp(options: AdmissionAppOptions): FastifyInstance {
   const { metrics, logger } = options;
   const app = fastify({
