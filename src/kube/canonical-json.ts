@@ -1,5 +1,6 @@
 // JSON with object keys sorted, so that equal objects serialize equally whatever order their keys were built or
 // decoded in: the basis of spec hashes and of "did the status change" checks.
+/** JSON with every object's keys sorted, so that equal objects give equal text (spec hashes, change checks). */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }

@@ -14,6 +14,7 @@ import type { ListResult, ListWatchSource, WatchEventType } from "./informer.ts"
 /** Objects per list page: client-go's reflector asks for 500 too. */
 export const LIST_PAGE_SIZE = 500;
 
+/** The collection an apiserver ListWatchSource lists and watches, with its page size and timeouts. */
 export interface ApiListWatchOptions<T> {
   /** The collection's path, e.g. `/api/v1/pods`. */
   path: string;
@@ -35,6 +36,7 @@ interface ListPage<T> {
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
+/** An informer's source on the apiserver: paged lists and bookmarked watches on one collection path. */
 export function apiListWatch<T extends KubernetesObject>(
   kubeConfig: KubeConfig,
   options: ApiListWatchOptions<T>,

@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { exponentialDelayMs } from "./backoff.ts";
 
+/** A work queue's name in its metrics, and its per-key retry backoff. */
 export interface WorkQueueOptions {
   /** The `name` label of the queue's metrics. */
   name: string;
@@ -13,6 +14,7 @@ export interface WorkQueueOptions {
   maxDelayMs?: number;
 }
 
+/** controller-runtime's workqueue metrics: depth, adds, retries and work duration, by queue name. */
 export interface WorkQueueMetrics {
   depth: Gauge<"name">;
   adds: Counter<"name">;
@@ -59,6 +61,8 @@ export function workQueueMetrics(registry: Registry): WorkQueueMetrics {
   return metrics;
 }
 
+/** Hands object keys to workers as client-go's workqueue does: de-duplicated, one worker per key, failures
+ * backed off. */
 export class WorkQueue {
   readonly #name: string;
   readonly #metrics: WorkQueueMetrics;
