@@ -7,9 +7,13 @@ import { Type } from "@sinclair/typebox";
 import { mapOf, stringEnum } from "./performer-schema.ts";
 import { PATTERN_DESCRIPTION } from "./schema-validation.ts";
 
+/** The deployment_mode values the executor accepts. */
 export const DEPLOYMENT_MODES = ["docker", "kubernetes"] as const;
+/** The log_level values the executor accepts. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+/** The log_format values the executor accepts. */
 export const LOG_FORMATS = ["json", "text"] as const;
+/** The storage.type values the executor accepts: in memory, or Hourglass's badger (an SQLite file here). */
 export const STORAGE_TYPES = ["memory", "badger"] as const;
 
 const optional = Type.Optional;
@@ -33,6 +37,7 @@ const deploymentMode = (description: string) => stringEnum(DEPLOYMENT_MODES, { d
 const resourceList = (description: string) =>
   mapOf(Type.Union([Type.String(), Type.Number()]), { description: `${description}, by resource name` });
 
+/** default_resources: the requests and limits performers get when their spec gives none. */
 export const ResourcesSchema = Type.Object(
   {
     requests: optional(resourceList("What the scheduler reserves for a performer")),
@@ -118,6 +123,7 @@ export const AvsSchema = Type.Object({
   endpoint: optional(text("docker mode: host:port where the performer serves gRPC")),
 });
 
+/** One entry of the config's chains. */
 export const ChainSchema = Type.Object({
   name: optional(text("Chain name, e.g. ethereum")),
   chain_id: optional(chainId("EIP-155 chain id")),
@@ -129,6 +135,7 @@ export const ChainSchema = Type.Object({
   event_filter: optional(Type.Unknown({ description: "Which TaskMailbox events to follow" })),
 });
 
+/** The whole executor config's keys in snake_case, for both dialects; every key optional, objects open. */
 export const ExecutorConfigSchema = Type.Object({
   debug: optional(flag("Debug logging")),
   aggregator_endpoint: optional(text("host:port of the aggregator")),
