@@ -34,12 +34,16 @@ import { podFindings } from "./diagnose-pod.ts";
 import { executorHealthPort, executorLogsTarget } from "./executor-pod.ts";
 import type { Finding } from "./finding.ts";
 
+/** The namespace the operator is installed in, where the doctor looks for it. */
 export const OPERATOR_NAMESPACE = "hourglass-system";
+/** The operator's Deployment, ServiceAccount, ClusterRole and Lease name. */
 export const OPERATOR_NAME = "hourglass-operator";
+/** The label selector of executor Pods. */
 export const EXECUTOR_LABEL = "app=hourglass-executor";
 const WEBHOOK_CONFIGURATIONS = ["hourglass-mutating-webhook", "hourglass-validating-webhook"];
 const EXECUTOR_CONFIG_KEY = "config.yaml";
 
+/** Which cluster and namespace `hourglass doctor` checks, and how long it waits for a probe. */
 export interface DoctorOptions {
   kubeConfig: KubeConfig;
   /** Only this namespace's executors and Performers; all namespaces that have any when absent. */
@@ -48,6 +52,7 @@ export interface DoctorOptions {
   probeTimeoutMs?: number;
 }
 
+/** One Performer as the doctor's report lists it: where it is, its phase and its endpoint. */
 export interface PerformerSummary {
   namespace: string;
   name: string;
@@ -56,6 +61,7 @@ export interface PerformerSummary {
   endpoint: string;
 }
 
+/** What `hourglass doctor` found, what it checked, and the Performers it saw. */
 export interface DoctorReport {
   findings: Finding[];
   checked: string[];
@@ -519,6 +525,7 @@ async function namespacesOf(c: Clients, namespace: string | undefined): Promise<
   ].sort();
 }
 
+/** Runs every check of the troubleshooting guide against the cluster and gathers the findings. */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const c = clients(options.kubeConfig);
   const timeoutMs = options.probeTimeoutMs ?? 2_000;

@@ -46,6 +46,8 @@ function pendingFinding(pod: V1Pod, message: string): Finding {
   };
 }
 
+/** A performer Pod's problems in the troubleshooting guide's terms, from its status, its Events and its log
+ * tail. */
 export function podFindings(pod: V1Pod, events: readonly CoreV1Event[], logTail?: string): Finding[] {
   const findings: Finding[] = [];
   const name = pod.metadata?.name;
