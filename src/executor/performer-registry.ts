@@ -83,6 +83,7 @@ export class PerformerRegistry {
     return route;
   }
 
+  /** A known performer by id, whether or not it takes traffic. */
   get(performerId: string): PerformerRoute | undefined {
     return this.#byId.get(performerId);
   }
@@ -93,6 +94,7 @@ export class PerformerRegistry {
     return id === undefined ? undefined : this.#byId.get(id);
   }
 
+  /** Whether the performer is the one its AVS's tasks go to now. */
   isActive(performerId: string): boolean {
     const route = this.#byId.get(performerId);
     return route !== undefined && this.#activeByAvs.get(avsKey(route.avsAddress)) === performerId;
