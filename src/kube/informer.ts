@@ -118,6 +118,7 @@ export class Informer<T extends KubernetesObject> {
     };
   }
 
+  /** Starts listing and watching, and the periodic resync; a second call does nothing. */
   start(): void {
     if (this.#running) return;
     this.#running = this.#run();
@@ -125,6 +126,7 @@ export class Informer<T extends KubernetesObject> {
     this.#resyncTimer.unref();
   }
 
+  /** Ends the watch and the resync, and resolves when the informer has stopped. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#resyncTimer);
@@ -138,10 +140,12 @@ export class Informer<T extends KubernetesObject> {
     return this.#synced;
   }
 
+  /** The cached object of that namespace and name. */
   get(namespace: string | undefined, name: string): T | undefined {
     return this.#cache.get(namespace ? `${namespace}/${name}` : name);
   }
 
+  /** Every cached object. */
   list(): T[] {
     return [...this.#cache.values()];
   }

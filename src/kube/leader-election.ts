@@ -94,6 +94,7 @@ export class LeaderElector {
     this.#running ??= this.#run();
   }
 
+  /** Whether this process holds the Lease now. */
   isLeader(): boolean {
     return this.#leading;
   }

@@ -89,6 +89,7 @@ export class WorkQueue {
     this.#metrics.depth.set({ name: this.#name }, 0);
   }
 
+  /** Queues a key unless it is queued already; a key in progress is queued again when its worker is done. */
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#metrics.adds.inc({ name: this.#name });
@@ -134,6 +135,7 @@ export class WorkQueue {
     this.#failures.delete(key);
   }
 
+  /** How often the key has failed since it last succeeded (its backoff grows with it). */
   failures(key: string): number {
     return this.#failures.get(key) ?? 0;
   }
@@ -155,6 +157,7 @@ export class WorkQueue {
     if (this.#shuttingDown && this.#processing.size === 0) this.#drained?.();
   }
 
+  /** How many keys wait for a worker now. */
   len(): number {
     return this.#queue.length;
   }
