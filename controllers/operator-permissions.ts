@@ -81,10 +81,12 @@ export class MissingPermissions {
     return rule !== undefined;
   }
 
+  /** Forgets a rule once an access review finds it granted. */
   granted(rule: Pick<RbacRule, "verb" | "group" | "resource">): void {
     if (this.#rules.delete(ruleName(rule))) this.onChange();
   }
 
+  /** The missing rules by name, sorted, as the Performers' condition lists them. */
   list(): string[] {
     return [...this.#rules.keys()].sort();
   }
