@@ -28,7 +28,9 @@ const HOW_TO_WRITE =
 
 /** A quantity the apiserver would not parse, with why and how to write one. */
 export class QuantityFormatError extends Error {
+  /** The text that is not a quantity, as given. */
   readonly text: string;
+  /** Why it is not one, without the advice on how to write one. */
   readonly reason: string;
 
   constructor(text: string, reason: string) {

@@ -23,6 +23,7 @@ export class Readiness {
     this.#checks.set(name, check);
   }
 
+  /** Runs every check at once; a check that throws fails with its message. */
   async evaluate(): Promise<CheckResult[]> {
     return Promise.all(
       [...this.#checks].map(async ([name, check]) => {
