@@ -12,7 +12,7 @@ import { web3KeystoreProblem } from "./web3-keystore.ts";
 
 /** Messages the troubleshooting guide quotes; they must appear verbatim. */
 export const MIXED_DEPLOYMENT_MODES = "mixed deployment modes not supported";
-/** The message for kubernetes mode without a kubernetes section, as Hourglass and the guide word it. */
+/** The message for kubernetes mode without a kubernetes section, as the troubleshooting guide quotes it. */
 export const KUBERNETES_CONFIG_REQUIRED = "kubernetes configuration is required";
 
 type Tree = Record<string, unknown>;

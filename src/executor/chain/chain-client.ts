@@ -74,7 +74,7 @@ export interface ReadOptions {
 export class ChainClient {
   /** The L1 JSON-RPC endpoint, named in errors and /ready. */
   readonly rpcUrl: string;
-  /** The L1 chain's id, which chose the contracts' addresses. */
+  /** The L1 chain's id, named when a contract has no address on it. */
   readonly chainId: number;
   /** The EigenLayer contracts' addresses on this chain, overrides applied. */
   readonly contracts: CoreContracts;
