@@ -8,14 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig, KubernetesObject, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import {
-  LABEL_PERFORMER,
-  PERFORMER_GROUP,
-  PERFORMER_KIND,
-  PERFORMER_PLURAL,
-  PERFORMER_VERSION,
-  type Performer,
-} from "../src/api/performer.ts";
+import { LABEL_PERFORMER, PERFORMER_KIND, PERFORMERS_PATH, type Performer } from "../src/api/performer.ts";
 import { errorLogFields } from "../src/kube/api-errors.ts";
 import { deadline } from "../src/kube/deadline.ts";
 import { Informer, type ListWatchSource, objectKey } from "../src/kube/informer.ts";
@@ -96,27 +89,27 @@ export function startPerformerController(options: PerformerControllerOptions): P
     if (key) term?.queue.add(key);
   };
 
-  const performers = new Informer<Performer>({
-    name: "performers",
-    ...informerDefaults,
-    source: source(`/apis/${PERFORMER_GROUP}/${PERFORMER_VERSION}/${PERFORMER_PLURAL}`),
-    transform: cachedPerformer,
-    onEvent: (performer) => enqueue(objectKey(performer)),
-  });
-  const pods = new Informer<V1Pod>({
-    name: "pods",
-    ...informerDefaults,
-    source: source("/api/v1/pods", LABEL_PERFORMER),
-    transform: cachedPod,
-    onEvent: (pod) => enqueue(ownerKey(pod)),
-  });
-  const services = new Informer<V1Service>({
-    name: "services",
-    ...informerDefaults,
-    source: source("/api/v1/services", LABEL_PERFORMER),
-    transform: cachedService,
-    onEvent: (service) => enqueue(ownerKey(service)),
-  });
+  const informer = <T extends KubernetesObject>(
+    name: string,
+    from: ListWatchSource<T>,
+    transform: (object: T) => T,
+    keyOf: (object: T) => string | undefined,
+  ) =>
+    new Informer<T>({
+      name,
+      ...informerDefaults,
+      source: from,
+      transform,
+      onEvent: (o) => enqueue(keyOf(o)),
+    });
+  const performers = informer<Performer>("performers", source(PERFORMERS_PATH), cachedPerformer, objectKey);
+  const pods = informer<V1Pod>("pods", source("/api/v1/pods", LABEL_PERFORMER), cachedPod, ownerKey);
+  const services = informer<V1Service>(
+    "services",
+    source("/api/v1/services", LABEL_PERFORMER),
+    cachedService,
+    ownerKey,
+  );
   const informers = [performers, pods, services];
 
   const leaseNamespace = options.leaseNamespace ?? process.env.POD_NAMESPACE ?? "hourglass-system";
@@ -207,12 +200,13 @@ export function startPerformerController(options: PerformerControllerOptions): P
  * The cluster, with the children it returns reduced as the caches reduce them: the reconciler remembers each child
  * it created until the cache shows it (expectations), which must not hold a full Pod per Performer meanwhile.
  */
-function keepingWhatTheCacheKeeps(cluster: PerformerCluster): PerformerCluster {
+export function keepingWhatTheCacheKeeps(cluster: PerformerCluster): PerformerCluster {
   return {
     ...cluster,
-    createPod: async (pod) => cachedPod(await cluster.createPod(pod)),
-    createService: async (service) => cachedService(await cluster.createService(service)),
-    patchService: async (existing, desired) => cachedService(await cluster.patchService(existing, desired)),
+    createPod: async (pod, signal) => cachedPod(await cluster.createPod(pod, signal)),
+    createService: async (service, signal) => cachedService(await cluster.createService(service, signal)),
+    patchService: async (existing, desired, signal) =>
+      cachedService(await cluster.patchService(existing, desired, signal)),
   };
 }
 

@@ -29,31 +29,38 @@ export const FIELD_MANAGER = "hourglass-operator";
 /** The reconciler's writes. Each takes the reconcile's signal, which cancels its request. */
 export interface PerformerCluster {
   /** Creates the Performer's Service. */
-  createService(service: V1Service, signal?: AbortSignal): Promise<V1Service>;
+  createService(service: V1Service, signal: AbortSignal): Promise<V1Service>;
   /** Brings the fields this controller owns (labels, selector, ports, type) back to `desired`. */
-  patchService(existing: V1Service, desired: V1Service, signal?: AbortSignal): Promise<V1Service>;
+  patchService(existing: V1Service, desired: V1Service, signal: AbortSignal): Promise<V1Service>;
   /** Creates the Performer's Pod. */
-  createPod(pod: V1Pod, signal?: AbortSignal): Promise<V1Pod>;
+  createPod(pod: V1Pod, signal: AbortSignal): Promise<V1Pod>;
   /** Deletes exactly this Pod (a precondition on its uid), not a successor of the same name. */
-  deletePod(pod: V1Pod, signal?: AbortSignal): Promise<void>;
+  deletePod(pod: V1Pod, signal: AbortSignal): Promise<void>;
   /** Deletes exactly this Service (a precondition on its uid). */
-  deleteService(service: V1Service, signal?: AbortSignal): Promise<void>;
+  deleteService(service: V1Service, signal: AbortSignal): Promise<void>;
   /** The uid of the Performer stored under this name now, read from the apiserver; undefined when there is none. */
-  performerUid(namespace: string, name: string, signal?: AbortSignal): Promise<string | undefined>;
+  performerUid(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined>;
   /** Writes `status` over `previous` (a merge patch of the status subresource). */
   writeStatus(
     performer: Performer,
     previous: PerformerStatus | undefined,
     status: PerformerStatus,
-    signal?: AbortSignal,
+    signal: AbortSignal,
   ): Promise<Performer>;
   /** Records `event` on the Performer. */
-  recordEvent(performer: Performer, event: PerformerEvent, signal?: AbortSignal): Promise<void>;
+  recordEvent(performer: Performer, event: PerformerEvent, signal: AbortSignal): Promise<void>;
 }
 
 /** A merge patch, cancelled with `signal`. */
 const mergePatch = (signal: AbortSignal | undefined) =>
   setHeaderOptions("Content-Type", PatchStrategy.MergePatch, requestOptions(signal));
+
+/** A delete of exactly `child` (a precondition on its uid), not of a successor under the same name. */
+const exactly = (child: V1Pod | V1Service) => ({
+  name: child.metadata!.name!,
+  namespace: child.metadata!.namespace!,
+  body: { preconditions: { uid: child.metadata!.uid! } },
+});
 
 /** The reconciler's writes through client-node; Events name `reportingInstance` (default: the host name) as
  * reporter. */
@@ -85,24 +92,10 @@ export function apiPerformerCluster(
         requestOptions(signal),
       ),
     deletePod: async (pod, signal) => {
-      await core.deleteNamespacedPod(
-        {
-          name: pod.metadata!.name!,
-          namespace: pod.metadata!.namespace!,
-          body: { preconditions: { uid: pod.metadata!.uid! } },
-        },
-        requestOptions(signal),
-      );
+      await core.deleteNamespacedPod(exactly(pod), requestOptions(signal));
     },
     deleteService: async (service, signal) => {
-      await core.deleteNamespacedService(
-        {
-          name: service.metadata!.name!,
-          namespace: service.metadata!.namespace!,
-          body: { preconditions: { uid: service.metadata!.uid! } },
-        },
-        requestOptions(signal),
-      );
+      await core.deleteNamespacedService(exactly(service), requestOptions(signal));
     },
     performerUid: async (namespace, name, signal) => {
       try {

@@ -12,9 +12,7 @@ import {
   avsLabelValue,
   LABEL_AVS,
   LABEL_EXECUTOR_CONFIG,
-  PERFORMER_GROUP,
-  PERFORMER_PLURAL,
-  PERFORMER_VERSION,
+  PERFORMERS_PATH,
   type Performer,
 } from "../src/api/performer.ts";
 import { Informer } from "../src/kube/informer.ts";
@@ -101,7 +99,7 @@ export function startCachedAdmissionFacts(options: CachedAdmissionFactsOptions):
   // Every Performer admitted carries the AVS label (the mutating webhook sets it); the live lookup selects on it too.
   const performers = informer<Performer>(
     "admission-performers",
-    `/apis/${PERFORMER_GROUP}/${PERFORMER_VERSION}/${PERFORMER_PLURAL}`,
+    PERFORMERS_PATH,
     LABEL_AVS,
     cachedModeOfPerformer,
   );

@@ -24,6 +24,8 @@ export const PERFORMER_KIND = "Performer";
 export const PERFORMER_PLURAL = "performers";
 /** A Performer's apiVersion field. */
 export const PERFORMER_API_VERSION = `${PERFORMER_GROUP}/${PERFORMER_VERSION}`;
+/** The API path of the Performers of every namespace (what informers list and watch). */
+export const PERFORMERS_PATH = `/apis/${PERFORMER_API_VERSION}/${PERFORMER_PLURAL}`;
 
 /** On the Pod and Service of a Performer (their selector), and on the Performer itself: the Performer's name. */
 export const LABEL_PERFORMER = "hourglass.eigenlayer.io/performer";
