@@ -175,44 +175,25 @@ export class ChainFacts {
 
   /** TaskMailbox's message hash of a task's output, asked of the chain. */
   messageHash(taskHash: Uint8Array, output: Uint8Array, signal?: AbortSignal): Promise<Hex> {
-    return this.client.read(
-      this.#contract("TaskMailbox", taskMailboxAbi),
-      "getMessageHash",
-      [toHex(taskHash), toHex(output)],
-      { signal },
-    );
+    const mailbox = this.#contract("TaskMailbox", taskMailboxAbi);
+    return this.client.read(mailbox, "getMessageHash", [toHex(taskHash), toHex(output)], { signal });
   }
 
   /** The ECDSA verifier's certificate digest bytes for a message hash, asked of the chain. */
-  ecdsaCertificateDigestBytes(
-    referenceTimestamp: number,
-    messageHash: Uint8Array,
-    signal?: AbortSignal,
-  ): Promise<Hex> {
-    return this.client.read(
-      this.#contract("ECDSACertificateVerifier", ecdsaCertificateVerifierAbi),
-      "calculateCertificateDigestBytes",
-      [referenceTimestamp, toHex(messageHash)],
-      { signal },
-    );
+  ecdsaCertificateDigestBytes(referenceTimestamp: number, messageHash: Uint8Array, signal?: AbortSignal) {
+    const verifier = this.#contract("ECDSACertificateVerifier", ecdsaCertificateVerifierAbi);
+    const args = [referenceTimestamp, toHex(messageHash)] as const;
+    return this.client.read(verifier, "calculateCertificateDigestBytes", args, { signal });
   }
 
   /** The ECDSA verifier's version, part of its EIP-712 domain. */
   ecdsaVerifierVersion(signal?: AbortSignal): Promise<string> {
-    return this.client.read(
-      this.#contract("ECDSACertificateVerifier", ecdsaCertificateVerifierAbi),
-      "version",
-      [],
-      { signal },
-    );
+    const verifier = this.#contract("ECDSACertificateVerifier", ecdsaCertificateVerifierAbi);
+    return this.client.read(verifier, "version", [], { signal });
   }
 
   /** The BN254 verifier's certificate digest for a message hash, asked of the chain. */
-  bn254CertificateDigest(
-    referenceTimestamp: number,
-    messageHash: Uint8Array,
-    signal?: AbortSignal,
-  ): Promise<Hex> {
+  bn254CertificateDigest(referenceTimestamp: number, messageHash: Uint8Array, signal?: AbortSignal) {
     return this.client.read(
       this.#contract("BN254CertificateVerifier", bn254CertificateVerifierAbi),
       "calculateCertificateDigest",
