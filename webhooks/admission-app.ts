@@ -10,6 +10,7 @@ import {
   LogController,
 } from "fastify";
 import type { Logger } from "pino";
+import { errorLogFields } from "../src/kube/api-errors.ts";
 import { type AdmissionDecision, decisionResponse } from "./admission-decision.ts";
 import { ADMISSION_FAILURES, type AdmissionFailure, admissionFailure } from "./admission-errors.ts";
 import { AdmissionLookupError } from "./admission-facts.ts";
@@ -103,7 +104,7 @@ export function admissionApp(options: AdmissionAppOptions): FastifyInstance {
     const webhook = request.routeOptions.url ?? request.url;
     metrics.requestsTotal.inc({ webhook, code: String(failure.kind.status) });
     logger.info(
-      { webhook, code: failure.kind.status, error: failure.kind.code, cause: err.message },
+      { webhook, code: failure.kind.status, error: failure.kind.code, ...errorLogFields(err) },
       "denied",
     );
     return sendReview(reply, failureResponse("", failure));

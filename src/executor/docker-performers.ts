@@ -11,6 +11,7 @@ import type {
   RemovePerformerRequest,
   RemovePerformerResponse,
 } from "../grpc/messages.ts";
+import { errorLogFields } from "../kube/api-errors.ts";
 import type { DockerEngine } from "./docker-engine.ts";
 import {
   configuredEnv,
@@ -155,9 +156,9 @@ export function dockerPerformerManager(parts: {
     } catch (error) {
       await docker()
         .removeContainer(id)
-        .catch((removal: Error) =>
+        .catch((removal: unknown) =>
           log.error(
-            { container: name, id, err: removal.message },
+            { container: name, id, ...errorLogFields(removal) },
             "removing a container that failed to start failed",
           ),
         );
@@ -216,9 +217,9 @@ export function dockerPerformerManager(parts: {
         .catch(() => ({ running: true }) as const);
       if (state?.running) continue;
       const exit = state ? `exited with code ${state.exitCode}` : "removed";
-      await replaceDead(managed, exit).catch((error: Error) =>
+      await replaceDead(managed, exit).catch((error: unknown) =>
         log.error(
-          { avs: managed.avs.address, err: error.message },
+          { avs: managed.avs.address, ...errorLogFields(error) },
           "replacing the performer container failed",
         ),
       );
@@ -294,8 +295,8 @@ export function dockerPerformerManager(parts: {
         await track(startAll());
       } catch (error) {
         // The AVSs started before the one that failed go too: a failed start leaves nothing in the engine.
-        await removeAll().catch((cleanup: Error) =>
-          log.error({ err: cleanup.message }, "removing what a failed start made failed"),
+        await removeAll().catch((cleanup: unknown) =>
+          log.error(errorLogFields(cleanup), "removing what a failed start made failed"),
         );
         throw error;
       }
