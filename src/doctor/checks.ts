@@ -30,8 +30,9 @@ import { errorsOf, formatProblem } from "../api/problem.ts";
 import { compareQuantities, tryParseQuantity } from "../api/quantity.ts";
 import { apiErrorMessage, isNotFound } from "../kube/api-errors.ts";
 import { type RbacRule, ruleName, ruleYaml } from "../kube/rbac-rules.ts";
-import { podFindings } from "./diagnose-pod.ts";
+import { crashLoopOf, podFindings } from "./diagnose-pod.ts";
 import { executorHealthPort, executorLogsTarget } from "./executor-pod.ts";
+import { executorReadyFindings } from "./executor-ready.ts";
 import type { Finding } from "./finding.ts";
 
 /** The namespace the operator is installed in, where the doctor looks for it. */
@@ -453,10 +454,11 @@ async function performerFindings(c: Clients, performer: Performer): Promise<Find
       namespace,
       fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${child}`,
     });
-    const crashing = pod.status?.containerStatuses?.some(
-      (s) => s.state?.waiting?.reason === "CrashLoopBackOff",
-    );
-    const tail = crashing ? await logTail(c, namespace, child) : undefined;
+    const crashing = pod.status?.containerStatuses?.find((s) => crashLoopOf(s));
+    // The run that failed: the current container while it reads terminated, else the one before it.
+    const tail = crashing
+      ? await logTail(c, namespace, child, crashing.name, !crashing.state?.terminated)
+      : undefined;
     findings.push(...podFindings(pod, events.items, tail));
   }
   if (performer.status?.serviceName || pod) {
@@ -465,9 +467,15 @@ async function performerFindings(c: Clients, performer: Performer): Promise<Find
   return findings;
 }
 
-async function logTail(c: Clients, namespace: string, name: string): Promise<string | undefined> {
+async function logTail(
+  c: Clients,
+  namespace: string,
+  name: string,
+  container: string,
+  previous: boolean,
+): Promise<string | undefined> {
   try {
-    const log = await c.core.readNamespacedPodLog({ name, namespace, previous: true, tailLines: 10 });
+    const log = await c.core.readNamespacedPodLog({ name, namespace, container, previous, tailLines: 10 });
     return log.trimEnd() || undefined;
   } catch {
     // No kubelet answering for the node, or the previous container is gone: the exit code still says something.
@@ -493,14 +501,13 @@ async function executorFindings(c: Clients, namespace: string, timeoutMs: number
       // Not reachable from here (a remote cluster): the Pod's own status is checked by the kubelet's probes.
       continue;
     }
-    if (!ready.ok) {
-      findings.push({
-        check: "Executor",
-        object,
-        problem: `the executor is not ready: ${(await ready.text()).trim()}`,
-        fix: `kubectl logs -n ${namespace} ${executorLogsTarget(pod)}`,
-      });
-    }
+    findings.push(
+      ...executorReadyFindings(
+        { object, namespace, deployment: executorLogsTarget(pod) },
+        ready.status,
+        await ready.text(),
+      ),
+    );
   }
   return findings;
 }

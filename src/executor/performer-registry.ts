@@ -14,6 +14,8 @@ export interface PerformerHealth {
   applicationHealthy: boolean;
   /** RFC 3339, empty until the first check. */
   lastHealthCheck: string;
+  /** Why the last check found the performer unhealthy (its gRPC error, or the status it answered). */
+  problem?: string;
 }
 
 /** One known performer: where it is, what it runs, its connection, its in-flight bound and its health. */
