@@ -219,6 +219,21 @@ describe("docker-mode performer containers on an engine", () => {
     assert.match(failed?.err?.stack ?? "", /\n\s+at /);
   });
 
+  it("abortDeployments ends a start the engine does not answer, and leaves nothing behind", async () => {
+    for (const request of ["ensureImage", "create"] as const) {
+      const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+      engine.hangNext(request);
+      const { registry, manager } = managed(engine);
+      const started = manager.start();
+      await until(`${request} asked`, () => engine.calls.some((c) => c.startsWith(request)));
+      manager.abortDeployments();
+      await assert.rejects(started, /aborted/, request);
+      await manager.shutdown();
+      assert.equal(engine.containers.size, 0, request);
+      assert.deepEqual(registry.list(), [], request);
+    }
+  });
+
   it("removes the AVSs already started when a later one fails, and leaves a network it found", async () => {
     const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`], networks: ["shared"] });
     const { registry, manager } = managed(engine, { avs: [MANAGED, OTHER], network: "shared" });
