@@ -13,31 +13,22 @@ export interface ContainerInfo {
   addresses: Record<string, string>;
 }
 
-/**
- * One call per Engine API request, so that the caller decides the order and what to undo when one fails. `signal`
- * aborts the request (a pull, a create, a start stuck in the engine); removals take none, since they are what
- * undoes a start that was aborted.
- */
+/** One call per Engine API request, so that the caller decides the order and what to undo when one fails. */
 export interface DockerEngine {
   /** Finds the image locally or pulls it; throws naming the image. */
-  ensureImage(reference: string, signal?: AbortSignal): Promise<void>;
+  ensureImage(reference: string): Promise<void>;
   /** Creates the network unless it exists; true if this call created it. */
-  ensureNetwork(name: string, signal?: AbortSignal): Promise<boolean>;
+  ensureNetwork(name: string): Promise<boolean>;
   /** Resolves with the new container's id; throws naming the container and its image. */
-  createContainer(options: Docker.ContainerCreateOptions, signal?: AbortSignal): Promise<string>;
-  startContainer(id: string, signal?: AbortSignal): Promise<void>;
+  createContainer(options: Docker.ContainerCreateOptions): Promise<string>;
+  startContainer(id: string): Promise<void>;
   /** undefined once the container is gone. */
-  inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerInfo | undefined>;
+  inspectContainer(id: string): Promise<ContainerInfo | undefined>;
   /** The last lines of its stdout and stderr, as `docker logs --tail` shows them. */
-  logsTail(id: string, lines: number, signal?: AbortSignal): Promise<string>;
+  logsTail(id: string, lines: number): Promise<string>;
   /** Removes it, stopped or not; a container already gone is not an error. */
   removeContainer(id: string): Promise<void>;
   removeNetwork(name: string): Promise<void>;
-}
-
-/** dockerode's option for `signal`, absent without one: an undefined key would reach the query string. */
-function abortable(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
-  return signal ? { abortSignal: signal } : {};
 }
 
 function statusCode(error: unknown): number | undefined {
@@ -79,17 +70,15 @@ export function containerInfo(inspect: Docker.ContainerInspectInfo): ContainerIn
 /** The DockerEngine over dockerode, with errors that name the image or container and quote the engine. */
 export function dockerEngine(docker: Docker = new Docker()): DockerEngine {
   return {
-    async ensureImage(reference, signal) {
+    async ensureImage(reference) {
       try {
-        // The Engine API's image inspect takes no signal in dockerode; it answers from the engine's own store.
-        signal?.throwIfAborted();
         await docker.getImage(reference).inspect();
         return;
       } catch (error) {
         if (statusCode(error) !== 404) throw new Error(`image "${reference}": ${engineMessage(error)}`);
       }
       try {
-        const stream = await docker.pull(reference, abortable(signal));
+        const stream = await docker.pull(reference);
         await new Promise<void>((resolve, reject) =>
           docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
             const failed = error?.message ?? events?.find((e) => e.error)?.error;
@@ -102,50 +91,41 @@ export function dockerEngine(docker: Docker = new Docker()): DockerEngine {
         );
       }
     },
-    async ensureNetwork(name, signal) {
-      const existing = await docker.listNetworks({ filters: { name: [name] }, ...abortable(signal) });
+    async ensureNetwork(name) {
+      const existing = await docker.listNetworks({ filters: { name: [name] } });
       if (existing.some((n) => n.Name === name)) return false;
-      await docker.createNetwork({
-        Name: name,
-        Driver: "bridge",
-        CheckDuplicate: true,
-        ...abortable(signal),
-      });
+      await docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true });
       return true;
     },
-    async createContainer(options, signal) {
+    async createContainer(options) {
       try {
-        return (await docker.createContainer({ ...options, ...abortable(signal) })).id;
+        return (await docker.createContainer(options)).id;
       } catch (error) {
         throw new Error(
           `creating container ${options.name} from "${options.Image}": ${engineMessage(error)}`,
         );
       }
     },
-    async startContainer(id, signal) {
+    async startContainer(id) {
       await docker
         .getContainer(id)
-        .start(abortable(signal))
+        .start()
         .catch((error: unknown) => {
           throw new Error(`starting container ${id.slice(0, 12)}: ${engineMessage(error)}`);
         });
     },
-    async inspectContainer(id, signal) {
+    async inspectContainer(id) {
       try {
-        return containerInfo(await docker.getContainer(id).inspect(abortable(signal)));
+        return containerInfo(await docker.getContainer(id).inspect());
       } catch (error) {
         if (statusCode(error) === 404) return undefined;
         throw error;
       }
     },
-    async logsTail(id, lines, signal) {
-      const buffer = (await docker.getContainer(id).logs({
-        stdout: true,
-        stderr: true,
-        tail: lines,
-        follow: false,
-        ...abortable(signal),
-      })) as unknown as Buffer;
+    async logsTail(id, lines) {
+      const buffer = (await docker
+        .getContainer(id)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
       return demuxLogs(Buffer.from(buffer)).trimEnd();
     },
     async removeContainer(id) {

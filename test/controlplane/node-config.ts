@@ -20,6 +20,8 @@ export const NODE = {
     ["ip", "kube-proxy"],
     ["ip6", "kube-proxy"],
   ] as const,
+  /** The node's own nft table, confining what the bridge forwards to the bridge (bridgeForwardRules). */
+  forwardTable: ["ip", "hourglass-node"] as const,
   /** A registry nobody serves: containerd's hosts configuration sends every pull here. */
   closedRegistry: "http://127.0.0.1:1",
 };
@@ -124,6 +126,26 @@ export function cniConflist(p: NodePaths): string {
   );
 }
 
+/**
+ * A Pod dialling a Service whose endpoint is another Pod sends to the node (its route for the Service range),
+ * kube-proxy DNATs the packet to that Pod, and the node forwards it back onto the bridge; the reply goes Pod to
+ * Pod, and br_netfilter's conntrack undoes the DNAT. So the bridge forwards (net.ipv4.conf.<bridge>.forwarding:
+ * packets that came in on it, the setting going with the link), and this table, made first, drops whatever would
+ * be forwarded from the bridge anywhere else or onto it from elsewhere: forwarded packets stay on the bridge, and
+ * nothing is NATed out. Other bridges of the machine (podman's networks) are left as they are.
+ */
+export function bridgeForwardRules(): string {
+  const [family, table] = NODE.forwardTable;
+  return `table ${family} ${table} {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "${NODE.bridge}" oifname != "${NODE.bridge}" drop
+    oifname "${NODE.bridge}" iifname != "${NODE.bridge}" drop
+  }
+}
+`;
+}
+
 export function kubeletConfig(
   p: NodePaths,
   ports: { kubelet: number; healthz: number },
@@ -166,6 +188,9 @@ evictionHard: {memory.available: 50Mi, nodefs.available: 1%, imagefs.available: 
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 shutdownGracePeriod: 0s
+# A renewed Secret or ConfigMap reaches a Pod's volume when the kubelet next syncs the Pod: every syncFrequency
+# plus up to half of it (the default 1m gives up to 90 s, what a kind node shows). 10s bounds it by 15 s.
+syncFrequency: 10s
 `;
 }
 

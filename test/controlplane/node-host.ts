@@ -8,7 +8,7 @@ import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { NODE } from "./node-config.ts";
+import { bridgeForwardRules, NODE } from "./node-config.ts";
 
 const run = promisify(execFile);
 
@@ -25,6 +25,8 @@ export interface NodeRecord {
   /** Host paths outside `dir` that did not exist before this node made them, to remove on teardown. */
   created: string[];
   bridge: boolean;
+  /** The nft table confining forwarding to the bridge (bridgeForwardRules), made before forwarding is on. */
+  forwardTable?: boolean;
   cgroups: boolean;
   /** Directories bind-mounted onto themselves (shared propagation), to unmount on teardown. */
   sharedMounts: string[];
@@ -101,6 +103,28 @@ export async function createBridge(record: NodeRecord): Promise<void> {
   // blackhole for the whole range, so that no Service IP ever follows the default route off the machine.
   await ip(["route", "add", NODE.serviceRange, "dev", NODE.bridge, "src", NODE.ip]);
   await ip(["route", "add", "blackhole", NODE.serviceRange, "metric", "4096"]);
+}
+
+/** Forwarding on the bridge, confined to it by the node's nft table (see bridgeForwardRules). */
+export async function forwardOnBridge(record: NodeRecord): Promise<void> {
+  record.forwardTable = true;
+  await writeRecord(record);
+  await nft(bridgeForwardRules());
+  await writeFile(`/proc/sys/net/ipv4/conf/${NODE.bridge}/forwarding`, "1\n");
+}
+
+/** Runs an nft script given on its standard input. */
+function nft(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile("nft", ["-f", "-"], (error, _stdout, stderr) =>
+      error ? reject(new Error(`nft: ${stderr || error.message}`)) : resolve(),
+    );
+    child.stdin!.end(script);
+  });
+}
+
+async function removeForwardTable(): Promise<void> {
+  await run("nft", ["delete", "table", ...NODE.forwardTable]).catch(() => {});
 }
 
 function bridgePorts(): string[] {
@@ -258,6 +282,8 @@ export async function teardownHost(record: NodeRecord, containerdSocket: string)
   await unmountUnder(record.dir);
   for (const dir of record.sharedMounts) await unmountUnder(dir);
   if (record.bridge) await removeBridge();
+  // After the bridge (and its forwarding setting) is gone, never before.
+  if (record.forwardTable) await removeForwardTable();
   if (record.processes["kube-proxy"]) await removeNftTables();
   for (const path of record.created) {
     await unmountUnder(path);

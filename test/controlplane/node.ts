@@ -26,6 +26,7 @@ import {
   createBridge,
   createCgroups,
   emptyRecord,
+  forwardOnBridge,
   isRunning,
   missingFixedPaths,
   type NodeRecord,
@@ -305,6 +306,7 @@ async function launchNode(
   });
   await mkdir(p.ipamDir, { recursive: true });
   await createBridge(record);
+  await forwardOnBridge(record);
   await createCgroups(record);
   await shareMount(record, p.kubeletRoot);
 

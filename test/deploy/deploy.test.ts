@@ -1,26 +1,34 @@
 // `make deploy` for real, on the local cluster, through the README's local steps: `make cluster-up`, `make
 // deploy-local` (both images built and imported, cert-manager built from its Go module and run as Pods,
-// config/default applied unchanged), then what a user sees: two operator replicas of which one leads and both
-// answer admission through the webhook Service; a good Performer defaulted and a bad one refused by the in-cluster
-// webhooks; the leader killed and the other taking over without losing a Performer; the serving certificate
-// renewed by cert-manager while admission keeps answering; `make undeploy-local` leaving nothing. The cluster has a
-// directory of its own (HOURGLASS_LOCAL_DIR), and `make cluster-down` runs after a failure too. Times are printed.
+// config/default applied unchanged), then what a user sees: two operator replicas of which one leads, admission
+// through the webhook Service and from each replica itself (a good Performer defaulted, a bad one refused); the
+// leader killed and the other taking over without losing a Performer; the serving certificate renewed by
+// cert-manager, every replica serving it while admission keeps answering; `make deploy-samples-local`, whose
+// executor creates its Performer and answers a task from the host through it; `make undeploy-local` leaving
+// nothing. The cluster has a directory of its own (HOURGLASS_LOCAL_DIR), and `make cluster-down` runs after a
+// failure too. Times are printed.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { X509Certificate } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { createHash, randomUUID, X509Certificate } from "node:crypto";
+import { lstat, mkdtemp, readFile, rm } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import { promisify } from "node:util";
+import { NODE_ADDRESS } from "../controlplane/controlplane.ts";
+import { OPERATOR_ADDRESS, OPERATOR_KEY } from "../support/chain-world.ts";
 import { eventually } from "../support/eventually.ts";
+import { executorClient } from "../support/grpc-clients.ts";
+import { startTestChain } from "../support/test-chain.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
 const NS = "hourglass-system";
 const AVS = "0x1234567890abcdef1234567890abcdef12345678";
 const WAIT = { timeoutMs: 120_000, intervalMs: 500 };
+const SAMPLES = "my-avs-project";
 
 let dir = "";
 const env = () => ({ ...process.env, HOURGLASS_LOCAL_DIR: dir });
@@ -49,7 +57,7 @@ const timed = async <T>(what: string, step: () => Promise<T>): Promise<T> => {
 };
 
 interface Pod {
-  metadata: { name: string; deletionTimestamp?: string };
+  metadata: { name: string; uid: string; deletionTimestamp?: string };
   status: { podIP?: string; conditions?: { type: string; status: string }[] };
 }
 const ready = (p: Pod) =>
@@ -93,13 +101,151 @@ function servedCertificate(ip: string): Promise<string> {
   });
 }
 
-/** Reviews answered by each operator Pod, from its own metrics (the apiserver's proxy to the Pod). */
-async function reviewsServed(pod: string): Promise<number> {
-  const text = await kubectl(["get", "--raw", `/api/v1/namespaces/${NS}/pods/${pod}:8080/proxy/metrics`]);
-  return [...text.matchAll(/^hourglass_webhook_latency_seconds_count\{[^}]*\} (\d+)/gm)].reduce(
-    (sum, m) => sum + Number(m[1]),
-    0,
+/** The name the apiserver checks the serving certificate against (the webhook Service's). */
+const SERVICE_NAME = `hourglass-webhook-service.${NS}.svc`;
+
+interface AdmissionAnswer {
+  uid: string;
+  allowed: boolean;
+  status?: { message?: string };
+  patch?: string;
+}
+
+/**
+ * One AdmissionReview of a Performer CREATE sent to an operator Pod itself (the host is on the Pods' bridge), as
+ * the apiserver sends it: a new TLS handshake each time, the certificate checked against the CA for the Service's
+ * name. The apiserver keeps one connection to the Service, so its reviews all reach one Pod; these reach each.
+ */
+function reviewAt(ip: string, path: string, object: string, ca: string): Promise<AdmissionAnswer> {
+  const uid = randomUUID();
+  const body = JSON.stringify({
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid,
+      kind: { group: "hourglass.eigenlayer.io", version: "v1alpha1", kind: "Performer" },
+      resource: { group: "hourglass.eigenlayer.io", version: "v1alpha1", resource: "performers" },
+      name: (JSON.parse(object) as { metadata: { name: string } }).metadata.name,
+      namespace: "deploy-test",
+      operation: "CREATE",
+      userInfo: { username: "kubernetes-admin", groups: ["system:masters", "system:authenticated"] },
+      object: JSON.parse(object),
+      dryRun: true,
+    },
+  });
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: ip,
+        port: 9443,
+        path: `${path}?timeout=5s`,
+        method: "POST",
+        servername: SERVICE_NAME,
+        ca,
+        agent: false,
+        timeout: 10_000,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode !== 200)
+            return reject(new Error(`${ip}${path}: HTTP ${res.statusCode}: ${text}`));
+          const answer = (JSON.parse(text) as { response: AdmissionAnswer }).response;
+          if (answer.uid !== uid)
+            return reject(new Error(`${ip}${path}: answered uid ${answer.uid}, sent ${uid}`));
+          resolve(answer);
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${ip}${path}: no answer in 10 s`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** The webhooks' CA (cert-manager's hourglass-ca, which cainjector put into both configurations). */
+const webhookCa = async () =>
+  Buffer.from(
+    await kubectl(["-n", NS, "get", "secret", "hourglass-ca", "-o", "jsonpath={.data.ca\\.crt}"]),
+    "base64",
+  ).toString();
+
+/** What a Pod's reviews must say: the good Performer defaulted, the bad one refused naming the field. */
+async function checkAdmission(ip: string, ca: string): Promise<void> {
+  const mutated = await reviewAt(ip, "/mutate-performer", performer("direct"), ca);
+  assert.equal(mutated.allowed, true, `${ip} admits a good Performer`);
+  const patch = Buffer.from(mutated.patch ?? "", "base64").toString();
+  assert.match(patch, /\/spec\/resources.*500m/, `${ip} defaults the resources (${patch})`);
+  const refused = await reviewAt(
+    ip,
+    "/validate-performer",
+    performer("direct-bad", { resources: { requests: { cpu: "500mm" } } }),
+    ca,
   );
+  assert.equal(refused.allowed, false, `${ip} refuses a bad Performer`);
+  assert.match(
+    refused.status?.message ?? "",
+    /spec\.resources\.requests\.cpu: Invalid resource format "500mm"/,
+  );
+}
+
+/** A Service without a selector whose endpoint is the host's `port` on the bridge address, named as the sample
+ * executor config's l1_chain.rpc_url says. */
+function chainService(port: number): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "List",
+    items: [
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "anvil", namespace: SAMPLES },
+        spec: { ports: [{ name: "rpc", port: 8545, protocol: "TCP" }] },
+      },
+      {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: {
+          name: "anvil-host",
+          namespace: SAMPLES,
+          labels: { "kubernetes.io/service-name": "anvil" },
+        },
+        addressType: "IPv4",
+        ports: [{ name: "rpc", port, protocol: "TCP" }],
+        endpoints: [{ addresses: [NODE_ADDRESS] }],
+      },
+    ],
+  });
+}
+
+/** `kubectl port-forward` to `target`'s `port` on a free local port, as a user reaches the executor. */
+async function portForward(
+  ns: string,
+  target: string,
+  port: number,
+): Promise<{ port: number; close(): void }> {
+  const child = spawn(
+    join(dir, "cluster", "kubectl"),
+    ["-n", ns, "port-forward", "--address=127.0.0.1", target, `:${port}`],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  const local = await new Promise<number>((resolve, reject) => {
+    const seen = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(output);
+      if (m) resolve(Number(m[1]));
+    };
+    child.stdout.on("data", seen);
+    child.stderr.on("data", seen);
+    child.on("exit", (code) => reject(new Error(`kubectl port-forward exited ${code}: ${output}`)));
+  });
+  return { port: local, close: () => child.kill() };
 }
 
 describe("make deploy-local", { timeout: 40 * 60_000 }, () => {
@@ -133,7 +279,7 @@ describe("make deploy-local", { timeout: 40 * 60_000 }, () => {
     assert.equal(inject, ca, "cainjector put the CA that signed the serving certificate into the webhooks");
   });
 
-  it("admits through the webhook Service: defaults a good Performer, refuses a bad one, on both replicas", async () => {
+  it("admits through the webhook Service, and each replica answers admission itself", async () => {
     await kubectl(["create", "namespace", "deploy-test"]);
     await kubectl(["apply", "-f", "-"], performer("good"));
     const stored = await json<{ spec: { resources: unknown; config: { grpcPort: number } } }>([
@@ -152,14 +298,11 @@ describe("make deploy-local", { timeout: 40 * 60_000 }, () => {
       kubectl(["apply", "-f", "-"], performer("bad", { resources: { requests: { cpu: "500mm" } } })),
       /denied the request: spec\.resources\.requests\.cpu: Invalid resource format "500mm"/,
     );
-    const pods = (await operatorPods()).map((p) => p.metadata.name);
-    const before = await Promise.all(pods.map(reviewsServed));
-    for (let i = 0; i < 20; i++) await admit(`spread-${i}`);
-    const served = (await Promise.all(pods.map(reviewsServed))).map((n, i) => n - before[i]!);
-    assert.ok(
-      served.every((n) => n > 0),
-      `each replica answered some of 20 reviews through the Service (${served.join(", ")})`,
-    );
+    // Each replica, reached on its own Pod IP with the certificate checked for the Service's name.
+    const ca = await webhookCa();
+    const pods = (await operatorPods()).filter(ready);
+    assert.equal(pods.length, 2);
+    for (const pod of pods) await checkAdmission(pod.status.podIP!, ca);
   });
 
   it("fails over: the leader killed, the other replica leads and reconciles what came meanwhile", async () => {
@@ -193,7 +336,7 @@ describe("make deploy-local", { timeout: 40 * 60_000 }, () => {
     );
   });
 
-  it("renews the serving certificate with cert-manager while admission answers every request", async () => {
+  it("renews the serving certificate with cert-manager: every replica serves it, admission never fails", async () => {
     const secret = () =>
       kubectl([
         "-n",
@@ -205,18 +348,30 @@ describe("make deploy-local", { timeout: 40 * 60_000 }, () => {
         "jsonpath={.data.tls\\.crt}",
       ]);
     const first = await secret();
-    let failures = 0;
-    let answered = 0;
+    const ca = await webhookCa();
+    const pods = (await operatorPods()).filter(ready);
+    assert.equal(pods.length, 2);
+    const failures: string[] = [];
+    const answered = { apiserver: 0, pods: 0 };
     let stop = false;
-    const load = (async () => {
-      for (let i = 0; !stop && i < 2000; i++) {
-        await admit(`rotation-${i % 5}`).then(
-          () => answered++,
-          (e: Error) => {
-            failures++;
-            process.stderr.write(`review failed during rotation: ${e.message}\n`);
-          },
-        );
+    const failed = (what: string) => (e: Error) => {
+      failures.push(`${what}: ${e.message}`);
+      process.stderr.write(`review failed during rotation (${what}): ${e.message}\n`);
+    };
+    // Through the apiserver (the Service path), and to each Pod with a new handshake per review (the path a
+    // renewed certificate takes first).
+    const throughApiserver = (async () => {
+      for (let i = 0; !stop; i++) {
+        await admit(`rotation-${i % 5}`).then(() => answered.apiserver++, failed("apiserver"));
+      }
+    })();
+    const direct = (async () => {
+      for (let i = 0; !stop; i++) {
+        const ip = pods[i % pods.length]!.status.podIP!;
+        await reviewAt(ip, "/validate-performer", performer(`rotation-${i % 5}`), ca).then((r) => {
+          if (!r.allowed) throw new Error(`refused: ${r.status?.message}`);
+          answered.pods++;
+        }, failed(ip));
       }
     })();
     const started = Date.now();
@@ -248,22 +403,110 @@ describe("make deploy-local", { timeout: 40 * 60_000 }, () => {
       async () => ((await secret()) !== first ? true : undefined),
       WAIT,
     );
-    process.stdout.write(`# certificate renewed: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    // The kubelet refreshes Secret volumes within a minute; the operator reloads the files when they change.
-    await new Promise((r) => setTimeout(r, 75_000));
+    const renewedAt = Date.now();
+    process.stdout.write(`# certificate renewed: ${((renewedAt - started) / 1000).toFixed(1)} s\n`);
+    const renewed = new X509Certificate(Buffer.from(await secret(), "base64")).fingerprint256;
+    // The kubelet rewrites a Secret volume when it next syncs the Pod (the node's syncFrequency, 10 s, plus up to
+    // half of it as jitter: a kind node's default is 1 min, so up to 90 s there); the operator sees the `..data`
+    // swap at once (its 10 s re-read otherwise). Bound here: 60 s after the Secret changed.
+    const volumes = join(dir, "cluster", "node", "kubelet", "pods");
+    await Promise.all(
+      pods.map(async (pod) => {
+        await eventually(
+          `${pod.metadata.name} serving the renewed certificate`,
+          async () =>
+            (await servedCertificate(pod.status.podIP!).catch(() => "")) === renewed ? true : undefined,
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
+        const served = (Date.now() - renewedAt) / 1000;
+        const data = join(
+          volumes,
+          pod.metadata.uid,
+          "volumes",
+          "kubernetes.io~secret",
+          "webhook-certs",
+          "..data",
+        );
+        const swapped = ((await lstat(data)).mtimeMs - renewedAt) / 1000;
+        process.stdout.write(
+          `# ${pod.metadata.name}: the kubelet swapped ..data ${swapped.toFixed(1)} s after the Secret changed, ` +
+            `the Pod served the new certificate by ${served.toFixed(1)} s\n`,
+        );
+      }),
+    );
+    // A few more reviews on the new certificate, then the count.
+    await new Promise((r) => setTimeout(r, 3_000));
     stop = true;
-    await load;
-    const renewed = new X509Certificate(Buffer.from(await secret(), "base64"));
-    for (const pod of await operatorPods()) {
-      const served = await servedCertificate(pod.status.podIP!);
-      assert.equal(served, renewed.fingerprint256, `${pod.metadata.name} serves the renewed certificate`);
-    }
-    assert.equal(failures, 0, `every review during the renewal was answered (${answered} answered)`);
-    assert.ok(answered > 10, `reviews kept flowing (${answered})`);
+    await Promise.all([throughApiserver, direct]);
+    process.stdout.write(
+      `# reviews during the rotation: ${answered.apiserver} through the apiserver, ${answered.pods} to the Pods\n`,
+    );
+    assert.deepEqual(failures, [], "every review during the renewal was answered");
+    assert.ok(
+      answered.apiserver > 5 && answered.pods > 5,
+      `reviews kept flowing (${JSON.stringify(answered)})`,
+    );
+  });
+
+  it("make deploy-samples: the executor creates its Performer, the controller runs it, a task goes executor → performer", async (t) => {
+    // The sample config's L1 chain is anvil.my-avs-project.svc.cluster.local:8545: here a local EVM on the host,
+    // on the node's bridge address, behind a Service without a selector, as a user points it at a node of theirs.
+    // The earlier checks' Performers ask 500m CPU each, which the 2-CPU node needs for the sample's.
+    await kubectl(["delete", "namespace", "deploy-test", "--wait=true"]);
+    const chain = await startTestChain({ hostname: NODE_ADDRESS });
+    t.after(() => chain.stop());
+    t.after(async () => {
+      const logs = await kubectl(["-n", SAMPLES, "logs", "deployment/my-avs-executor", "--tail=40"]).catch(
+        (e: Error) => e.message,
+      );
+      process.stdout.write(`# the executor's last log lines:\n${logs.replace(/^/gm, "#   ")}\n`);
+    });
+    await chain.addAvs(AVS, OPERATOR_ADDRESS);
+    await kubectl(["create", "namespace", SAMPLES]);
+    // The Secret the sample's comment tells the user to create (a published development key).
+    await kubectl([
+      "-n",
+      SAMPLES,
+      "create",
+      "secret",
+      "generic",
+      "my-avs-operator-key",
+      `--from-literal=ecdsa.key=${OPERATOR_KEY}`,
+    ]);
+    await kubectl(["apply", "-f", "-"], chainService(chain.evm.port));
+    await timed("deploy-samples-local to a Ready executor", async () => {
+      await make("deploy-samples-local");
+      await kubectl(["-n", SAMPLES, "rollout", "status", "deployment/my-avs-executor", "--timeout=300s"]);
+    });
+    const performers = await json<{ items: { metadata: { name: string } }[] }>([
+      "-n",
+      SAMPLES,
+      "get",
+      "performers",
+    ]);
+    const created = performers.items.map((p) => p.metadata.name).filter((n) => n.startsWith("my-avs-"));
+    assert.equal(
+      created.length,
+      1,
+      `the executor created one Performer (${performers.items.map((p) => p.metadata.name)})`,
+    );
+    const pod = await json<Pod>(["-n", SAMPLES, "get", "pod", `performer-${created[0]}`]);
+    assert.ok(ready(pod), `the controller runs Pod performer-${created[0]}, Ready`);
+
+    const forward = await portForward(SAMPLES, "deployment/my-avs-executor", 9000);
+    t.after(() => forward.close());
+    const client = executorClient(`127.0.0.1:${forward.port}`);
+    t.after(() => client.close());
+    const payload = Buffer.from("a task from the host");
+    const task = await chain.task(AVS, OPERATOR_ADDRESS, payload);
+    const result = await client.submitTask(task, new Date(Date.now() + 30_000));
+    // The sample performer answers sha256(payload); the aggregator's checks accept the signed result.
+    assert.deepEqual(Buffer.from(result.output), createHash("sha256").update(payload).digest());
+    await chain.checkResult(task, result, OPERATOR_ADDRESS);
   });
 
   it("make undeploy-local removes the project and cert-manager", async () => {
-    await kubectl(["delete", "namespace", "deploy-test", "--wait=true"]);
+    await kubectl(["delete", "namespace", "deploy-test", "--ignore-not-found", "--wait=true"]);
     await timed("undeploy-local", () => make("undeploy-local"));
     const left = await kubectl(["get", "crd", "-o", "name"]);
     assert.doesNotMatch(left, /hourglass|cert-manager/, "no CRD of ours or cert-manager's is left");

@@ -62,14 +62,17 @@ export function nodeLinks(): string[] {
   return existsSync(brif) ? [NODE.bridge, ...readdirSync(brif)] : [];
 }
 
-/** nft tables of kube-proxy, and any table holding a KUBE- chain (the kubelet's and kube-proxy's names). */
+/** nft tables of kube-proxy and the node's own, and any table holding a KUBE- chain (the kubelet's and
+ * kube-proxy's names). */
 async function nodeNftTables(): Promise<string[]> {
   const found = new Set<string>();
   let table = "";
   for (const line of await lines("nft", ["list", "ruleset"])) {
     const opened = /^table (\S+ \S+)/.exec(line);
     if (opened) table = opened[1]!;
-    if (opened && NODE.nftTables.some(([f, t]) => opened[1] === `${f} ${t}`)) found.add(table);
+    if (opened && [...NODE.nftTables, NODE.forwardTable].some(([f, t]) => opened[1] === `${f} ${t}`)) {
+      found.add(table);
+    }
     if (/^\s*chain KUBE-/.test(line)) found.add(table);
   }
   return [...found];

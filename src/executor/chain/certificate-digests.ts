@@ -40,7 +40,6 @@ export class CertificateDigests {
     return this.#domainSeparator !== undefined;
   }
 
-  /** What the last self-test found, for /ready. */
   get selfTestResult(): string {
     return this.#selfTest;
   }

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { nodePaths } from "../../../test/controlplane/node.ts";
 import {
+  bridgeForwardRules,
   cniConflist,
   containerdConfig,
   corefile,
@@ -74,6 +75,23 @@ describe("local node configuration", () => {
     assert.equal(kubelet.makeIPTablesUtilChains, false);
     assert.equal(kubelet.protectKernelDefaults, true);
     assert.equal(kubelet.address, NODE.ip);
+    // A renewed Secret (the webhook's certificate) reaches the Pods' volumes within syncFrequency × 1.5.
+    assert.equal(kubelet.syncFrequency, "10s");
+  });
+
+  it("forwarding: only from the bridge back onto it; anything else forwarded to or from the bridge is dropped", () => {
+    const rules = bridgeForwardRules();
+    assert.match(rules, new RegExp(`^table ${NODE.forwardTable.join(" ")} \\{`));
+    assert.match(rules, /type filter hook forward priority filter; policy accept;/);
+    const drops = rules
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.endsWith(" drop"));
+    assert.deepEqual(drops, [
+      'iifname "hourglass0" oifname != "hourglass0" drop',
+      'oifname "hourglass0" iifname != "hourglass0" drop',
+    ]);
+    assert.doesNotMatch(rules, /masquerade|snat|dnat|accept$/m, "no NAT, nothing accepted beyond the policy");
   });
 
   it("kube-proxy: NodePorts only on the node IP, conntrack sysctls left alone", () => {
