@@ -19,12 +19,11 @@ import {
   testOperator,
   writeExecutorConfig,
 } from "../support/grpc-executor-config.ts";
-import { type ExecutorProcess, startExecutorProcess } from "../support/grpc-processes.ts";
+import { type ExecutorProcess, sha256, startExecutorProcess } from "../support/grpc-processes.ts";
 import { importPerformerImage, type PerformerImage } from "../support/performer-image.ts";
 import { type PodmanEngine, startPodmanEngine } from "../support/podman-engine.ts";
 import { startTestChain, type TestChain } from "../support/test-chain.ts";
 
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 /** performer_network_name: the executor creates it, dials each container at its address there, removes it. */
 const PERFORMER_NETWORK = "hourglass-network";
 

@@ -1,7 +1,6 @@
 // The executor when performers misbehave and when it is told to stop: every task (signed by its aggregator on a
 // local EVM) gets exactly one answer, and a failed one says why with a status the aggregator can act on.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ServiceError, status } from "@grpc/grpc-js";
@@ -18,12 +17,11 @@ import {
 import {
   type ExecutorProcess,
   type SamplePerformerProcess,
+  sha256,
   startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
 import { type SignedTask, startTestChain, type TestChain } from "../support/test-chain.ts";
-
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 
 let chain: TestChain;
 before(async () => {

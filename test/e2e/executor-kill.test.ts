@@ -5,7 +5,6 @@
 // task of the second (cut off: never answered, so never signed) is answered once, and refused when replayed.
 // Nothing is lost and no task id gets two signed results.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
@@ -24,12 +23,12 @@ import {
 import {
   type ExecutorProcess,
   type SamplePerformerProcess,
+  sha256,
   startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
 import { type SignedTask, startTestChain, type TestChain } from "../support/test-chain.ts";
 
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 const BATCH = 12;
 
 let dir: string;

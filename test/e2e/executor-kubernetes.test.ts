@@ -4,7 +4,6 @@
 // writes each Performer's status as the controller would; service_pattern points at a sample performer on
 // 127.0.0.1. Tasks are signed by the AVS's aggregator on a local EVM, and results checked as it checks them.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { LABEL_PERFORMER, type Performer } from "../../src/api/performer.ts";
 import { kubectl, testCluster, useNamespace } from "../support/cluster.ts";
@@ -17,7 +16,12 @@ import {
   testOperator,
   writeExecutorConfig,
 } from "../support/grpc-executor-config.ts";
-import { startExecutorProcess, startSamplePerformer, type TestProcess } from "../support/grpc-processes.ts";
+import {
+  sha256,
+  startExecutorProcess,
+  startSamplePerformer,
+  type TestProcess,
+} from "../support/grpc-processes.ts";
 import { startTestChain, type TestChain } from "../support/test-chain.ts";
 
 const MANAGED = "app.kubernetes.io/managed-by=hourglass-executor";
@@ -114,8 +118,6 @@ function kubernetesModeConfig(
     },
   };
 }
-
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 
 let chain: TestChain;
 before(async () => {

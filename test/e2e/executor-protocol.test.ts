@@ -3,7 +3,6 @@
 // ExecutorManagementService on the gRPC port or on its own, and the sample performer, which serves only
 // PerformerService and grpc.health.v1.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
@@ -28,12 +27,11 @@ import {
 import {
   type ExecutorProcess,
   type SamplePerformerProcess,
+  sha256,
   startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
 import { startTestChain, type TestChain } from "../support/test-chain.ts";
-
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 
 /** Clients generated from the proto files alone, with proto-loader's usual options: what any Hourglass client
  * built from executor.proto sends and sees. */

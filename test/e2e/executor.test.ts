@@ -2,7 +2,6 @@
 // two sample performers and a local EVM), tasks for two AVSs signed by their aggregator, results checked against
 // the sample's computation and as Hourglass's aggregator checks them.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { after, before, describe, it, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { executorClient, grpcHealthStatus, listServicesByReflection } from "../support/grpc-clients.ts";
@@ -16,14 +15,13 @@ import {
 import {
   type ExecutorProcess,
   type SamplePerformerProcess,
+  sha256,
   startExecutorProcess,
   startNodeProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
 import { pprofTop } from "../support/pprof.ts";
 import { startTestChain, type TestChain } from "../support/test-chain.ts";
-
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 
 describe("hourglass-executor run (docker mode)", () => {
   const avsA = testAvsAddress();

@@ -1,6 +1,7 @@
 // Real processes for end-to-end tests: the sample performer and the executor, started with the project's Node on
 // 127.0.0.1 and free ports, found ready through their JSON "listening"/"executor serving" log lines.
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -99,6 +100,11 @@ export function startNodeProcess(
       return exited;
     },
   };
+}
+
+/** What the sample performer answers for a payload: its SHA-256, computed here as the oracle the tests check. */
+export function sha256(data: Buffer): Buffer {
+  return createHash("sha256").update(data).digest();
 }
 
 export interface SamplePerformerProcess extends TestProcess {
