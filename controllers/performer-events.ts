@@ -53,11 +53,7 @@ export function replacingPodEvent(pod: string | undefined, replacement: PodRepla
     );
   }
   const { phase, why } = replacement;
-  return {
-    type: "Warning",
-    reason: "ReplacingPod",
-    message: `Pod ${pod} has ended (${phase}, ${why}): deleting it to recreate it`,
-  };
+  return warning("ReplacingPod", `Pod ${pod} has ended (${phase}, ${why}): deleting it to recreate it`);
 }
 
 function changed(previous: PerformerCondition | undefined, current: PerformerCondition): boolean {
@@ -76,4 +72,8 @@ function eventFor(condition: PerformerCondition): PerformerEvent | undefined {
 
 function normal(reason: PerformerReason, message: string): PerformerEvent {
   return { type: "Normal", reason, message };
+}
+
+function warning(reason: PerformerReason, message: string): PerformerEvent {
+  return { type: "Warning", reason, message };
 }

@@ -6,6 +6,7 @@ import type { Dialect } from "./config-dialect.ts";
 import { parseGoDuration } from "./duration.ts";
 import type { DEPLOYMENT_MODES, LOG_FORMATS, LOG_LEVELS, STORAGE_TYPES } from "./executor-config-schema.ts";
 import { PERFORMER_GROUP, PERFORMER_KIND, PERFORMER_VERSION } from "./performer.ts";
+import { DEFAULT_GRPC_PORT } from "./performer-defaults.ts";
 
 export type ExecutorDeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 
@@ -159,7 +160,8 @@ export const EXECUTOR_DEFAULTS = {
   deploymentMode: "docker",
   performer: {
     servicePattern: "performer-{name}.{namespace}.svc.cluster.local:{port}",
-    defaultPort: 9090,
+    // A Performer's gRPC port unless its spec says otherwise.
+    defaultPort: DEFAULT_GRPC_PORT,
     connectionTimeout: "30s",
     startupTimeout: "5m",
     retryAttempts: 3,
