@@ -283,9 +283,14 @@ export async function controllerFaults(
             kills++;
             // Started again in the background, as a Deployment would: operations meanwhile meet a closed webhook.
             restarting = start();
-            restarting.then((o) => {
-              operator = o;
-            });
+            // A start that fails or times out rejects where `restarting` is awaited (the next kill, or after the
+            // operations), not as an unhandled rejection of this side branch.
+            restarting.then(
+              (o) => {
+                operator = o;
+              },
+              () => {},
+            );
             await sleep(Math.floor(next() * 1_000));
           }
           await cluster.apply(op);
