@@ -11,7 +11,7 @@ KIND_CLUSTER ?= hourglass
 KUBECTL ?= kubectl
 CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/controlplane/versions.env)
 
-.PHONY: help install check lint typecheck format test test-unit test-coverage test-integration test-e2e manifests \
+.PHONY: help install check lint typecheck doc-comments format test test-unit test-coverage test-integration test-e2e manifests \
 	test-deploy grpcurl pprof controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
 	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples \
 	image image-load cluster-up cluster-down cert-manager-local deploy-local deploy-samples-local undeploy-local
@@ -27,11 +27,13 @@ node_modules/.package-lock.json: package-lock.json
 	test -d node_modules/@nomicfoundation/edr-linux-x64-gnu
 install: node_modules/.package-lock.json ## install dependencies from the lockfile
 
-check: lint typecheck ## lint, format check and type check
+check: lint typecheck doc-comments ## lint, format check, type check, and a doc comment on every exported declaration
 lint: install
 	$(BIN)/biome check .
 typecheck: install
 	$(BIN)/tsc --noEmit -p .
+doc-comments: install
+	$(NODE) scripts/check-doc-comments.ts
 format: install ## rewrite files in the project's format
 	$(BIN)/biome check --write .
 

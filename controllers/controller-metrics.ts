@@ -4,13 +4,16 @@ import { Counter, Histogram, type Registry } from "prom-client";
 /** controller-runtime's results: requeue_after for a reconcile that asks to look again later, requeue for one
  * put back with backoff without failing (here, a conflict with a newer object). */
 export const RECONCILE_RESULTS = ["success", "error", "requeue", "requeue_after"] as const;
+/** How one reconcile ended, as the result label of hourglass_reconcile_total says it. */
 export type ReconcileOutcome = (typeof RECONCILE_RESULTS)[number];
 
+/** A controller's reconcile count by result and its reconcile duration. */
 export interface ReconcileMetrics {
   total: Counter<"controller" | "result">;
   time: Histogram<"controller">;
 }
 
+/** The reconcile metrics in a registry, registered once however many controllers ask. */
 export function reconcileMetrics(registry: Registry, controller: string): ReconcileMetrics {
   const registers = [registry];
   const total =

@@ -10,6 +10,7 @@ interface Expectation<T> {
   at: number;
 }
 
+/** Creations and deletions this controller made that its cache may not show yet, by key, for a bounded time. */
 export class Expectations<T extends KubernetesObject> {
   readonly #byKey = new Map<string, Expectation<T>>();
   readonly #ttlMs: number;
@@ -18,10 +19,12 @@ export class Expectations<T extends KubernetesObject> {
     this.#ttlMs = ttlMs;
   }
 
+  /** Remembers that this controller created `object` under `key` at `now`. */
   created(key: string, object: T, now: number): void {
     this.#byKey.set(key, { action: "created", object, at: now });
   }
 
+  /** Remembers that this controller deleted `object` under `key` at `now`. */
   deleted(key: string, object: T, now: number): void {
     this.#byKey.set(key, { action: "deleted", object, at: now });
   }

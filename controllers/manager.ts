@@ -8,14 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig, KubernetesObject, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import {
-  LABEL_PERFORMER,
-  PERFORMER_GROUP,
-  PERFORMER_KIND,
-  PERFORMER_PLURAL,
-  PERFORMER_VERSION,
-  type Performer,
-} from "../src/api/performer.ts";
+import { LABEL_PERFORMER, PERFORMER_KIND, PERFORMERS_PATH, type Performer } from "../src/api/performer.ts";
 import { errorLogFields } from "../src/kube/api-errors.ts";
 import { deadline } from "../src/kube/deadline.ts";
 import { Informer, type ListWatchSource, objectKey } from "../src/kube/informer.ts";
@@ -34,7 +27,9 @@ import { performerReconciler, type Reconcile, RequeueError } from "./performer.t
 import { cachedPerformer, cachedPod, cachedService } from "./performer-child-cache.ts";
 import { apiPerformerCluster, type PerformerCluster } from "./performer-cluster.ts";
 
+/** The controller's name in logs, metrics and the work queue's metrics. */
 export const CONTROLLER_NAME = "performer";
+/** The Lease the operator's replicas elect their leader with. */
 export const LEASE_NAME = "hourglass-operator";
 /**
  * Reconciles run at once. Each waits on the apiserver most of its time; with 500 new Performers, 4 workers
@@ -42,6 +37,7 @@ export const LEASE_NAME = "hourglass-operator";
  */
 export const DEFAULT_WORKERS = 4;
 
+/** What the Performer controller runs with: cluster, metrics, logger, leader election, workers and timings. */
 export interface PerformerControllerOptions {
   kubeConfig: KubeConfig;
   registry: Registry;
@@ -66,6 +62,7 @@ export interface PerformerControllerOptions {
   reconcileTimeoutMs?: number;
 }
 
+/** A running Performer controller, for the health endpoints and an orderly stop. */
 export interface PerformerController {
   /** True once every informer has listed its objects (for /readyz). */
   ready(): boolean;
@@ -75,6 +72,7 @@ export interface PerformerController {
   stop(): Promise<void>;
 }
 
+/** Starts the informers, the work queue and (when leading) the workers that reconcile Performers. */
 export function startPerformerController(options: PerformerControllerOptions): PerformerController {
   const { kubeConfig, registry } = options;
   const logger = options.logger.child({ controller: CONTROLLER_NAME });
@@ -91,27 +89,27 @@ export function startPerformerController(options: PerformerControllerOptions): P
     if (key) term?.queue.add(key);
   };
 
-  const performers = new Informer<Performer>({
-    name: "performers",
-    ...informerDefaults,
-    source: source(`/apis/${PERFORMER_GROUP}/${PERFORMER_VERSION}/${PERFORMER_PLURAL}`),
-    transform: cachedPerformer,
-    onEvent: (performer) => enqueue(objectKey(performer)),
-  });
-  const pods = new Informer<V1Pod>({
-    name: "pods",
-    ...informerDefaults,
-    source: source("/api/v1/pods", LABEL_PERFORMER),
-    transform: cachedPod,
-    onEvent: (pod) => enqueue(ownerKey(pod)),
-  });
-  const services = new Informer<V1Service>({
-    name: "services",
-    ...informerDefaults,
-    source: source("/api/v1/services", LABEL_PERFORMER),
-    transform: cachedService,
-    onEvent: (service) => enqueue(ownerKey(service)),
-  });
+  const informer = <T extends KubernetesObject>(
+    name: string,
+    from: ListWatchSource<T>,
+    transform: (object: T) => T,
+    keyOf: (object: T) => string | undefined,
+  ) =>
+    new Informer<T>({
+      name,
+      ...informerDefaults,
+      source: from,
+      transform,
+      onEvent: (o) => enqueue(keyOf(o)),
+    });
+  const performers = informer<Performer>("performers", source(PERFORMERS_PATH), cachedPerformer, objectKey);
+  const pods = informer<V1Pod>("pods", source("/api/v1/pods", LABEL_PERFORMER), cachedPod, ownerKey);
+  const services = informer<V1Service>(
+    "services",
+    source("/api/v1/services", LABEL_PERFORMER),
+    cachedService,
+    ownerKey,
+  );
   const informers = [performers, pods, services];
 
   const leaseNamespace = options.leaseNamespace ?? process.env.POD_NAMESPACE ?? "hourglass-system";
@@ -202,12 +200,13 @@ export function startPerformerController(options: PerformerControllerOptions): P
  * The cluster, with the children it returns reduced as the caches reduce them: the reconciler remembers each child
  * it created until the cache shows it (expectations), which must not hold a full Pod per Performer meanwhile.
  */
-function keepingWhatTheCacheKeeps(cluster: PerformerCluster): PerformerCluster {
+export function keepingWhatTheCacheKeeps(cluster: PerformerCluster): PerformerCluster {
   return {
     ...cluster,
-    createPod: async (pod) => cachedPod(await cluster.createPod(pod)),
-    createService: async (service) => cachedService(await cluster.createService(service)),
-    patchService: async (existing, desired) => cachedService(await cluster.patchService(existing, desired)),
+    createPod: async (pod, signal) => cachedPod(await cluster.createPod(pod, signal)),
+    createService: async (service, signal) => cachedService(await cluster.createService(service, signal)),
+    patchService: async (existing, desired, signal) =>
+      cachedService(await cluster.patchService(existing, desired, signal)),
   };
 }
 

@@ -81,10 +81,12 @@ export class MissingPermissions {
     return rule !== undefined;
   }
 
+  /** Forgets a rule once an access review finds it granted. */
   granted(rule: Pick<RbacRule, "verb" | "group" | "resource">): void {
     if (this.#rules.delete(ruleName(rule))) this.onChange();
   }
 
+  /** The missing rules by name, sorted, as the Performers' condition lists them. */
   list(): string[] {
     return [...this.#rules.keys()].sort();
   }
@@ -93,6 +95,8 @@ export class MissingPermissions {
 /** Whether the caller may use `rule`: a SelfSubjectAccessReview, cluster-wide unless the rule names a namespace. */
 export type AccessReview = (rule: RbacRule) => Promise<boolean>;
 
+/** An AccessReview that asks the apiserver, with a SelfSubjectAccessReview, whether the operator may do one
+ * rule. */
 export function selfAccessReview(kubeConfig: KubeConfig): AccessReview {
   const api = kubeConfig.makeApiClient(AuthorizationV1Api);
   return async (rule) => {

@@ -11,6 +11,8 @@ import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { Performer } from "../src/api/performer.ts";
 import { cachedMetadata, withCachedMetadata } from "../src/kube/cache-transforms.ts";
 
+/** What the informer cache keeps of a Pod: metadata, node, containers' names and images, and the status
+ * fields the controller reads. */
 export function cachedPod(pod: V1Pod): V1Pod {
   const { spec, status } = pod;
   return {
@@ -37,6 +39,7 @@ export function cachedPod(pod: V1Pod): V1Pod {
   };
 }
 
+/** What the informer cache keeps of a Service: metadata, type, selector and ports. */
 export function cachedService(service: V1Service): V1Service {
   const spec = service.spec;
   return {

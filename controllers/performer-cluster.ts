@@ -5,8 +5,6 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
   type V1Pod,
   type V1Service,
 } from "@kubernetes/client-node";
@@ -21,85 +19,85 @@ import {
 } from "../src/api/performer.ts";
 import { isNotFound } from "../src/kube/api-errors.ts";
 import { requestOptions } from "../src/kube/deadline.ts";
+import { requestJson } from "../src/kube/json-request.ts";
 import type { PerformerEvent } from "./performer-events.ts";
 
+/** The field manager every write of the operator names, so that managedFields show what it owns. */
 export const FIELD_MANAGER = "hourglass-operator";
 
 /** The reconciler's writes. Each takes the reconcile's signal, which cancels its request. */
 export interface PerformerCluster {
   /** Creates the Performer's Service. */
-  createService(service: V1Service, signal?: AbortSignal): Promise<V1Service>;
+  createService(service: V1Service, signal: AbortSignal): Promise<V1Service>;
   /** Brings the fields this controller owns (labels, selector, ports, type) back to `desired`. */
-  patchService(existing: V1Service, desired: V1Service, signal?: AbortSignal): Promise<V1Service>;
+  patchService(existing: V1Service, desired: V1Service, signal: AbortSignal): Promise<V1Service>;
   /** Creates the Performer's Pod. */
-  createPod(pod: V1Pod, signal?: AbortSignal): Promise<V1Pod>;
+  createPod(pod: V1Pod, signal: AbortSignal): Promise<V1Pod>;
   /** Deletes exactly this Pod (a precondition on its uid), not a successor of the same name. */
-  deletePod(pod: V1Pod, signal?: AbortSignal): Promise<void>;
+  deletePod(pod: V1Pod, signal: AbortSignal): Promise<void>;
   /** Deletes exactly this Service (a precondition on its uid). */
-  deleteService(service: V1Service, signal?: AbortSignal): Promise<void>;
+  deleteService(service: V1Service, signal: AbortSignal): Promise<void>;
   /** The uid of the Performer stored under this name now, read from the apiserver; undefined when there is none. */
-  performerUid(namespace: string, name: string, signal?: AbortSignal): Promise<string | undefined>;
+  performerUid(namespace: string, name: string, signal: AbortSignal): Promise<string | undefined>;
   /** Writes `status` over `previous` (a merge patch of the status subresource). */
   writeStatus(
     performer: Performer,
     previous: PerformerStatus | undefined,
     status: PerformerStatus,
-    signal?: AbortSignal,
+    signal: AbortSignal,
   ): Promise<Performer>;
   /** Records `event` on the Performer. */
-  recordEvent(performer: Performer, event: PerformerEvent, signal?: AbortSignal): Promise<void>;
+  recordEvent(performer: Performer, event: PerformerEvent, signal: AbortSignal): Promise<void>;
 }
 
-/** A merge patch, cancelled with `signal`. */
-const mergePatch = (signal: AbortSignal | undefined) =>
-  setHeaderOptions("Content-Type", PatchStrategy.MergePatch, requestOptions(signal));
+const MERGE_PATCH = "application/merge-patch+json";
+/** Every write names the field manager. */
+const AS_MANAGER = { fieldManager: FIELD_MANAGER };
 
+const corePath = (namespace: string, plural: string, name?: string) =>
+  `/api/v1/namespaces/${namespace}/${plural}${name === undefined ? "" : `/${name}`}`;
+
+/** A delete of exactly `child` (a precondition on its uid), not of a successor under the same name. */
+const exactly = (child: V1Pod | V1Service) => ({
+  name: child.metadata!.name!,
+  namespace: child.metadata!.namespace!,
+  body: { preconditions: { uid: child.metadata!.uid! } },
+});
+
+/** The reconciler's writes through client-node; Events name `reportingInstance` (default: the host name) as
+ * reporter. */
 export function apiPerformerCluster(
   kubeConfig: KubeConfig,
   reportingInstance = hostname(),
 ): PerformerCluster {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  // The writes every new Performer makes go as plain JSON (json-request.ts); the rare ones through client-node.
+  const create = <T extends V1Pod | V1Service>(plural: string, object: T, signal?: AbortSignal) =>
+    requestJson<T>(kubeConfig, {
+      method: "POST",
+      path: corePath(object.metadata!.namespace!, plural),
+      query: AS_MANAGER,
+      body: object,
+      signal,
+    });
   return {
-    createService: (service, signal) =>
-      core.createNamespacedService(
-        { namespace: service.metadata!.namespace!, body: service, fieldManager: FIELD_MANAGER },
-        requestOptions(signal),
-      ),
+    createService: (service, signal) => create("services", service, signal),
     patchService: (existing, desired, signal) =>
-      core.patchNamespacedService(
-        {
-          name: existing.metadata!.name!,
-          namespace: existing.metadata!.namespace!,
-          body: servicePatch(existing, desired),
-          fieldManager: FIELD_MANAGER,
-        },
-        mergePatch(signal),
-      ),
-    createPod: (pod, signal) =>
-      core.createNamespacedPod(
-        { namespace: pod.metadata!.namespace!, body: pod, fieldManager: FIELD_MANAGER },
-        requestOptions(signal),
-      ),
+      requestJson<V1Service>(kubeConfig, {
+        method: "PATCH",
+        path: corePath(existing.metadata!.namespace!, "services", existing.metadata!.name!),
+        query: AS_MANAGER,
+        body: servicePatch(existing, desired),
+        contentType: MERGE_PATCH,
+        signal,
+      }),
+    createPod: (pod, signal) => create("pods", pod, signal),
     deletePod: async (pod, signal) => {
-      await core.deleteNamespacedPod(
-        {
-          name: pod.metadata!.name!,
-          namespace: pod.metadata!.namespace!,
-          body: { preconditions: { uid: pod.metadata!.uid! } },
-        },
-        requestOptions(signal),
-      );
+      await core.deleteNamespacedPod(exactly(pod), requestOptions(signal));
     },
     deleteService: async (service, signal) => {
-      await core.deleteNamespacedService(
-        {
-          name: service.metadata!.name!,
-          namespace: service.metadata!.namespace!,
-          body: { preconditions: { uid: service.metadata!.uid! } },
-        },
-        requestOptions(signal),
-      );
+      await core.deleteNamespacedService(exactly(service), requestOptions(signal));
     },
     performerUid: async (namespace, name, signal) => {
       try {
@@ -114,49 +112,44 @@ export function apiPerformerCluster(
       }
     },
     writeStatus: (performer, previous, status, signal) =>
-      custom.patchNamespacedCustomObjectStatus(
-        {
-          group: PERFORMER_GROUP,
-          version: PERFORMER_VERSION,
-          plural: PERFORMER_PLURAL,
-          namespace: performer.metadata.namespace!,
-          name: performer.metadata.name!,
-          body: { status: statusPatch(previous, status) },
-          fieldManager: FIELD_MANAGER,
-        },
-        mergePatch(signal),
-      ),
+      requestJson<Performer>(kubeConfig, {
+        method: "PATCH",
+        path: `/apis/${PERFORMER_GROUP}/${PERFORMER_VERSION}/namespaces/${performer.metadata.namespace}/${PERFORMER_PLURAL}/${performer.metadata.name}/status`,
+        query: AS_MANAGER,
+        body: { status: statusPatch(previous, status) },
+        contentType: MERGE_PATCH,
+        signal,
+      }),
     recordEvent: async (performer, event, signal) => {
       const now = new Date();
-      await core.createNamespacedEvent(
-        {
-          namespace: performer.metadata.namespace!,
-          body: {
-            metadata: {
-              name: `${performer.metadata.name}.${now.getTime().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
-              namespace: performer.metadata.namespace,
-            },
-            involvedObject: {
-              apiVersion: PERFORMER_API_VERSION,
-              kind: PERFORMER_KIND,
-              name: performer.metadata.name,
-              namespace: performer.metadata.namespace,
-              uid: performer.metadata.uid,
-              resourceVersion: performer.metadata.resourceVersion,
-            },
-            type: event.type,
-            reason: event.reason,
-            message: event.message,
-            source: { component: FIELD_MANAGER },
-            reportingComponent: FIELD_MANAGER,
-            reportingInstance,
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
+      await requestJson<unknown>(kubeConfig, {
+        method: "POST",
+        path: corePath(performer.metadata.namespace!, "events"),
+        signal,
+        body: {
+          metadata: {
+            name: `${performer.metadata.name}.${now.getTime().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
+            namespace: performer.metadata.namespace,
           },
+          involvedObject: {
+            apiVersion: PERFORMER_API_VERSION,
+            kind: PERFORMER_KIND,
+            name: performer.metadata.name,
+            namespace: performer.metadata.namespace,
+            uid: performer.metadata.uid,
+            resourceVersion: performer.metadata.resourceVersion,
+          },
+          type: event.type,
+          reason: event.reason,
+          message: event.message,
+          source: { component: FIELD_MANAGER },
+          reportingComponent: FIELD_MANAGER,
+          reportingInstance,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
         },
-        requestOptions(signal),
-      );
+      });
     },
   };
 }

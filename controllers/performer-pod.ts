@@ -23,7 +23,9 @@ export const ANNOTATION_SPEC_HASH = "hourglass.eigenlayer.io/spec-hash";
 export const GPU_RESOURCE = "nvidia.com/gpu";
 /** Node labels an administrator puts on GPU and TEE nodes for hardwareRequirements to select them. */
 export const NODE_LABEL_GPU_TYPE = "hourglass.eigenlayer.io/gpu-type";
+/** The node label (value "true") a Performer with teeRequired is scheduled by. */
 export const NODE_LABEL_TEE = "hourglass.eigenlayer.io/tee";
+/** The node label a Performer's teeType selects nodes by, when it requires a TEE. */
 export const NODE_LABEL_TEE_TYPE = "hourglass.eigenlayer.io/tee-type";
 
 /** A read-only root filesystem still needs somewhere to write temporary files. */
@@ -36,10 +38,25 @@ export function performerImage(spec: PerformerSpec): string {
   return pinned || !spec.version ? spec.image : `${spec.image}:${spec.version}`;
 }
 
+/**
+ * The spec hash of each Performer spec object seen, by identity, with the labels it was computed with: a cached
+ * Performer is reconciled again on every event of its children and every resync with the very same spec object,
+ * and hashing the canonical text of its Pod was the largest part of a reconcile that changes nothing. An informer
+ * replaces the object (and its spec) on every change, so an entry never outlives what it describes.
+ */
+const hashBySpec = new WeakMap<PerformerSpec, { labels: string; hash: string }>();
+
+/** The Pod a Performer asks for, with the hash of its spec so that a stale Pod is seen and replaced. */
 export function performerPod(performer: Performer): V1Pod {
   const spec = podSpec(performer.spec);
   const metadata = performerChildMetadata(performer);
-  const hash = specHash({ labels: metadata.labels, spec });
+  const labels = JSON.stringify(metadata.labels);
+  let known = hashBySpec.get(performer.spec);
+  if (known?.labels !== labels) {
+    known = { labels, hash: specHash({ labels: metadata.labels, spec }) };
+    hashBySpec.set(performer.spec, known);
+  }
+  const { hash } = known;
   return {
     apiVersion: "v1",
     kind: "Pod",

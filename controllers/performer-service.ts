@@ -5,6 +5,7 @@ import { LABEL_PERFORMER, type Performer } from "../src/api/performer.ts";
 import { grpcPortOf } from "../src/api/performer-defaults.ts";
 import { performerChildMetadata } from "./owner.ts";
 
+/** The ClusterIP Service `performer-<name>` in front of a Performer's Pod, on its gRPC port. */
 export function performerService(performer: Performer): V1Service {
   return {
     apiVersion: "v1",

@@ -41,6 +41,7 @@ export interface ObservedChildren {
 
 type Verdict = Omit<PerformerCondition, "type" | "lastTransitionTime" | "observedGeneration">;
 
+/** A Performer's status (phase, conditions, endpoint) from what is observed of its Pod and Service at `now`. */
 export function performerStatus(
   performer: Performer,
   observed: ObservedChildren,

@@ -50,11 +50,13 @@ export interface PerformerCaches {
   service(namespace: string, name: string): V1Service | undefined;
 }
 
+/** What a reconcile asks of the work queue besides success: when to look again. */
 export interface ReconcileResult {
   /** Look again after this long even if nothing changes (the status depends on the clock). */
   requeueAfterMs?: number;
 }
 
+/** The caches a reconcile reads, the writes it makes, and the permissions it knows to be missing. */
 export interface PerformerReconcilerOptions {
   caches: PerformerCaches;
   cluster: PerformerCluster;
@@ -63,6 +65,39 @@ export interface PerformerReconcilerOptions {
   /** Rules the operator lacks: a condition on every Performer, and where each Forbidden is reported. */
   missingPermissions?: MissingPermissions;
 }
+
+type Remove<T> = (child: T, signal: AbortSignal) => Promise<void>;
+
+/** What a reconcile of one Performer works on. */
+interface Run {
+  performer: Performer;
+  observed: ObservedChildren;
+  events: PerformerEvent[];
+  signal: AbortSignal;
+}
+
+/** One kind of child: its expectations, how it is removed, how it is brought to its desired state. */
+interface Children<T extends KubernetesObject> {
+  kind: ChildKind;
+  expectations: Expectations<T>;
+  remove: Remove<T>;
+  /** Brings this Performer's own child (or its absence) to the desired state. */
+  ensure(run: Run, existing: T | undefined, key: string): Promise<number | undefined>;
+}
+
+function children<T extends KubernetesObject>(
+  kind: ChildKind,
+  expectations: Expectations<T>,
+  remove: Remove<T>,
+  ensure: Children<T>["ensure"],
+): Children<T> {
+  return { kind, expectations, remove, ensure };
+}
+
+const PROBLEM_OF = { Pod: "podProblem", Service: "serviceProblem" } as const satisfies Record<
+  ChildKind,
+  keyof ObservedChildren
+>;
 
 /** Thrown when the cluster is ahead of the cache (a 409): not a failure, just a reason to look again soon. */
 export class RequeueError extends Error {}
@@ -89,6 +124,8 @@ function endedTooSoonMs(pod: V1Pod, now: Date): number | undefined {
  */
 export type Reconcile = (key: string, signal: AbortSignal, log?: Logger) => Promise<ReconcileResult>;
 
+/** The Performer reconciler: brings a Performer's Pod, Service and status to what its spec asks, from the
+ * caches. */
 export function performerReconciler(options: PerformerReconcilerOptions): Reconcile {
   const { caches, cluster, logger, missingPermissions } = options;
   const forbidden = (error: unknown, seenIn: string) =>
@@ -155,7 +192,12 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
    * collector removes them; if they are still there GC_GRACE_MS later, the apiserver is asked whether the
    * Performer really is gone (the cache may lag), and they are removed here.
    */
-  async function orphans(key: string, namespace: string, name: string): Promise<ReconcileResult> {
+  async function orphans(
+    key: string,
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
     const child = performerChildName(name);
     const pod = caches.pod(namespace, child);
     const service = caches.service(namespace, child);
@@ -171,34 +213,46 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     orphansSince.set(key, since);
     if (at - since < GC_GRACE_MS) return { requeueAfterMs: since + GC_GRACE_MS - at };
     orphansSince.delete(key);
-    const live = await cluster.performerUid(namespace, name);
+    const live = await cluster.performerUid(namespace, name, signal);
     let stillOwned = false;
     for (const [found, remove] of [
-      [pod, (p: V1Pod) => cluster.deletePod(p)],
-      [service, (s: V1Service) => cluster.deleteService(s)],
+      [pod, podChildren.remove],
+      [service, serviceChildren.remove],
     ] as const) {
       const owner = found && controllingPerformer(found);
       if (!found || found.metadata?.deletionTimestamp || owner?.name !== name) continue;
       // The cache lags behind the apiserver, which still holds that very Performer: look again later.
       if (owner.uid === live) stillOwned = true;
-      else await removeLeftover(found, remove as (c: KubernetesObject) => Promise<void>, key);
+      else await removeLeftover(found, (c) => (remove as Remove<KubernetesObject>)(c, signal), key);
     }
     return stillOwned ? { requeueAfterMs: GC_GRACE_MS } : {};
   }
 
-  /** Each ensure step resolves with when to look again, if something is left to wait for. */
-  async function ensureService(
-    performer: Performer,
-    observed: ObservedChildren,
-    events: PerformerEvent[],
-    signal: AbortSignal,
+  /**
+   * Brings the child `cached` (as the cache holds it) to its desired state. Each ensure step resolves with when
+   * to look again, if something is left to wait for.
+   */
+  async function ensureChild<T extends KubernetesObject>(
+    children: Children<T>,
+    run: Run,
+    cached: T | undefined,
   ): Promise<number | undefined> {
-    const { namespace, name, key } = childRef(performer);
-    const existing = services.reconcile(key, caches.service(namespace, name), now().getTime());
-    if (existing && !isControlledBy(existing, performer)) {
-      observed.serviceProblem = notOurs("Service", existing, performer);
-      return removePredecessorsChild(performer, existing, (s) => cluster.deleteService(s));
+    const { key } = childRef(run.performer);
+    const existing = children.expectations.reconcile(key, cached, now().getTime());
+    if (existing && !isControlledBy(existing, run.performer)) {
+      run.observed[PROBLEM_OF[children.kind]] = notOurs(children.kind, existing, run.performer);
+      return removePredecessorsChild(run.performer, existing, (c) => children.remove(c, run.signal));
     }
+    return children.ensure(run, existing, key);
+  }
+
+  async function ensureService(
+    run: Run,
+    existing: V1Service | undefined,
+    key: string,
+  ): Promise<number | undefined> {
+    const { performer, observed, events, signal } = run;
+    const { namespace, name } = childRef(performer);
     const desired = performerService(performer);
     if (existing && serviceMatches(existing, desired)) {
       observed.service = existing;
@@ -220,18 +274,9 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     }
   }
 
-  async function ensurePod(
-    performer: Performer,
-    observed: ObservedChildren,
-    events: PerformerEvent[],
-    signal: AbortSignal,
-  ): Promise<number | undefined> {
-    const { namespace, name, key } = childRef(performer);
-    const existing = pods.reconcile(key, caches.pod(namespace, name), now().getTime());
-    if (existing && !isControlledBy(existing, performer)) {
-      observed.podProblem = notOurs("Pod", existing, performer);
-      return removePredecessorsChild(performer, existing, (p) => cluster.deletePod(p));
-    }
+  async function ensurePod(run: Run, existing: V1Pod | undefined, key: string): Promise<number | undefined> {
+    const { performer, observed, events, signal } = run;
+    const { namespace, name } = childRef(performer);
     // A Pod on its way out: wait for its deletion event, then create the successor under the same name.
     if (existing?.metadata?.deletionTimestamp) {
       observed.pod = existing;
@@ -267,6 +312,14 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     }
   }
 
+  const podChildren = children("Pod", pods, (pod, signal) => cluster.deletePod(pod, signal), ensurePod);
+  const serviceChildren = children(
+    "Service",
+    services,
+    (s, signal) => cluster.deleteService(s, signal),
+    ensureService,
+  );
+
   return async function reconcile(
     key: string,
     signal: AbortSignal,
@@ -276,7 +329,7 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     const cached = caches.performer(namespace, name);
     if (!cached) {
       written.delete(key);
-      return orphans(key, namespace, name);
+      return orphans(key, namespace, name, signal);
     }
     orphansSince.delete(key);
     const previous = previousStatus(key, cached);
@@ -284,16 +337,17 @@ export function performerReconciler(options: PerformerReconcilerOptions): Reconc
     const observed: ObservedChildren = {};
     const rechecks: (number | undefined)[] = [];
     const events: PerformerEvent[] = [];
+    const { name: child } = childRef(performer);
     if (performer.metadata.deletionTimestamp) {
-      const { name: child } = childRef(performer);
       observed.pod = caches.pod(namespace, child);
       observed.service = caches.service(namespace, child);
     } else {
       // Both at once (they are independent), and both finished before the reconcile ends, failed or not, so
       // that no write of this reconcile is still in flight when the next one for the key starts.
+      const run: Run = { performer, observed, events, signal };
       const outcomes = await Promise.allSettled([
-        ensureService(performer, observed, events, signal),
-        ensurePod(performer, observed, events, signal),
+        ensureChild(serviceChildren, run, caches.service(namespace, child)),
+        ensureChild(podChildren, run, caches.pod(namespace, child)),
       ]);
       for (const outcome of outcomes) {
         if (outcome.status === "rejected") throw outcome.reason;

@@ -1,7 +1,9 @@
 // Every exported declaration of the operator's and the executor's code carries a JSDoc comment saying what it is
 // for, as controller-runtime documents all of its exported API. Counted: exported functions, classes, interfaces,
-// type aliases, enums and variables (each name of an `export const a = 1, b = 2`); not counted: re-exports
-// (`export { x } from`), whose declaration is documented where it lives, and class or interface members.
+// type aliases, enums and variables (each name of an `export const a = 1, b = 2`), and the public members of an
+// exported class (but for its constructor and the members that override an inherited one, documented where they
+// are declared first); not counted: re-exports (`export { x } from`), documented where they live, and the fields
+// of interfaces and types, which describe data rather than behaviour.
 // Prints file:line and name of each one that lacks a comment and exits 1 when there is any.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -18,10 +20,27 @@ export interface Undocumented {
   name: string;
 }
 
+function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return ts.canHaveModifiers(node) && !!ts.getModifiers(node)?.some((m) => m.kind === kind);
+}
+
 function isExported(node: ts.Node): boolean {
-  return (
-    ts.canHaveModifiers(node) && !!ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
-  );
+  return hasModifier(node, ts.SyntaxKind.ExportKeyword);
+}
+
+/** The members of a class that its users call or read: public, declared here (not overriding), not the constructor. */
+function publicMembers(declaration: ts.ClassDeclaration): { name: string; node: ts.ClassElement }[] {
+  return declaration.members.flatMap((member) => {
+    const name = member.name;
+    if (!name || ts.isPrivateIdentifier(name) || ts.isConstructorDeclaration(member)) return [];
+    const hidden = [
+      ts.SyntaxKind.PrivateKeyword,
+      ts.SyntaxKind.ProtectedKeyword,
+      ts.SyntaxKind.OverrideKeyword,
+    ];
+    if (hidden.some((kind) => hasModifier(member, kind))) return [];
+    return [{ name: `${declaration.name?.getText() ?? "default"}.${name.getText()}`, node: member }];
+  });
 }
 
 /** A JSDoc block with some text: an empty `/** *\/` documents nothing. */
@@ -52,8 +71,8 @@ function declaredNames(statement: ts.Statement): string[] {
   return [];
 }
 
-/** The exported declarations of one source text that lack a JSDoc comment. An overloaded function counts once and
- * is documented when any of its signatures is. */
+/** The exported declarations of one source text that lack a JSDoc comment. An overloaded function or method counts
+ * once and is documented when any of its signatures is. */
 export function undocumentedExports(file: string, text: string): Undocumented[] {
   return exportsOf(file, text).undocumented;
 }
@@ -62,15 +81,19 @@ function exportsOf(file: string, text: string): { total: number; undocumented: U
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const documented = new Set<string>();
   const found = new Map<string, Undocumented>();
+  const count = (name: string, node: ts.Node) => {
+    if (hasDocComment(node)) {
+      documented.add(name);
+      found.delete(name);
+    } else if (!documented.has(name) && !found.has(name)) {
+      const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+      found.set(name, { file, line, name });
+    }
+  };
   for (const statement of source.statements) {
-    for (const name of declaredNames(statement)) {
-      if (hasDocComment(statement)) {
-        documented.add(name);
-        found.delete(name);
-      } else if (!documented.has(name) && !found.has(name)) {
-        const line = source.getLineAndCharacterOfPosition(statement.getStart(source)).line + 1;
-        found.set(name, { file, line, name });
-      }
+    for (const name of declaredNames(statement)) count(name, statement);
+    if (ts.isClassDeclaration(statement) && isExported(statement)) {
+      for (const member of publicMembers(statement)) count(member.name, member.node);
     }
   }
   return { total: new Set([...documented, ...found.keys()]).size, undocumented: [...found.values()] };

@@ -19,12 +19,14 @@ export interface Permission {
   name?: string;
 }
 
+/** The authorizer's answer to whether a user may do one thing. */
 export interface AccessAnswer {
   allowed: boolean;
   /** The authorizer's reason, when it gave one. */
   reason?: string;
 }
 
+/** Asks the authorizer about a user's rights, for the no-escalation rule; a fake answers in tests. */
 export interface AccessFacts {
   /** Whether `user` holds `permission`; throws AdmissionLookupError when the authorizer cannot be asked in time. */
   access(user: RequestingUser, permission: Permission): Promise<AccessAnswer>;

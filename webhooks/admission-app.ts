@@ -10,6 +10,7 @@ import {
   LogController,
 } from "fastify";
 import type { Logger } from "pino";
+import { errorLogFields } from "../src/kube/api-errors.ts";
 import { type AdmissionDecision, decisionResponse } from "./admission-decision.ts";
 import { ADMISSION_FAILURES, type AdmissionFailure, admissionFailure } from "./admission-errors.ts";
 import { AdmissionLookupError } from "./admission-facts.ts";
@@ -30,6 +31,7 @@ import type { WebhookMetrics } from "./webhook-metrics.ts";
 export const MAX_REVIEW_BYTES = 7 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** One admission webhook: its path, the resource it admits, and its decision. */
 export interface Webhook {
   /** Its URL path, also its `webhook` label in metrics and logs. */
   path: string;
@@ -39,6 +41,7 @@ export interface Webhook {
   decide(request: AdmissionRequest, signal?: AbortSignal): Promise<AdmissionDecision>;
 }
 
+/** The webhooks an admission app serves, with its metrics, logger and TLS credentials. */
 export interface AdmissionAppOptions {
   webhooks: readonly Webhook[];
   metrics: WebhookMetrics;
@@ -47,6 +50,7 @@ export interface AdmissionAppOptions {
   https?: ServerOptions;
 }
 
+/** The fastify app that answers every AdmissionReview POSTed to a webhook's path, with HTTP 200 and a review. */
 export function admissionApp(options: AdmissionAppOptions): FastifyInstance {
   const { metrics, logger } = options;
   const app = fastify({
@@ -100,7 +104,7 @@ export function admissionApp(options: AdmissionAppOptions): FastifyInstance {
     const webhook = request.routeOptions.url ?? request.url;
     metrics.requestsTotal.inc({ webhook, code: String(failure.kind.status) });
     logger.info(
-      { webhook, code: failure.kind.status, error: failure.kind.code, cause: err.message },
+      { webhook, code: failure.kind.status, error: failure.kind.code, ...errorLogFields(err) },
       "denied",
     );
     return sendReview(reply, failureResponse("", failure));

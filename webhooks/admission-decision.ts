@@ -3,6 +3,7 @@ import type { Operation } from "fast-json-patch";
 import { errorsOf, formatProblem, type Problem, warningsOf } from "../src/api/problem.ts";
 import type { AdmissionResponse } from "./admission-review.ts";
 
+/** What a webhook decided about one object: allowed or not, the problems found, and the defaulting patch. */
 export interface AdmissionDecision {
   /** False when any problem is an error. */
   allowed: boolean;
@@ -12,6 +13,7 @@ export interface AdmissionDecision {
   patch: Operation[];
 }
 
+/** A decision from its problems and patch: denied when any problem is an error. */
 export function decision(problems: Problem[], patch: Operation[] = []): AdmissionDecision {
   return { allowed: errorsOf(problems).length === 0, problems, patch };
 }
@@ -19,6 +21,7 @@ export function decision(problems: Problem[], patch: Operation[] = []): Admissio
 /** The status code of a denial: the object is well-formed JSON that breaks a rule, as for apiserver validation. */
 export const DENIED_STATUS = { code: 422, reason: "Invalid" } as const;
 
+/** A decision as the AdmissionResponse the apiserver reads: errors in one message, warnings, base64 patch. */
 export function decisionResponse(uid: string, d: AdmissionDecision): AdmissionResponse {
   const warnings = warningsOf(d.problems).map(formatProblem);
   const response: AdmissionResponse = { uid, allowed: d.allowed };

@@ -9,6 +9,7 @@ export interface NamespaceExecutorConfig {
   config: ExecutorConfig;
 }
 
+/** The cluster facts admission decisions need, looked up by the server and handed to the pure decisions. */
 export interface AdmissionFacts {
   /** The namespace's executor config; undefined when it has none or lookups are off. `signal` cancels it. */
   executorConfig(namespace: string, signal?: AbortSignal): Promise<NamespaceExecutorConfig | undefined>;

@@ -7,7 +7,9 @@ import { compileValidator } from "../src/api/schema-validation.ts";
 import { ADMISSION_FAILURES, type AdmissionFailure, admissionFailure } from "./admission-errors.ts";
 import { MAX_REVIEW_DEPTH, nestsDeeperThan, parseExactJson } from "./review-json.ts";
 
+/** The AdmissionReview version the webhooks are registered for and answer with. */
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
+/** The kind of the object the apiserver sends and expects back. */
 export const ADMISSION_REVIEW_KIND = "AdmissionReview";
 
 const GroupVersionResourceSchema = Type.Object({
@@ -55,7 +57,9 @@ const AdmissionReviewRequestSchema = Type.Object({
   request: AdmissionRequestSchema,
 });
 
+/** The request part of an AdmissionReview, as far as the webhooks read it (validated, not trusted). */
 export type AdmissionRequest = Static<typeof AdmissionRequestSchema>;
+/** The resource a review is about, as AdmissionRequest.resource names it. */
 export type GroupVersionResource = Static<typeof GroupVersionResourceSchema>;
 
 /** metav1.Status, as much of it as a webhook answer carries. */
@@ -65,6 +69,7 @@ export interface AdmissionStatus {
   reason?: string;
 }
 
+/** The response part of an AdmissionReview: the verdict, and a patch or warnings. */
 export interface AdmissionResponse {
   uid: string;
   allowed: boolean;
@@ -75,6 +80,7 @@ export interface AdmissionResponse {
   warnings?: string[];
 }
 
+/** The AdmissionReview a webhook answers with. */
 export interface AdmissionReviewResponse {
   apiVersion: typeof ADMISSION_API_VERSION;
   kind: typeof ADMISSION_REVIEW_KIND;
@@ -83,6 +89,7 @@ export interface AdmissionReviewResponse {
 
 const reviewProblems = compileValidator(AdmissionReviewRequestSchema);
 
+/** A review's request, or why the body holds none, with the uid salvaged for the answer. */
 export type DecodedReview = { request: AdmissionRequest } | { failure: AdmissionFailure; uid: string };
 
 /**
@@ -150,6 +157,7 @@ export function failureResponse(uid: string, failure: AdmissionFailure): Admissi
   };
 }
 
+/** The AdmissionReview that carries a response back to the apiserver. */
 export function admissionReview(response: AdmissionResponse): AdmissionReviewResponse {
   return { apiVersion: ADMISSION_API_VERSION, kind: ADMISSION_REVIEW_KIND, response };
 }

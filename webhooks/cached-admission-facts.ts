@@ -12,9 +12,7 @@ import {
   avsLabelValue,
   LABEL_AVS,
   LABEL_EXECUTOR_CONFIG,
-  PERFORMER_GROUP,
-  PERFORMER_PLURAL,
-  PERFORMER_VERSION,
+  PERFORMERS_PATH,
   type Performer,
 } from "../src/api/performer.ts";
 import { Informer } from "../src/kube/informer.ts";
@@ -23,12 +21,14 @@ import type { AdmissionFacts } from "./admission-facts.ts";
 import { executorConfigSelector, kubernetesAdmissionFacts } from "./kubernetes-admission-facts.ts";
 import { EXECUTOR_CONFIG_KEY } from "./validate-executor-config.ts";
 
+/** AdmissionFacts served from informer caches, live until they have synced. */
 export interface CachedAdmissionFacts extends AdmissionFacts {
   /** True once both caches have listed; until then lookups are live. */
   synced(): boolean;
   stop(): Promise<void>;
 }
 
+/** The cluster and logger the admission caches run with, and where lookups go until they sync. */
 export interface CachedAdmissionFactsOptions {
   kubeConfig: KubeConfig;
   logger: Logger;
@@ -69,6 +69,7 @@ export function cachedModeOfPerformer(performer: Performer): Performer {
   };
 }
 
+/** Starts the informers on executor-config ConfigMaps and Performers that admission reads its facts from. */
 export function startCachedAdmissionFacts(options: CachedAdmissionFactsOptions): CachedAdmissionFacts {
   const { kubeConfig, logger } = options;
   const watchdogMs = options.watchdogMs ?? 3 * 60_000;
@@ -98,7 +99,7 @@ export function startCachedAdmissionFacts(options: CachedAdmissionFactsOptions):
   // Every Performer admitted carries the AVS label (the mutating webhook sets it); the live lookup selects on it too.
   const performers = informer<Performer>(
     "admission-performers",
-    `/apis/${PERFORMER_GROUP}/${PERFORMER_VERSION}/${PERFORMER_PLURAL}`,
+    PERFORMERS_PATH,
     LABEL_AVS,
     cachedModeOfPerformer,
   );

@@ -10,6 +10,7 @@ import { type AccessVerdict, permissionsNeeded } from "./performer-access-rules.
 import { validateExecutorConfig } from "./validate-executor-config.ts";
 import { isExemptUpdate, type PerformerFacts, validatePerformer } from "./validate-performer.ts";
 
+/** The URL path of each of the operator's webhooks, as registrations.ts registers them. */
 export const WEBHOOK_PATHS = {
   validatePerformer: "/validate-performer",
   mutatePerformer: "/mutate-performer",
@@ -19,6 +20,7 @@ export const WEBHOOK_PATHS = {
 const PERFORMERS = { group: PERFORMER_GROUP, resource: PERFORMER_PLURAL };
 const CONFIGMAPS = { group: "", resource: "configmaps" };
 
+/** The operator's three webhooks over the cluster facts and the authorizer they look up. */
 export function hourglassWebhooks(facts: AdmissionFacts, access: AccessFacts = noAccessChecks): Webhook[] {
   return [
     {

@@ -8,10 +8,12 @@ import type { AccessAnswer, AccessFacts, Permission, RequestingUser } from "./ac
 import { bounded } from "./bounded-lookup.ts";
 import { LOOKUP_TIMEOUT_MS } from "./kubernetes-admission-facts.ts";
 
+/** How long a granted access is remembered; refusals are not remembered. */
 export const ACCESS_CACHE_TTL_MS = 10_000;
 /** Enough for every user writing Performers at once; the oldest answer goes first past it. */
 const ACCESS_CACHE_ENTRIES = 1024;
 
+/** How long a SubjectAccessReview may take and a grant is kept. */
 export interface KubernetesAccessFactsOptions {
   timeoutMs?: number;
   cacheTtlMs?: number;
@@ -19,6 +21,7 @@ export interface KubernetesAccessFactsOptions {
   now?: () => number;
 }
 
+/** AccessFacts from SubjectAccessReviews, each bounded in time, grants cached for a few seconds. */
 export function kubernetesAccessFacts(
   kubeConfig: KubeConfig,
   options: KubernetesAccessFactsOptions = {},

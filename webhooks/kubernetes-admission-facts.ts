@@ -20,6 +20,7 @@ import type { AdmissionFacts, NamespaceExecutorConfig } from "./admission-facts.
 import { bounded } from "./bounded-lookup.ts";
 import { EXECUTOR_CONFIG_KEY } from "./validate-executor-config.ts";
 
+/** How long one admission lookup may take: well inside the webhooks' 5 s timeout. */
 export const LOOKUP_TIMEOUT_MS = 2_000;
 const LIST_HINT = "grant the operator's ServiceAccount list on them";
 
@@ -39,6 +40,7 @@ export type ExecutorConfigSelector = (
   configMaps: readonly ExecutorConfigMap[],
 ) => NamespaceExecutorConfig | undefined;
 
+/** An ExecutorConfigSelector that parses each ConfigMap text once and logs an invalid one once. */
 export function executorConfigSelector(logger: Logger): ExecutorConfigSelector {
   const parsedVersions = new Map<string, { text: string; config?: ExecutorConfig }>();
   const parsedConfig = (namespace: string, name: string, text: string) => {

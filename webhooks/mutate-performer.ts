@@ -8,10 +8,12 @@ import type { NamespaceExecutorConfig } from "./admission-facts.ts";
 import type { AdmissionRequest } from "./admission-review.ts";
 import { performerWithDefaults, resourceDefaults } from "./performer-defaulting.ts";
 
+/** What defaulting a Performer needs of the cluster: its namespace's executor config. */
 export interface MutationFacts {
   executorConfig?: NamespaceExecutorConfig;
 }
 
+/** The mutating webhook's decision: the JSON Patch that fills in a Performer's defaults; never a denial. */
 export function mutatePerformer(request: AdmissionRequest, facts: MutationFacts): AdmissionDecision {
   const object = request.object;
   if (

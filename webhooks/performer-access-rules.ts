@@ -14,6 +14,7 @@ export interface NeededPermission {
   use: string;
 }
 
+/** The authorizer's answer about one right a Performer's spec would use. */
 export interface AccessVerdict extends AccessAnswer {
   needed: NeededPermission;
 }

@@ -6,12 +6,14 @@ import { DEFAULT_DEPLOYMENT_MODE } from "../src/api/performer-defaults.ts";
 import { error, type Problem, warning } from "../src/api/problem.ts";
 import type { NamespaceExecutorConfig } from "./admission-facts.ts";
 
+/** What the deployment_mode rule needs of the cluster: the executor config and the AVS's other Performers. */
 export interface DeploymentModeFacts {
   executorConfig?: NamespaceExecutorConfig;
   /** The namespace's Performers of the same AVS (the one under review may be among them; it is skipped). */
   sameAvsPerformers: readonly Performer[];
 }
 
+/** The problems with a Performer's deployment mode against its namespace's executor and its AVS's Performers. */
 export function deploymentModeProblems(
   name: string,
   spec: { avsAddress?: unknown; deploymentMode?: unknown },

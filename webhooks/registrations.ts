@@ -9,10 +9,14 @@ import {
 } from "../src/api/performer.ts";
 import { WEBHOOK_PATHS } from "./hourglass-webhooks.ts";
 
+/** The namespace the operator is installed in, which the webhooks leave out of their scope. */
 export const OPERATOR_NAMESPACE = "hourglass-system";
+/** The Service in front of the operator's webhook server. */
 export const WEBHOOK_SERVICE = "hourglass-webhook-service";
+/** The cert-manager Certificate whose CA is injected into the registrations. */
 export const SERVING_CERTIFICATE = "hourglass-serving-cert";
 
+/** How the apiserver reaches a webhook: by URL with a CA (local control plane) or through its Service. */
 export type ClientConfig =
   | { url: string; caBundle: string }
   | { service: { name: string; namespace: string; path: string; port: number } };

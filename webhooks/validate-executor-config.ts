@@ -8,9 +8,11 @@ import { childPath } from "../src/api/schema-validation.ts";
 import { type AdmissionDecision, decision } from "./admission-decision.ts";
 import type { AdmissionRequest } from "./admission-review.ts";
 
+/** The ConfigMap key an executor config is read from. */
 export const EXECUTOR_CONFIG_KEY = "config.yaml";
 const KEY_PATH = childPath("data", EXECUTOR_CONFIG_KEY);
 
+/** The validating decision on a labelled ConfigMap: the executor config's checks, under the ConfigMap key. */
 export function validateExecutorConfig(request: AdmissionRequest): AdmissionDecision {
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") {
     return decision([]);

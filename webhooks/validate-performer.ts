@@ -11,6 +11,7 @@ import { type AccessVerdict, accessProblems } from "./performer-access-rules.ts"
 import { envProblems, imageProblems } from "./performer-container-rules.ts";
 import { type DeploymentModeFacts, deploymentModeProblems } from "./performer-deployment-mode-rules.ts";
 
+/** What validating a Performer needs of the cluster: deployment-mode facts and the user's rights. */
 export type PerformerFacts = DeploymentModeFacts & {
   /** The authorizer's answers about the rights the spec would use (permissionsNeeded), and whose they are. */
   access?: { username?: string; verdicts: AccessVerdict[] };
@@ -32,6 +33,7 @@ export function isExemptUpdate(request: AdmissionRequest): boolean {
   );
 }
 
+/** The validating webhook's decision on a Performer: every problem at once, each at its field path. */
 export function validatePerformer(request: AdmissionRequest, facts: PerformerFacts): AdmissionDecision {
   if ((request.operation !== "CREATE" && request.operation !== "UPDATE") || isExemptUpdate(request)) {
     return decision([]);

@@ -2,6 +2,7 @@
 // registry the caller owns (never prom-client's global one, so that two servers in one process do not collide).
 import { Counter, Histogram, type Registry } from "prom-client";
 
+/** The admission webhooks' latency and answer counts. */
 export interface WebhookMetrics {
   /** Time to answer one AdmissionReview, cluster lookups included, by webhook path. */
   latencySeconds: Histogram<"webhook">;
@@ -9,6 +10,7 @@ export interface WebhookMetrics {
   requestsTotal: Counter<"webhook" | "code">;
 }
 
+/** The webhooks' metrics (hourglass_webhook_*) in the caller's registry. */
 export function createWebhookMetrics(registry: Registry): WebhookMetrics {
   return {
     latencySeconds: new Histogram({

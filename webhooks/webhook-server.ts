@@ -8,6 +8,7 @@ import { readTlsCredentials, SERVING_TLS, watchTlsCredentials } from "../src/obs
 import { admissionApp, type Webhook } from "./admission-app.ts";
 import type { WebhookMetrics } from "./webhook-metrics.ts";
 
+/** Where the webhook server listens, its certificate directory, and what it serves. */
 export interface WebhookServerOptions {
   host: string;
   /** 0 picks a free port (tests). */
@@ -21,12 +22,14 @@ export interface WebhookServerOptions {
   certPollIntervalMs?: number;
 }
 
+/** A started webhook server: its port and its graceful close. */
 export interface RunningWebhookServer {
   port: number;
   /** Stops accepting connections and resolves when the reviews in flight are answered. */
   close(): Promise<void>;
 }
 
+/** Serves the webhooks over HTTPS, taking a renewed serving certificate in place without a restart. */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
   const { logger } = options;
   const credentials = await readTlsCredentials(options.certDir);

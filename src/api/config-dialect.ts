@@ -7,12 +7,15 @@ import { childPath } from "./schema-validation.ts";
 import { closestMatch } from "./suggest.ts";
 import { pathSegments } from "./yaml-source.ts";
 
+/** How an executor config spells its keys: Hourglass's camelCase or the guide's snake_case. */
 export type Dialect = "camelCase" | "snake_case";
 
+/** A camelCase key in snake_case (`l1Chain` → `l1_chain`), the canonical spelling. */
 export function snakeCase(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
+/** A snake_case key in camelCase (`grpc_port` → `grpcPort`), to name keys as a camelCase file spells them. */
 export function camelCase(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
@@ -23,6 +26,7 @@ function dialectOfKey(key: string): Dialect | undefined {
   return key.includes("_") ? "snake_case" : undefined;
 }
 
+/** An executor config read into snake_case keys, with its dialect and a way back to the file's spelling. */
 export interface CanonicalConfig {
   /** The document with every known key spelt snake_case; unknown keys and null values left out. */
   tree: Record<string, unknown>;

@@ -7,6 +7,7 @@ import { KUBERNETES_EXTENSIONS, PATTERN_DESCRIPTION } from "./schema-validation.
 /** A node of an openAPIV3Schema, with the JSON field names the apiserver reads. */
 export type SchemaNode = { [keyword: string]: unknown };
 
+/** One column of `kubectl get performers`. */
 export interface PrinterColumn {
   name: string;
   type: "string" | "integer" | "number" | "boolean" | "date";
@@ -15,6 +16,7 @@ export interface PrinterColumn {
   priority?: number;
 }
 
+/** An apiextensions.k8s.io/v1 CRD, as much of it as the Performer's needs. */
 export interface CustomResourceDefinition {
   apiVersion: "apiextensions.k8s.io/v1";
   kind: "CustomResourceDefinition";
@@ -95,6 +97,7 @@ const printerColumns: PrinterColumn[] = [
   { name: "Version", type: "string", jsonPath: ".spec.version", description: "Image tag", priority: 1 },
 ];
 
+/** The Performer CRD that `make manifests` writes to config/crd, from the one schema. */
 export function performerCrd(): CustomResourceDefinition {
   return {
     apiVersion: "apiextensions.k8s.io/v1",

@@ -7,6 +7,7 @@ import type { ExecutorConfig } from "./executor-config-model.ts";
 import { error, type Problem, warning } from "./problem.ts";
 import { sizeProblem } from "./yaml-source.ts";
 
+/** The message for a --config path that does not exist, as the troubleshooting guide quotes it. */
 export const CONFIG_FILE_NOT_FOUND = "Config file not found";
 
 const FLAG = "--config";

@@ -8,6 +8,7 @@ import type { DEPLOYMENT_MODES, LOG_FORMATS, LOG_LEVELS, STORAGE_TYPES } from ".
 import { PERFORMER_GROUP, PERFORMER_KIND, PERFORMER_VERSION } from "./performer.ts";
 import { DEFAULT_GRPC_PORT } from "./performer-defaults.ts";
 
+/** How the executor runs performers: as Docker containers or as Performer resources. */
 export type ExecutorDeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 
 /** Kubernetes quantities by resource name, as a Performer's spec.resources takes them. */
@@ -46,6 +47,7 @@ export interface BlsKeyRef {
   password: string;
 }
 
+/** The operator the executor works for: its address and the references to its keys. */
 export interface OperatorConfig {
   address: string;
   /** Signs the operator's transactions (Hourglass's operatorPrivateKey; the guide's ecdsa_key_file). */
@@ -53,6 +55,8 @@ export interface OperatorConfig {
   signingKeys: { ecdsa?: EcdsaKeyRef; bls?: BlsKeyRef };
 }
 
+/** One environment variable of an AVS's performer: a value, the executor's own variable, or a
+ * Secret/ConfigMap key. */
 export interface AvsEnv {
   name: string;
   value?: string;
@@ -61,6 +65,7 @@ export interface AvsEnv {
   configMapKeyRef?: { name: string; key: string };
 }
 
+/** One AVS the executor serves, and how its performer is run. */
 export interface AvsConfig {
   /** This entry's YAML path as the file spells it (`avsPerformers[0]`, `avs_config.supported_avs[0]`). */
   path: string;
@@ -78,6 +83,7 @@ export interface AvsConfig {
   defaultResources?: ResourceRequirements;
 }
 
+/** The kubernetes section: where the executor's Performers go, their CRD, and how the cluster is reached. */
 export interface KubernetesConfig {
   namespace: string;
   operatorNamespace: string;
@@ -92,6 +98,7 @@ export interface KubernetesConfig {
   kubeConfigPath?: string;
 }
 
+/** One entry of the config's chains: the chain and its endpoints and contract. */
 export interface ChainConfig {
   name?: string;
   chainId?: number;
@@ -103,6 +110,7 @@ export interface ChainConfig {
   eventFilter?: unknown;
 }
 
+/** storage.badger as Hourglass configures it; here only dir and inMemory are used (for the task store). */
 export interface BadgerConfig {
   dir: string;
   inMemory: boolean;
@@ -112,6 +120,8 @@ export interface BadgerConfig {
   numLevelZeroTablesStall?: number;
 }
 
+/** A valid executor config as the executor reads it, whichever dialect: one field per meaning, defaults
+ * applied. */
 export interface ExecutorConfig {
   dialect: Dialect;
   debug: boolean;

@@ -12,6 +12,7 @@ import { web3KeystoreProblem } from "./web3-keystore.ts";
 
 /** Messages the troubleshooting guide quotes; they must appear verbatim. */
 export const MIXED_DEPLOYMENT_MODES = "mixed deployment modes not supported";
+/** The message for kubernetes mode without a kubernetes section, as the troubleshooting guide quotes it. */
 export const KUBERNETES_CONFIG_REQUIRED = "kubernetes configuration is required";
 
 type Tree = Record<string, unknown>;
@@ -34,6 +35,7 @@ const objectAt = (value: unknown, key: string): Tree | undefined =>
 const given = (tree: Tree | undefined, key: string) =>
   tree !== undefined && tree[key] !== undefined && tree[key] !== "";
 
+/** Every problem the executor config's schema cannot find, on the canonical tree. */
 export function executorConfigRules(tree: Tree, spell: Spell): Problem[] {
   return [
     ...operatorProblems(tree, spell),

@@ -32,6 +32,7 @@ export { KUBERNETES_CONFIG_REQUIRED, MIXED_DEPLOYMENT_MODES } from "./executor-c
 
 const validateSchema = compileValidator(ExecutorConfigSchema);
 
+/** The outcome of parsing an executor config: the model when valid, and every problem found. */
 export interface ParsedExecutorConfig {
   /** The model, defaults applied; absent when there is any error. */
   config?: ExecutorConfig;

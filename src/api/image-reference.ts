@@ -2,6 +2,7 @@
 // `[registry[:port]/]path[:tag][@algorithm:hex]`, path components lowercase. A reference the runtime cannot
 // parse only fails at pull time as InvalidImageName, so admission says what is wrong instead.
 import { shown } from "./problem.ts";
+/** A container image reference split as the runtime reads it: name, tag and digest. */
 export interface ImageReference {
   /** Registry and path, without tag or digest. */
   name: string;

@@ -49,6 +49,7 @@ export const QuantitySchema = Type.Union([Type.Integer(), Type.String({ maxLengt
   "x-kubernetes-int-or-string": true,
 });
 
+/** A Performer's compute resources: requests and limits by resource name, as Kubernetes quantities. */
 export const ResourceRequirementsSchema = Type.Object(
   {
     requests: Type.Optional(
@@ -199,6 +200,7 @@ const LocalObjectReferenceSchema = Type.Object(
   { description: "A Secret of type kubernetes.io/dockerconfigjson." },
 );
 
+/** A Performer's spec: the AVS it serves, its image, and how its Pod runs. */
 export const PerformerSpecSchema = Type.Object(
   {
     avsAddress: Type.String({
@@ -270,6 +272,7 @@ export const PerformerConditionSchema = Type.Object(
   { description: "An observation of one aspect of the performer (metav1.Condition)." },
 );
 
+/** A Performer's status as the controller writes it: phase, conditions and endpoint. */
 export const PerformerStatusSchema = Type.Object(
   {
     phase: Type.Optional(
@@ -304,6 +307,7 @@ export const PerformerStatusSchema = Type.Object(
   { description: "The performer as the operator last observed it." },
 );
 
+/** A whole Performer object: the CRD's openAPIV3Schema and the validating webhook's structural check. */
 export const PerformerSchema = Type.Object(
   {
     apiVersion: Type.Optional(

@@ -14,11 +14,18 @@ import type {
   ResourceRequirementsSchema,
 } from "./performer-schema.ts";
 
+/** The Performer's API group. */
 export const PERFORMER_GROUP = "hourglass.eigenlayer.io";
+/** The Performer's API version (served and stored). */
 export const PERFORMER_VERSION = "v1alpha1";
+/** The Performer's kind. */
 export const PERFORMER_KIND = "Performer";
+/** The Performer's resource name, as URLs, RBAC rules and webhook rules name it. */
 export const PERFORMER_PLURAL = "performers";
+/** A Performer's apiVersion field. */
 export const PERFORMER_API_VERSION = `${PERFORMER_GROUP}/${PERFORMER_VERSION}`;
+/** The API path of the Performers of every namespace (what informers list and watch). */
+export const PERFORMERS_PATH = `/apis/${PERFORMER_API_VERSION}/${PERFORMER_PLURAL}`;
 
 /** On the Pod and Service of a Performer (their selector), and on the Performer itself: the Performer's name. */
 export const LABEL_PERFORMER = "hourglass.eigenlayer.io/performer";
@@ -36,14 +43,18 @@ export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 /** The container of a Performer's Pod that runs the performer (the Pod has no other). */
 export const PERFORMER_CONTAINER = "performer";
 
+/** What a Performer asks for, as its schema defines it. */
 export type PerformerSpec = Static<typeof PerformerSpecSchema>;
+/** What the controller reports of a Performer, as its schema defines it. */
 export type PerformerStatus = Static<typeof PerformerStatusSchema>;
 /** `requests` and `limits` by resource name; quantities as written (`"500m"`, `2`). */
 export type ResourceRequirements = Static<typeof ResourceRequirementsSchema>;
+/** How a Performer's container is probed (spec.healthCheck). */
 export type PerformerHealthCheck = NonNullable<PerformerSpec["healthCheck"]>;
 /** metav1.Condition, as it travels in JSON (lastTransitionTime is an RFC 3339 string). */
 export type PerformerCondition = Static<typeof PerformerConditionSchema>;
 
+/** A Performer object as read from and written to the apiserver. */
 export interface Performer {
   apiVersion: string;
   kind: string;

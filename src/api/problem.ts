@@ -1,8 +1,10 @@
 // A finding about user input: where it is (a dotted field path such as `spec.resources.requests.cpu`, or a YAML
 // path such as `performer_config.default_port`), what is wrong and how to fix it. Validators collect every
 // problem instead of stopping at the first, so that one run tells the user everything to fix.
+/** Whether a problem refuses the input (error) or only tells the user (warning). */
 export type Severity = "error" | "warning";
 
+/** One finding about user input: where it is, what is wrong and how to fix it. */
 export interface Problem {
   path: string;
   message: string;
@@ -11,18 +13,22 @@ export interface Problem {
   line?: number;
 }
 
+/** A problem that refuses the input. */
 export function error(path: string, message: string): Problem {
   return { path, message, severity: "error" };
 }
 
+/** A problem that is reported but lets the input through. */
 export function warning(path: string, message: string): Problem {
   return { path, message, severity: "warning" };
 }
 
+/** The problems that refuse the input. */
 export function errorsOf(problems: readonly Problem[]): Problem[] {
   return problems.filter((p) => p.severity === "error");
 }
 
+/** The problems that only warn. */
 export function warningsOf(problems: readonly Problem[]): Problem[] {
   return problems.filter((p) => p.severity === "warning");
 }

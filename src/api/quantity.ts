@@ -6,6 +6,7 @@
 // ParseQuantity would compute for minutes.
 import { shown } from "./problem.ts";
 
+/** How a quantity prints, as apimachinery's Format: 1000-based suffixes, 1024-based ones, or e-exponents. */
 export type QuantityFormat = "DecimalSI" | "BinarySI" | "DecimalExponent";
 
 /**
@@ -25,8 +26,11 @@ const HOW_TO_WRITE =
   "write a number with an optional unit: n, u, m, k, M, G, T, P, E (powers of 1000), " +
   "Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024) or an exponent such as e3";
 
+/** A quantity the apiserver would not parse, with why and how to write one. */
 export class QuantityFormatError extends Error {
+  /** The text that is not a quantity, as given. */
   readonly text: string;
+  /** Why it is not one, without the advice on how to write one. */
   readonly reason: string;
 
   constructor(text: string, reason: string) {
@@ -100,6 +104,7 @@ export function tryParseQuantity(text: string): Quantity | undefined {
   return typeof result === "string" ? undefined : result;
 }
 
+/** Whether a text is a quantity the apiserver accepts. */
 export function isQuantity(text: string): boolean {
   return tryParseQuantity(text) !== undefined;
 }
@@ -338,6 +343,7 @@ function compareMagnitudes(
   return left === right ? 0 : left > right ? 1 : -1;
 }
 
+/** The order of two quantities by value (-1, 0, 1), exactly, as requests ≤ limits is checked. */
 export function compareQuantities(a: Quantity, b: Quantity): -1 | 0 | 1 {
   const aSign = signOf(a.mantissa);
   const bSign = signOf(b.mantissa);

@@ -10,8 +10,8 @@ import { error, type Problem, shown } from "./problem.ts";
  */
 export const PATTERN_DESCRIPTION = "x-pattern-description";
 
-// Kubernetes' OpenAPI extensions. They steer the apiserver (pruning, list merging, int-or-string) and change
-// nothing about what a value must look like, so ajv only needs to know they are not typos.
+/** Kubernetes' OpenAPI extensions. They steer the apiserver (pruning, list merging, int-or-string) and change
+ * nothing about what a value must look like, so ajv only needs to know they are not typos. */
 export const KUBERNETES_EXTENSIONS = [
   "x-kubernetes-int-or-string",
   "x-kubernetes-preserve-unknown-fields",
@@ -39,6 +39,7 @@ for (const [name, format] of Object.entries(FORMATS)) {
   ajv.addFormat(name, { type: "string", validate: format.validate });
 }
 
+/** Checks a value against a schema and says every problem, each at its dotted path. */
 export type Validator = (value: unknown, basePath?: string) => Problem[];
 
 /** A validator for `schema`; its problems' paths start at `basePath` (e.g. `spec` when given a Performer's spec). */

@@ -18,10 +18,12 @@ const pbkdf2Async = promisify(pbkdf2);
 const MAX_SCRYPT_BYTES = 1024 * 1024 * 1024;
 const MAX_PBKDF2_ROUNDS = 10_000_000;
 
+/** A keystore's key derivation and its parameters: scrypt or PBKDF2. */
 export type Web3Kdf =
   | { kdf: "scrypt"; n: number; r: number; p: number; dklen: number; salt: Buffer }
   | { kdf: "pbkdf2"; c: number; dklen: number; salt: Buffer };
 
+/** A keystore v3 file's crypto section, decoded: what decrypting the key takes. */
 export interface Web3Keystore {
   kdf: Web3Kdf;
   iv: Buffer;

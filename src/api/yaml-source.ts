@@ -11,6 +11,7 @@ export const MAX_YAML_ALIASES = 100;
 /** Flow collections (`[`, `{`) inside each other; a config nests a few, the parser recurses on each. */
 export const MAX_FLOW_DEPTH = 64;
 
+/** A parsed YAML document with the line of every node, so that problems can name lines. */
 export interface YamlSource {
   /** The document as plain data; undefined when it has syntax errors. */
   value: unknown;
@@ -33,6 +34,7 @@ export function pathSegments(path: string): (string | number)[] {
 const SEPARATOR = "\u0000";
 const keyOf = (segments: readonly (string | number)[]) => segments.join(SEPARATOR);
 
+/** The problem with a document over the 1 MiB a ConfigMap can hold; none when it fits. */
 export function sizeProblem(bytes: number, path: string): Problem | undefined {
   return bytes > MAX_YAML_BYTES
     ? error(
@@ -73,6 +75,7 @@ function flowDepth(text: string): number {
   return deepest;
 }
 
+/** Parses YAML within bounds (size, nesting, aliases) and indexes every node's line in one pass. */
 export function parseYamlSource(text: string): YamlSource {
   const tooBig = sizeProblem(Buffer.byteLength(text, "utf8"), "(document)");
   if (tooBig) return { value: undefined, syntaxProblems: [tooBig], lineOf: () => undefined };

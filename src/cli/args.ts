@@ -2,8 +2,10 @@
 // becomes a UsageError, which the program reports with its usage text and exit code 2, as Unix tools do.
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 
+/** The exit code of a command-line mistake, as Unix tools use it. */
 export const USAGE_EXIT_CODE = 2;
 
+/** A command-line mistake: the program prints it with its usage text and exits 2. */
 export class UsageError extends Error {
   /** The usage text to print with the message; the program's own when absent. */
   readonly usage: string | undefined;

@@ -18,6 +18,8 @@ import { profilingRoutes } from "../observability/profiling.ts";
 import { profilingEnabled } from "../observability/profiling-enabled.ts";
 import { integerFlag, parseFlags, portFlag, runProgram } from "./args.ts";
 
+/** What the operator process runs with, from its flags and environment: webhooks, ports, leader election,
+ * workers. */
 export interface OperatorOptions {
   webhooks: boolean;
   webhookHost: string;

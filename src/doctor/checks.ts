@@ -30,16 +30,21 @@ import { errorsOf, formatProblem } from "../api/problem.ts";
 import { compareQuantities, tryParseQuantity } from "../api/quantity.ts";
 import { apiErrorMessage, isNotFound } from "../kube/api-errors.ts";
 import { type RbacRule, ruleName, ruleYaml } from "../kube/rbac-rules.ts";
-import { podFindings } from "./diagnose-pod.ts";
+import { crashLoopOf, podFindings } from "./diagnose-pod.ts";
 import { executorHealthPort, executorLogsTarget } from "./executor-pod.ts";
+import { executorReadyFindings } from "./executor-ready.ts";
 import type { Finding } from "./finding.ts";
 
+/** The namespace the operator is installed in, where the doctor looks for it. */
 export const OPERATOR_NAMESPACE = "hourglass-system";
+/** The operator's Deployment, ServiceAccount, ClusterRole and Lease name. */
 export const OPERATOR_NAME = "hourglass-operator";
+/** The label selector of executor Pods. */
 export const EXECUTOR_LABEL = "app=hourglass-executor";
 const WEBHOOK_CONFIGURATIONS = ["hourglass-mutating-webhook", "hourglass-validating-webhook"];
 const EXECUTOR_CONFIG_KEY = "config.yaml";
 
+/** Which cluster and namespace `hourglass doctor` checks, and how long it waits for a probe. */
 export interface DoctorOptions {
   kubeConfig: KubeConfig;
   /** Only this namespace's executors and Performers; all namespaces that have any when absent. */
@@ -48,6 +53,7 @@ export interface DoctorOptions {
   probeTimeoutMs?: number;
 }
 
+/** One Performer as the doctor's report lists it: where it is, its phase and its endpoint. */
 export interface PerformerSummary {
   namespace: string;
   name: string;
@@ -56,6 +62,7 @@ export interface PerformerSummary {
   endpoint: string;
 }
 
+/** What `hourglass doctor` found, what it checked, and the Performers it saw. */
 export interface DoctorReport {
   findings: Finding[];
   checked: string[];
@@ -447,10 +454,11 @@ async function performerFindings(c: Clients, performer: Performer): Promise<Find
       namespace,
       fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${child}`,
     });
-    const crashing = pod.status?.containerStatuses?.some(
-      (s) => s.state?.waiting?.reason === "CrashLoopBackOff",
-    );
-    const tail = crashing ? await logTail(c, namespace, child) : undefined;
+    const crashing = pod.status?.containerStatuses?.find((s) => crashLoopOf(s));
+    // The run that failed: the current container while it reads terminated, else the one before it.
+    const tail = crashing
+      ? await logTail(c, namespace, child, crashing.name, !crashing.state?.terminated)
+      : undefined;
     findings.push(...podFindings(pod, events.items, tail));
   }
   if (performer.status?.serviceName || pod) {
@@ -459,9 +467,15 @@ async function performerFindings(c: Clients, performer: Performer): Promise<Find
   return findings;
 }
 
-async function logTail(c: Clients, namespace: string, name: string): Promise<string | undefined> {
+async function logTail(
+  c: Clients,
+  namespace: string,
+  name: string,
+  container: string,
+  previous: boolean,
+): Promise<string | undefined> {
   try {
-    const log = await c.core.readNamespacedPodLog({ name, namespace, previous: true, tailLines: 10 });
+    const log = await c.core.readNamespacedPodLog({ name, namespace, container, previous, tailLines: 10 });
     return log.trimEnd() || undefined;
   } catch {
     // No kubelet answering for the node, or the previous container is gone: the exit code still says something.
@@ -487,14 +501,13 @@ async function executorFindings(c: Clients, namespace: string, timeoutMs: number
       // Not reachable from here (a remote cluster): the Pod's own status is checked by the kubelet's probes.
       continue;
     }
-    if (!ready.ok) {
-      findings.push({
-        check: "Executor",
-        object,
-        problem: `the executor is not ready: ${(await ready.text()).trim()}`,
-        fix: `kubectl logs -n ${namespace} ${executorLogsTarget(pod)}`,
-      });
-    }
+    findings.push(
+      ...executorReadyFindings(
+        { object, namespace, deployment: executorLogsTarget(pod) },
+        ready.status,
+        await ready.text(),
+      ),
+    );
   }
   return findings;
 }
@@ -519,6 +532,7 @@ async function namespacesOf(c: Clients, namespace: string | undefined): Promise<
   ].sort();
 }
 
+/** Runs every check of the troubleshooting guide against the cluster and gathers the findings. */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const c = clients(options.kubeConfig);
   const timeoutMs = options.probeTimeoutMs ?? 2_000;

@@ -1,7 +1,12 @@
 // A performer Pod's problems as the troubleshooting guide names them, from the Pod's status and its Events (what
 // the scheduler and the kubelet write): Pending for want of resources, taints or a node selector,
 // ImagePullBackOff, CrashLoopBackOff with the last exit code, failing readiness. Pure.
-import type { CoreV1Event, V1Pod } from "@kubernetes/client-node";
+import type {
+  CoreV1Event,
+  V1ContainerStateTerminated,
+  V1ContainerStatus,
+  V1Pod,
+} from "@kubernetes/client-node";
 import type { Finding } from "./finding.ts";
 
 function ref(pod: V1Pod): string {
@@ -46,6 +51,20 @@ function pendingFinding(pod: V1Pod, message: string): Finding {
   };
 }
 
+/**
+ * A container that keeps exiting with an error. The kubelet shows CrashLoopBackOff as the waiting reason only once
+ * its back-off has grown (minutes, on kubelet 1.36); until then the container reads terminated/Error between
+ * restarts, so a restart after a failed exit is the sign, with the exit code of the run that failed.
+ */
+export function crashLoopOf(container: V1ContainerStatus): V1ContainerStateTerminated | undefined {
+  const failed = container.state?.terminated ?? container.lastState?.terminated;
+  if (container.state?.waiting?.reason === "CrashLoopBackOff") return failed ?? { exitCode: Number.NaN };
+  if ((container.restartCount ?? 0) === 0 || !failed || failed.exitCode === 0) return undefined;
+  return container.state?.running && container.ready ? undefined : failed;
+}
+
+/** A performer Pod's problems in the troubleshooting guide's terms, from its status, its Events and its log
+ * tail. */
 export function podFindings(pod: V1Pod, events: readonly CoreV1Event[], logTail?: string): Finding[] {
   const findings: Finding[] = [];
   const name = pod.metadata?.name;
@@ -56,6 +75,7 @@ export function podFindings(pod: V1Pod, events: readonly CoreV1Event[], logTail?
   }
   for (const container of pod.status?.containerStatuses ?? []) {
     const waiting = container.state?.waiting;
+    const crash = crashLoopOf(container);
     if (waiting?.reason === "ImagePullBackOff" || waiting?.reason === "ErrImagePull") {
       findings.push({
         check: "ImagePullBackOff",
@@ -63,13 +83,15 @@ export function podFindings(pod: V1Pod, events: readonly CoreV1Event[], logTail?
         problem: `${waiting.reason}: cannot pull image ${container.image}: ${waiting.message ?? ""}`.trim(),
         fix: "check the image name (the Performer's spec.image and spec.version), registry access, and spec.imagePullSecrets",
       });
-    } else if (waiting?.reason === "CrashLoopBackOff") {
-      const last = container.lastState?.terminated;
-      const exit = last ? ` (last exit code ${last.exitCode}${last.reason ? `, ${last.reason}` : ""})` : "";
+    } else if (crash) {
+      const exit = Number.isNaN(crash.exitCode)
+        ? ""
+        : ` (last exit code ${crash.exitCode}${crash.reason ? `, ${crash.reason}` : ""})`;
+      const restarts = container.restartCount ? `, restarted ${container.restartCount} times` : "";
       findings.push({
         check: "CrashLoopBackOff",
         object: ref(pod),
-        problem: `CrashLoopBackOff: container ${container.name} crashes on startup${exit}${logTail ? `; last log lines:\n${logTail}` : ""}`,
+        problem: `CrashLoopBackOff: container ${container.name} crashes on startup${exit}${restarts}${logTail ? `; last log lines:\n${logTail}` : ""}`,
         fix: `check the application's logs and configuration: kubectl logs ${name} -n ${ns} --previous`,
       });
     } else if (container.state?.running && !container.ready) {

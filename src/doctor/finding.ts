@@ -1,6 +1,7 @@
 // What `hourglass doctor` reports: one finding per problem, in the troubleshooting guide's words, with the exact
 // command or change that fixes it.
 
+/** One problem `hourglass doctor` found, with the guide's section and the fix. */
 export interface Finding {
   /** The guide's section the problem belongs to, e.g. "RBAC", "Performer", "Configuration". */
   check: string;
@@ -12,9 +13,12 @@ export interface Finding {
   fix: string;
 }
 
+/** `hourglass doctor`'s exit code when it found nothing. */
 export const HEALTHY_EXIT_CODE = 0;
+/** `hourglass doctor`'s exit code when it found any problem, so that scripts can act on it. */
 export const FINDINGS_EXIT_CODE = 1;
 
+/** `hourglass doctor`'s exit code for its findings. */
 export function exitCodeOf(findings: readonly Finding[]): number {
   return findings.length === 0 ? HEALTHY_EXIT_CODE : FINDINGS_EXIT_CODE;
 }
@@ -29,6 +33,8 @@ export function findingsText(findings: readonly Finding[], checked: readonly str
   return `${[...lines, summary].join("\n")}\n`;
 }
 
+/** The report for programs (--output json): healthy or not, what was checked, the Performers and the
+ * findings. */
 export function findingsJson(
   findings: readonly Finding[],
   checked: readonly string[],

@@ -4,6 +4,7 @@ import { isScalar, parseDocument, visit } from "yaml";
 
 const SECRET_KEY = /private|secret|password|passphrase|token|(^|_)key$|[a-z]Key$/i;
 
+/** What stands in a bundle for a secret value. */
 export const MASK = "***";
 
 /** `text` (YAML) with secret values masked; a document that does not parse is dropped whole, not half-shown. */

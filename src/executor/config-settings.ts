@@ -37,8 +37,7 @@ function pluralOf(kind: string): string {
   return `${kind.toLowerCase()}s`;
 }
 
-/** The running executor's settings from the config, the environment (NETWORK_TIMEOUT, ENABLE_PROFILING) and
- * the flags. */
+/** The running executor's settings from the config, the environment and the flags. */
 export function executorSettings(
   config: ExecutorConfig,
   env: NodeJS.ProcessEnv,

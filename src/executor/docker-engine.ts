@@ -13,22 +13,31 @@ export interface ContainerInfo {
   addresses: Record<string, string>;
 }
 
-/** One call per Engine API request, so that the caller decides the order and what to undo when one fails. */
+/**
+ * One call per Engine API request, so that the caller decides the order and what to undo when one fails. `signal`
+ * aborts the request (a pull, a create, a start stuck in the engine); removals take none, since they are what
+ * undoes a start that was aborted.
+ */
 export interface DockerEngine {
   /** Finds the image locally or pulls it; throws naming the image. */
-  ensureImage(reference: string): Promise<void>;
+  ensureImage(reference: string, signal?: AbortSignal): Promise<void>;
   /** Creates the network unless it exists; true if this call created it. */
-  ensureNetwork(name: string): Promise<boolean>;
+  ensureNetwork(name: string, signal?: AbortSignal): Promise<boolean>;
   /** Resolves with the new container's id; throws naming the container and its image. */
-  createContainer(options: Docker.ContainerCreateOptions): Promise<string>;
-  startContainer(id: string): Promise<void>;
+  createContainer(options: Docker.ContainerCreateOptions, signal?: AbortSignal): Promise<string>;
+  startContainer(id: string, signal?: AbortSignal): Promise<void>;
   /** undefined once the container is gone. */
-  inspectContainer(id: string): Promise<ContainerInfo | undefined>;
+  inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerInfo | undefined>;
   /** The last lines of its stdout and stderr, as `docker logs --tail` shows them. */
-  logsTail(id: string, lines: number): Promise<string>;
+  logsTail(id: string, lines: number, signal?: AbortSignal): Promise<string>;
   /** Removes it, stopped or not; a container already gone is not an error. */
   removeContainer(id: string): Promise<void>;
   removeNetwork(name: string): Promise<void>;
+}
+
+/** dockerode's option for `signal`, absent without one: an undefined key would reach the query string. */
+function abortable(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
 }
 
 function statusCode(error: unknown): number | undefined {
@@ -70,15 +79,17 @@ export function containerInfo(inspect: Docker.ContainerInspectInfo): ContainerIn
 /** The DockerEngine over dockerode, with errors that name the image or container and quote the engine. */
 export function dockerEngine(docker: Docker = new Docker()): DockerEngine {
   return {
-    async ensureImage(reference) {
+    async ensureImage(reference, signal) {
       try {
+        // The Engine API's image inspect takes no signal in dockerode; it answers from the engine's own store.
+        signal?.throwIfAborted();
         await docker.getImage(reference).inspect();
         return;
       } catch (error) {
         if (statusCode(error) !== 404) throw new Error(`image "${reference}": ${engineMessage(error)}`);
       }
       try {
-        const stream = await docker.pull(reference);
+        const stream = await docker.pull(reference, abortable(signal));
         await new Promise<void>((resolve, reject) =>
           docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
             const failed = error?.message ?? events?.find((e) => e.error)?.error;
@@ -91,41 +102,50 @@ export function dockerEngine(docker: Docker = new Docker()): DockerEngine {
         );
       }
     },
-    async ensureNetwork(name) {
-      const existing = await docker.listNetworks({ filters: { name: [name] } });
+    async ensureNetwork(name, signal) {
+      const existing = await docker.listNetworks({ filters: { name: [name] }, ...abortable(signal) });
       if (existing.some((n) => n.Name === name)) return false;
-      await docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true });
+      await docker.createNetwork({
+        Name: name,
+        Driver: "bridge",
+        CheckDuplicate: true,
+        ...abortable(signal),
+      });
       return true;
     },
-    async createContainer(options) {
+    async createContainer(options, signal) {
       try {
-        return (await docker.createContainer(options)).id;
+        return (await docker.createContainer({ ...options, ...abortable(signal) })).id;
       } catch (error) {
         throw new Error(
           `creating container ${options.name} from "${options.Image}": ${engineMessage(error)}`,
         );
       }
     },
-    async startContainer(id) {
+    async startContainer(id, signal) {
       await docker
         .getContainer(id)
-        .start()
+        .start(abortable(signal))
         .catch((error: unknown) => {
           throw new Error(`starting container ${id.slice(0, 12)}: ${engineMessage(error)}`);
         });
     },
-    async inspectContainer(id) {
+    async inspectContainer(id, signal) {
       try {
-        return containerInfo(await docker.getContainer(id).inspect());
+        return containerInfo(await docker.getContainer(id).inspect(abortable(signal)));
       } catch (error) {
         if (statusCode(error) === 404) return undefined;
         throw error;
       }
     },
-    async logsTail(id, lines) {
-      const buffer = (await docker
-        .getContainer(id)
-        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    async logsTail(id, lines, signal) {
+      const buffer = (await docker.getContainer(id).logs({
+        stdout: true,
+        stderr: true,
+        tail: lines,
+        follow: false,
+        ...abortable(signal),
+      })) as unknown as Buffer;
       return demuxLogs(Buffer.from(buffer)).trimEnd();
     },
     async removeContainer(id) {

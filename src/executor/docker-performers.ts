@@ -11,6 +11,7 @@ import type {
   RemovePerformerRequest,
   RemovePerformerResponse,
 } from "../grpc/messages.ts";
+import { errorLogFields } from "../kube/api-errors.ts";
 import type { DockerEngine } from "./docker-engine.ts";
 import {
   configuredEnv,
@@ -70,6 +71,8 @@ export function dockerPerformerManager(parts: {
   const grpcPort = settings.performer.defaultPort;
   const containers = new Map<string, ManagedContainer>();
   const aborter = new AbortController();
+  // What waits on the engine (a pull, a create, a start, an inspect) gives up with abortDeployments.
+  const { signal } = aborter;
   let engine: DockerEngine | undefined;
   let createdNetwork = false;
   let serial = 0;
@@ -96,11 +99,11 @@ export function dockerPerformerManager(parts: {
     const deadline = Date.now() + settings.performer.startupTimeoutMs;
     let last = "no answer yet";
     while (Date.now() < deadline) {
-      if (aborter.signal.aborted) throw new Error(`container ${name}: startup aborted by shutdown`);
-      const state = await docker().inspectContainer(id);
+      if (signal.aborted) throw new Error(`container ${name}: startup aborted by shutdown`);
+      const state = await docker().inspectContainer(id, signal);
       if (!state?.running) {
         const logs = await docker()
-          .logsTail(id, LOG_TAIL_LINES)
+          .logsTail(id, LOG_TAIL_LINES, signal)
           .catch(() => "");
         throw new Error(
           `container ${name} ${state ? `exited with code ${state.exitCode}` : "is gone"} before serving; docker logs --tail ${LOG_TAIL_LINES} ${name}:\n${logs}`,
@@ -127,8 +130,8 @@ export function dockerPerformerManager(parts: {
     containerEnv: string[],
   ): Promise<ManagedContainer> {
     const image = imageReference(artifact);
-    await docker().ensureImage(image);
-    if (network && (await docker().ensureNetwork(network))) {
+    await docker().ensureImage(image, signal);
+    if (network && (await docker().ensureNetwork(network, signal))) {
       createdNetwork = true;
       log.info({ network }, "created performer network");
     }
@@ -144,20 +147,20 @@ export function dockerPerformerManager(parts: {
       grpcPort,
       env: containerEnv,
     });
-    const id = await docker().createContainer(options);
+    const id = await docker().createContainer(options, signal);
     let endpoint: string;
     try {
-      await docker().startContainer(id);
-      const info = await docker().inspectContainer(id);
+      await docker().startContainer(id, signal);
+      const info = await docker().inspectContainer(id, signal);
       if (!info) throw new Error(`container ${name} is gone right after its start`);
       endpoint = performerEndpoint(info, network, grpcPort);
       await waitServing(id, name, endpoint);
     } catch (error) {
       await docker()
         .removeContainer(id)
-        .catch((removal: Error) =>
+        .catch((removal: unknown) =>
           log.error(
-            { container: name, id, err: removal.message },
+            { container: name, id, ...errorLogFields(removal) },
             "removing a container that failed to start failed",
           ),
         );
@@ -195,7 +198,7 @@ export function dockerPerformerManager(parts: {
 
   async function replaceDead(managed: ManagedContainer, exit: string): Promise<void> {
     const logs = await docker()
-      .logsTail(managed.id, LOG_TAIL_LINES)
+      .logsTail(managed.id, LOG_TAIL_LINES, signal)
       .catch(() => "");
     log.error(
       { avs: managed.avs.address, container: managed.id, exit, logs },
@@ -212,13 +215,13 @@ export function dockerPerformerManager(parts: {
     for (const managed of [...containers.values()]) {
       if (managed.retiring || stopping) continue;
       const state = await docker()
-        .inspectContainer(managed.id)
+        .inspectContainer(managed.id, signal)
         .catch(() => ({ running: true }) as const);
       if (state?.running) continue;
       const exit = state ? `exited with code ${state.exitCode}` : "removed";
-      await replaceDead(managed, exit).catch((error: Error) =>
+      await replaceDead(managed, exit).catch((error: unknown) =>
         log.error(
-          { avs: managed.avs.address, err: error.message },
+          { avs: managed.avs.address, ...errorLogFields(error) },
           "replacing the performer container failed",
         ),
       );
@@ -294,8 +297,8 @@ export function dockerPerformerManager(parts: {
         await track(startAll());
       } catch (error) {
         // The AVSs started before the one that failed go too: a failed start leaves nothing in the engine.
-        await removeAll().catch((cleanup: Error) =>
-          log.error({ err: cleanup.message }, "removing what a failed start made failed"),
+        await removeAll().catch((cleanup: unknown) =>
+          log.error(errorLogFields(cleanup), "removing what a failed start made failed"),
         );
         throw error;
       }

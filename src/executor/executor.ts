@@ -27,6 +27,7 @@ import { createExecutorMetrics } from "./metrics.ts";
 import type { OperatorSigner } from "./operator-signer.ts";
 import { monitorPerformerHealth } from "./performer-health-monitor.ts";
 import { avsKey, PerformerRegistry } from "./performer-registry.ts";
+import { readinessReport } from "./readiness-report.ts";
 import type { ResultSigner } from "./result-signer.ts";
 import type { ExecutorSettings } from "./settings.ts";
 import { TaskRouter } from "./task-router.ts";
@@ -81,7 +82,6 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
 
   let stopping = false;
   let managerStarted = false;
-  const allAvsRouted = () => settings.avs.every((avs) => registry.routeFor(avs.address) !== undefined);
   const updateReadyGauge = () => {
     for (const avs of settings.avs) {
       metrics.performersReady.set({ avs: avsKey(avs.address) }, registry.routeFor(avs.address) ? 1 : 0);
@@ -139,17 +139,14 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
       // Liveness: the process answers. It stays 200 while draining so that the kubelet does not kill a drain.
       "/health": async () => jsonReply(200, { status: "ok" }),
       "/ready": async () => {
-        const chain = parts.readiness?.();
-        const ready = !stopping && managerStarted && allAvsRouted() && (chain?.ready ?? true);
-        const avs = Object.fromEntries(
-          settings.avs.map((a) => [a.address, registry.routeFor(a.address)?.performerId ?? null]),
-        );
-        return jsonReply(ready ? 200 : 503, {
-          ready,
+        const report = readinessReport({
           stopping,
-          performers: avs,
-          ...(chain ? { chain } : {}),
+          started: managerStarted,
+          avs: settings.avs,
+          registry,
+          chain: parts.readiness?.(),
         });
+        return jsonReply(report.ready ? 200 : 503, report);
       },
     });
     metricsServer = await listen(settings.host, settings.ports.metrics, {

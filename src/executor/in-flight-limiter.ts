@@ -14,7 +14,9 @@ interface Waiter {
 
 /** Bounds one performer's concurrent tasks, queueing a bounded number more until their deadline. */
 export class InFlightLimiter {
+  /** The most tasks the performer is given at once. */
   readonly limit: number;
+  /** The most tasks that wait for a slot; beyond it a task is refused at once. */
   readonly maxQueued: number;
   #count = 0;
   #queue: Waiter[] = [];

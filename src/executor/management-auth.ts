@@ -32,10 +32,12 @@ export class ChallengeTokens {
     this.#max = options.max ?? MAX_OUTSTANDING_TOKENS;
   }
 
+  /** How many tokens are issued and neither used nor expired. */
   get outstanding(): number {
     return this.#tokens.size;
   }
 
+  /** A new one-use token, dropping expired ones and, past the bound, the oldest. */
   issue(): ChallengeToken {
     const now = this.#now();
     for (const [token, expiresAt] of this.#tokens) if (expiresAt < now) this.#tokens.delete(token);

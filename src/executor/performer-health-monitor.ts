@@ -21,12 +21,14 @@ export async function checkPerformers(
       try {
         const answer = await route.connection.healthCheck(new Date(Date.now() + options.timeoutMs));
         health.applicationHealthy = answer.status === "SERVING";
+        health.problem = health.applicationHealthy ? undefined : `grpc.health.v1 answered ${answer.status}`;
         if (options.reportsStatus) {
           health.status = answer.status;
           health.resourceHealthy = true;
         }
-      } catch {
+      } catch (error) {
         health.applicationHealthy = false;
+        health.problem = (error as Error).message;
         if (options.reportsStatus) {
           health.status = "UNREACHABLE";
           health.resourceHealthy = false;

@@ -14,6 +14,8 @@ export interface PerformerHealth {
   applicationHealthy: boolean;
   /** RFC 3339, empty until the first check. */
   lastHealthCheck: string;
+  /** Why the last check found the performer unhealthy (its gRPC error, or the status it answered). */
+  problem?: string;
 }
 
 /** One known performer: where it is, what it runs, its connection, its in-flight bound and its health. */
@@ -83,6 +85,7 @@ export class PerformerRegistry {
     return route;
   }
 
+  /** A known performer by id, whether or not it takes traffic. */
   get(performerId: string): PerformerRoute | undefined {
     return this.#byId.get(performerId);
   }
@@ -93,6 +96,7 @@ export class PerformerRegistry {
     return id === undefined ? undefined : this.#byId.get(id);
   }
 
+  /** Whether the performer is the one its AVS's tasks go to now. */
   isActive(performerId: string): boolean {
     const route = this.#byId.get(performerId);
     return route !== undefined && this.#activeByAvs.get(avsKey(route.avsAddress)) === performerId;

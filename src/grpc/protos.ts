@@ -20,11 +20,16 @@ import { readRawField, withRawField } from "./raw-string-field.ts";
 
 /** The root that the protos' imports are relative to, as in Hourglass's own tree. */
 export const PROTO_ROOT = fileURLToPath(new URL("../../proto/", import.meta.url));
+/** performer.proto's path under PROTO_ROOT: the service an AVS's performer serves. */
 export const PERFORMER_PROTO = "eigenlayer/hourglass/v1/performer/performer.proto";
+/** executor.proto's path under PROTO_ROOT: the services the executor serves. */
 export const EXECUTOR_PROTO = "eigenlayer/hourglass/v1/executor/executor.proto";
 
+/** The performer's service, by its full name (for health and reflection). */
 export const PERFORMER_SERVICE_NAME = "eigenlayer.hourglass.v1.performer.PerformerService";
+/** The executor's task service, which the aggregator calls, by its full name. */
 export const EXECUTOR_SERVICE_NAME = "eigenlayer.hourglass.v1.ExecutorService";
+/** The executor's management service, which the operator calls, by its full name. */
 export const EXECUTOR_MANAGEMENT_SERVICE_NAME = "eigenlayer.hourglass.v1.ExecutorManagementService";
 
 const LOADER_OPTIONS: Options = {
@@ -88,19 +93,26 @@ function withRawTaskId(method: MethodDefinition<object, object>): MethodDefiniti
   };
 }
 
+/** The performer's protos plus grpc.health.v1, loaded with the project's decoding options. */
 export const performerProtos = loadServerProtos(PERFORMER_PROTO);
+/** The executor's protos plus grpc.health.v1, loaded with the project's decoding options. */
 export const executorProtos = loadServerProtos(EXECUTOR_PROTO);
 
+/** PerformerService's method definitions, for a performer's server. */
 export const performerService = serviceOf(performerProtos, PERFORMER_SERVICE_NAME);
 const plainExecutorService = serviceOf(executorProtos, EXECUTOR_SERVICE_NAME);
+/** ExecutorService's method definitions, with SubmitTask's task_id kept as its raw bytes. */
 export const executorService: ServiceDefinition = {
   ...plainExecutorService,
   SubmitTask: withRawTaskId(plainExecutorService.SubmitTask as MethodDefinition<object, object>),
 };
+/** ExecutorManagementService's method definitions. */
 export const executorManagementService = serviceOf(executorProtos, EXECUTOR_MANAGEMENT_SERVICE_NAME);
 
 /** Client constructors; `new PerformerClient(address, credentials)`. ExecutorClient carries task ids as bytes, as
  * the executor does; a client generated from the proto alone (clientOf) sees them as strings. */
 export const PerformerClient = clientOf(performerProtos, PERFORMER_SERVICE_NAME);
+/** ExecutorService's client, the aggregator's side of SubmitTask (task ids as bytes). */
 export const ExecutorClient = makeClientConstructor(executorService, EXECUTOR_SERVICE_NAME);
+/** ExecutorManagementService's client, the operator's side of DeployArtifact and the rest. */
 export const ExecutorManagementClient = clientOf(executorProtos, EXECUTOR_MANAGEMENT_SERVICE_NAME);

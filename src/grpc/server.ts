@@ -6,6 +6,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import { reflectableProtos } from "./reflection-descriptors.ts";
 
+/** One service a server answers: its name, its methods and their handlers. */
 export interface GrpcService {
   /** Full name, as Health and reflection know it. */
   name: string;
@@ -13,6 +14,7 @@ export interface GrpcService {
   implementation: UntypedServiceImplementation;
 }
 
+/** Where a gRPC server listens, what it serves and reflects, and whether Health starts SERVING. */
 export interface GrpcServerOptions {
   host: string;
   /** 0 picks a free port. */
@@ -24,6 +26,7 @@ export interface GrpcServerOptions {
   servingOnStart?: boolean;
 }
 
+/** A started gRPC server: its port, its Health switch and its graceful stop. */
 export interface RunningGrpcServer {
   /** The bound port (the chosen one when 0 was asked for). */
   port: number;
@@ -33,6 +36,8 @@ export interface RunningGrpcServer {
   setServing(serving: boolean): void;
 }
 
+/** Starts a gRPC server with its services, grpc.health.v1 and server reflection, so that probes and grpcurl
+ * work. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const server = new Server();
   for (const service of options.services) server.addService(service.definition, service.implementation);

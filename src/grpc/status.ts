@@ -2,6 +2,7 @@
 // that says what to do, never a bare UNKNOWN.
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 
+/** A gRPC status error with `details` as the caller sees it, so that a handler never answers a bare UNKNOWN. */
 export function statusError(code: status, details: string): ServiceError {
   const error = new Error(`${status[code]}: ${details}`) as ServiceError;
   error.code = code;
@@ -10,6 +11,7 @@ export function statusError(code: status, details: string): ServiceError {
   return error;
 }
 
+/** Whether a rejection is already a gRPC status error, to be answered as it is. */
 export function isServiceError(value: unknown): value is ServiceError {
   return value instanceof Error && typeof (value as Partial<ServiceError>).code === "number";
 }

@@ -20,6 +20,7 @@ export function retryDelayMs(
   return delay > remainingMs ? undefined : delay;
 }
 
+/** How long a call to the apiserver is repeated while it cannot be served, and what ends the repeats. */
 export interface PersistOptions {
   /** How long the attempts may take together. */
   budgetMs: number;

@@ -2,12 +2,15 @@
 // (what a person needs to see: "Pod \"x\" is invalid: spec.containers[0].image: Required value").
 import { ApiException } from "@kubernetes/client-node";
 
+/** The HTTP status the apiserver answered with, from a client-node error or a watch's Status; undefined when
+ * none. */
 export function apiStatusCode(error: unknown): number | undefined {
   if (error instanceof ApiException) return error.code;
   const e = error as { statusCode?: number; code?: unknown } | undefined;
   return e?.statusCode ?? (typeof e?.code === "number" ? e.code : undefined);
 }
 
+/** The apiserver's own message from a failed call (its Status's message), else the error's. */
 export function apiErrorMessage(error: unknown): string {
   if (error instanceof ApiException) {
     const body = typeof error.body === "string" ? parseJson(error.body) : error.body;
@@ -17,9 +20,11 @@ export function apiErrorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** 404: the object is not there (gone before a delete, or never made). */
 export const isNotFound = (error: unknown): boolean => apiStatusCode(error) === 404;
 /** 410 Gone: from an API call, a watch request, or a watch's ERROR event object (a Status). */
 export const isGone = (error: unknown): boolean => apiStatusCode(error) === 410;
+/** 409: another writer came first (a stale resourceVersion, or the name is taken). */
 export const isConflict = (error: unknown): boolean => apiStatusCode(error) === 409;
 
 /** 4xx other than 404/409/429: the request itself is wrong (invalid, forbidden) and repeating it will not help. */

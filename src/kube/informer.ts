@@ -15,13 +15,16 @@ import type { Logger } from "pino";
 import { errorLogFields, isGone } from "./api-errors.ts";
 import { exponentialDelayMs, jittered } from "./backoff.ts";
 
+/** The type of a watch event, as the apiserver sends it. */
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
 
+/** A list's items with the resourceVersion the watch starts from. */
 export interface ListResult<T> {
   items: T[];
   resourceVersion: string;
 }
 
+/** An open watch, which the informer ends when it restarts or stops. */
 export interface WatchHandle {
   abort(): void;
 }
@@ -40,8 +43,10 @@ export interface ListWatchSource<T> {
   ): Promise<WatchHandle>;
 }
 
+/** What an informer tells its handler of an object: added, updated, deleted, or handed again by the resync. */
 export type InformerEvent = "add" | "update" | "delete" | "resync";
 
+/** What an informer watches, whom it tells, what it caches of each object, and its timings. */
 export interface InformerOptions<T> {
   /** Names the informer in logs, e.g. `performers`. */
   name: string;
@@ -62,6 +67,7 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error), { cause: error });
 }
 
+/** An object's `namespace/name` (or `name` when cluster-scoped), the key of caches and work queues. */
 export function objectKey(object: KubernetesObject): string {
   const { namespace, name } = object.metadata ?? {};
   return namespace ? `${namespace}/${name}` : `${name}`;
@@ -74,6 +80,8 @@ type WatchEnd =
   | { kind: "gone" }
   | { kind: "stopped" };
 
+/** Keeps a cache of a collection by list and watch, restarting on errors, relisting on 410 and reopening
+ * silent watches. */
 export class Informer<T extends KubernetesObject> {
   readonly #options: Required<
     Omit<InformerOptions<T>, "logger" | "source" | "onEvent" | "name" | "transform">
@@ -110,6 +118,7 @@ export class Informer<T extends KubernetesObject> {
     };
   }
 
+  /** Starts listing and watching, and the periodic resync; a second call does nothing. */
   start(): void {
     if (this.#running) return;
     this.#running = this.#run();
@@ -117,6 +126,7 @@ export class Informer<T extends KubernetesObject> {
     this.#resyncTimer.unref();
   }
 
+  /** Ends the watch and the resync, and resolves when the informer has stopped. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#resyncTimer);
@@ -130,10 +140,12 @@ export class Informer<T extends KubernetesObject> {
     return this.#synced;
   }
 
+  /** The cached object of that namespace and name. */
   get(namespace: string | undefined, name: string): T | undefined {
     return this.#cache.get(namespace ? `${namespace}/${name}` : name);
   }
 
+  /** Every cached object. */
   list(): T[] {
     return [...this.#cache.values()];
   }

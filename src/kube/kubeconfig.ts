@@ -8,6 +8,7 @@ import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
 /** Where the kubelet mounts a Pod's service account token and CA. */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+/** Where the operator's cluster credentials are looked for besides the defaults. */
 export interface KubeConfigOptions {
   /** The --kubeconfig flag. */
   kubeconfig?: string;
@@ -44,6 +45,8 @@ export function inCluster(serviceAccountRoot = ""): boolean {
   );
 }
 
+/** The operator's KubeConfig: --kubeconfig, else the Pod's service account, else $KUBECONFIG or
+ * ~/.kube/config. */
 export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   const env = process.env;
   const root = options.serviceAccountRoot ?? "";

@@ -12,6 +12,7 @@ import { errorLogFields, isConflict, isNotFound } from "./api-errors.ts";
 import { jittered } from "./backoff.ts";
 import { requestOptions, withDeadline } from "./deadline.ts";
 
+/** A Lease's spec as leader election reads and writes it: holder, duration and times. */
 export interface LeaseRecord {
   holderIdentity: string;
   leaseDurationSeconds: number;
@@ -20,6 +21,7 @@ export interface LeaseRecord {
   leaseTransitions: number;
 }
 
+/** A Lease's record with the resourceVersion an update must name. */
 export interface StoredLease {
   record: LeaseRecord;
   resourceVersion: string;
@@ -35,6 +37,7 @@ export interface LeaseClient {
   update(record: LeaseRecord, resourceVersion: string, signal?: AbortSignal): Promise<void>;
 }
 
+/** The Lease, identity, metrics, timings and leadership callbacks of one candidate. */
 export interface LeaderElectionOptions {
   client: LeaseClient;
   identity: string;
@@ -56,6 +59,7 @@ export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
+/** Takes and renews a Lease so that one replica at a time runs the workers; releases it on stop. */
 export class LeaderElector {
   readonly #o: Required<LeaderElectionOptions>;
   readonly #logger: Logger;
@@ -90,6 +94,7 @@ export class LeaderElector {
     this.#running ??= this.#run();
   }
 
+  /** Whether this process holds the Lease now. */
   isLeader(): boolean {
     return this.#leading;
   }

@@ -1,19 +1,13 @@
 // The apiserver as an informer's ListWatchSource: a list in pages, and a watch on the same path through
 // client-node's Watch, with bookmarks on and a server-side timeout, as client-go's reflector asks for them.
-import {
-  ApiException,
-  HttpMethod,
-  type KubeConfig,
-  type KubernetesObject,
-  RequestContext,
-  Watch,
-} from "@kubernetes/client-node";
-import { fetch } from "undici";
+import { type KubeConfig, type KubernetesObject, Watch } from "@kubernetes/client-node";
 import type { ListResult, ListWatchSource, WatchEventType } from "./informer.ts";
+import { requestJson } from "./json-request.ts";
 
 /** Objects per list page: client-go's reflector asks for 500 too. */
 export const LIST_PAGE_SIZE = 500;
 
+/** The collection an apiserver ListWatchSource lists and watches, with its page size and timeouts. */
 export interface ApiListWatchOptions<T> {
   /** The collection's path, e.g. `/api/v1/pods`. */
   path: string;
@@ -35,6 +29,7 @@ interface ListPage<T> {
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
+/** An informer's source on the apiserver: paged lists and bookmarked watches on one collection path. */
 export function apiListWatch<T extends KubernetesObject>(
   kubeConfig: KubeConfig,
   options: ApiListWatchOptions<T>,
@@ -58,7 +53,9 @@ export function apiListWatch<T extends KubernetesObject>(
         const query: Record<string, string> = { limit: String(pageSize) };
         if (options.labelSelector) query.labelSelector = options.labelSelector;
         if (continueToken) query.continue = continueToken;
-        const page = await getJson<ListPage<T>>(kubeConfig, options.path, query);
+        // A refusal is an ApiException with the apiserver's status: a 410 for a continue token that expired
+        // makes the informer list again from the start.
+        const page = await requestJson<ListPage<T>>(kubeConfig, { method: "GET", path: options.path, query });
         for (const item of page.items ?? []) items.push(transform(item));
         continueToken = page.metadata?.continue || undefined;
         // Every page carries the resourceVersion of the snapshot the first page was read from.
@@ -82,26 +79,4 @@ export function apiListWatch<T extends KubernetesObject>(
       return { abort: () => controller.abort() };
     },
   };
-}
-
-/** A GET of `path` as JSON, authenticated as client-node's own calls are; an ApiException for any status but 200
- * (a 410 for a continue token that expired, which makes the informer list again from the start). */
-async function getJson<R>(kubeConfig: KubeConfig, path: string, query: Record<string, string>): Promise<R> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error("kubeconfig: no current cluster");
-  const url = new URL(cluster.server + path);
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-  const context = new RequestContext(url.toString(), HttpMethod.GET);
-  await kubeConfig.applySecurityAuthentication(context);
-  const response = await fetch(url, { headers: context.getHeaders(), dispatcher: context.getDispatcher() });
-  const body = (await response.json().catch(() => undefined)) as R & { message?: string };
-  if (response.status !== 200) {
-    throw new ApiException(
-      response.status,
-      `GET ${path}: ${body?.message ?? response.statusText}`,
-      body,
-      Object.fromEntries(response.headers),
-    );
-  }
-  return body;
 }

@@ -1,6 +1,7 @@
 // RBAC rules as people write them in a Role: what a process needs, what a Forbidden says it lacked, and the line
 // to add. Pure; the access reviews that test them are made by their callers (the operator, `hourglass doctor`).
 
+/** One permission as a Role grants it, with why the process needs it. */
 export interface RbacRule {
   verb: string;
   /** "" for the core group. */

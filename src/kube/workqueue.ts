@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { exponentialDelayMs } from "./backoff.ts";
 
+/** A work queue's name in its metrics, and its per-key retry backoff. */
 export interface WorkQueueOptions {
   /** The `name` label of the queue's metrics. */
   name: string;
@@ -13,6 +14,7 @@ export interface WorkQueueOptions {
   maxDelayMs?: number;
 }
 
+/** controller-runtime's workqueue metrics: depth, adds, retries and work duration, by queue name. */
 export interface WorkQueueMetrics {
   depth: Gauge<"name">;
   adds: Counter<"name">;
@@ -59,6 +61,8 @@ export function workQueueMetrics(registry: Registry): WorkQueueMetrics {
   return metrics;
 }
 
+/** Hands object keys to workers as client-go's workqueue does: de-duplicated, one worker per key, failures
+ * backed off. */
 export class WorkQueue {
   readonly #name: string;
   readonly #metrics: WorkQueueMetrics;
@@ -85,6 +89,7 @@ export class WorkQueue {
     this.#metrics.depth.set({ name: this.#name }, 0);
   }
 
+  /** Queues a key unless it is queued already; a key in progress is queued again when its worker is done. */
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#metrics.adds.inc({ name: this.#name });
@@ -130,6 +135,7 @@ export class WorkQueue {
     this.#failures.delete(key);
   }
 
+  /** How often the key has failed since it last succeeded (its backoff grows with it). */
   failures(key: string): number {
     return this.#failures.get(key) ?? 0;
   }
@@ -151,6 +157,7 @@ export class WorkQueue {
     if (this.#shuttingDown && this.#processing.size === 0) this.#drained?.();
   }
 
+  /** How many keys wait for a worker now. */
   len(): number {
     return this.#queue.length;
   }

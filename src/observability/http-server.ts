@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** An endpoint's answer: status, content type and body. */
 export interface HttpReply {
   status: number;
   contentType: string;
@@ -16,6 +17,7 @@ export type HttpRoutes = Record<
   (query: URLSearchParams, request: IncomingMessage) => Promise<HttpReply>
 >;
 
+/** A started endpoint server: its port and its graceful close. */
 export interface RunningHttpServer {
   port: number;
   /** Stops accepting; requests in progress get CLOSE_GRACE_MS to finish. */
@@ -25,6 +27,7 @@ export interface RunningHttpServer {
 /** How long close() waits for requests in progress before cutting their connections. */
 export const CLOSE_GRACE_MS = 2_000;
 
+/** Serves GET routes on one port (health, metrics, profiling): 404 for another path, 405 for another method. */
 export async function serveHttp(host: string, port: number, routes: HttpRoutes): Promise<RunningHttpServer> {
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
@@ -64,6 +67,7 @@ export async function serveHttp(host: string, port: number, routes: HttpRoutes):
   };
 }
 
+/** A JSON answer with a status. */
 export function jsonReply(status: number, body: unknown): HttpReply {
   return { status, contentType: "application/json", body: `${JSON.stringify(body)}\n` };
 }

@@ -14,6 +14,7 @@ export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return level;
 }
 
+/** How log lines are written: JSON for collectors, or text for people. */
 export type LogFormat = "json" | "text";
 
 /** The fields every line has; the text format puts them first and the rest after as key=value. */

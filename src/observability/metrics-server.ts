@@ -7,12 +7,14 @@ import { type HttpReply, type RunningHttpServer, serveHttp } from "./http-server
 /** True when ready; false or a thrown error (its message shown) when not. */
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
+/** One readiness check's outcome as /readyz lists it. */
 export interface CheckResult {
   name: string;
   ok: boolean;
   reason?: string;
 }
 
+/** The named checks /readyz runs, added by each part of the process as it starts. */
 export class Readiness {
   readonly #checks = new Map<string, ReadinessCheck>();
 
@@ -21,6 +23,7 @@ export class Readiness {
     this.#checks.set(name, check);
   }
 
+  /** Runs every check at once; a check that throws fails with its message. */
   async evaluate(): Promise<CheckResult[]> {
     return Promise.all(
       [...this.#checks].map(async ([name, check]) => {
@@ -45,6 +48,7 @@ export function readinessReply(results: readonly CheckResult[], verbose: boolean
   return { status: ready ? 200 : 503, contentType: "text/plain; charset=utf-8", body };
 }
 
+/** Where the operator's metrics server listens, and the registry and checks it serves. */
 export interface MetricsServerOptions {
   host: string;
   /** 0 picks a free port (tests). */
@@ -53,6 +57,7 @@ export interface MetricsServerOptions {
   readiness: Readiness;
 }
 
+/** Serves /metrics, /healthz and /readyz for the operator. */
 export function startMetricsServer(options: MetricsServerOptions): Promise<RunningHttpServer> {
   const { registry, readiness } = options;
   return serveHttp(options.host, options.port, {

@@ -7,7 +7,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
 
+/** The certificate's file name, as a kubernetes.io/tls Secret mounts it. */
 export const CERT_FILE = "tls.crt";
+/** The private key's file name, as a kubernetes.io/tls Secret mounts it. */
 export const KEY_FILE = "tls.key";
 
 /**
@@ -27,6 +29,7 @@ export const SERVING_TLS = {
   ].join(":"),
 } as const;
 
+/** A serving certificate and its key, PEM. */
 export interface TlsCredentials {
   cert: Buffer;
   key: Buffer;
@@ -65,6 +68,7 @@ async function readPem(dir: string, file: string): Promise<Buffer> {
   return pem;
 }
 
+/** What to do with a renewed certificate pair, or one that cannot be used, and how often to re-read. */
 export interface TlsWatchOptions {
   /** Called with each new, valid pair. */
   onChange(credentials: TlsCredentials): void;
@@ -74,6 +78,7 @@ export interface TlsWatchOptions {
   pollIntervalMs?: number;
 }
 
+/** A running watch on a certificate directory, closed when its server closes. */
 export interface TlsWatch {
   close(): void;
 }

@@ -13,6 +13,9 @@ cache=${HOURGLASS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hourglass}
 key=$(cat "$here"/cert-manager/*/main.go | sha256sum | cut -c1-12)
 bin="$cache/cert-manager/$CERT_MANAGER_VERSION-$key"
 mkdir -p "$bin"
+# The same lock as build.sh: one build at a time per cache.
+exec 9>"$cache/.build.lock"
+flock 9
 log() { printf 'cert-manager-build: %s\n' "$*" >&2; }
 
 need=()

@@ -17,6 +17,9 @@ coredns_bin="$cache/coredns/$COREDNS_VERSION"
 # The pause binary is this repository's own source: keyed by its content.
 pause_bin="$cache/pause/$(sha256sum "$here/pause/main.go" | cut -c1-16)"
 mkdir -p "$bin" "$etcd_bin" "$containerd_bin" "$coredns_bin" "$pause_bin"
+# One build at a time per cache: two checkouts (or a test and make) building at once would write the same files.
+exec 9>"$cache/.build.lock"
+flock 9
 
 log() { printf 'controlplane-build: %s\n' "$*" >&2; }
 

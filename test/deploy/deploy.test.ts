@@ -3,13 +3,12 @@
 // config/default applied unchanged), then what a user sees: two operator replicas of which one leads, admission
 // through the webhook Service and from each replica itself (a good Performer defaulted, a bad one refused); the
 // leader killed and the other taking over without losing a Performer; the serving certificate renewed by
-// cert-manager, every replica serving it while admission keeps answering; `make deploy-samples-local`, whose
-// executor creates its Performer and answers a task from the host through it; `make undeploy-local` leaving
-// nothing. The cluster has a directory of its own (HOURGLASS_LOCAL_DIR), and `make cluster-down` runs after a
-// failure too. Times are printed.
+// cert-manager, every replica serving it while admission keeps answering; `make undeploy-local` leaving nothing.
+// The cluster has a directory of its own (HOURGLASS_LOCAL_DIR), and `make cluster-down` runs after a failure too.
+// Times are printed.
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
-import { createHash, randomUUID, X509Certificate } from "node:crypto";
+import { execFile } from "node:child_process";
+import { randomUUID, X509Certificate } from "node:crypto";
 import { lstat, mkdtemp, readFile, rm } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
@@ -17,18 +16,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import { promisify } from "node:util";
-import { NODE_ADDRESS } from "../controlplane/controlplane.ts";
-import { OPERATOR_ADDRESS, OPERATOR_KEY } from "../support/chain-world.ts";
 import { eventually } from "../support/eventually.ts";
-import { executorClient } from "../support/grpc-clients.ts";
-import { startTestChain } from "../support/test-chain.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
 const NS = "hourglass-system";
 const AVS = "0x1234567890abcdef1234567890abcdef12345678";
 const WAIT = { timeoutMs: 120_000, intervalMs: 500 };
-const SAMPLES = "my-avs-project";
 
 let dir = "";
 const env = () => ({ ...process.env, HOURGLASS_LOCAL_DIR: dir });
@@ -190,62 +184,6 @@ async function checkAdmission(ip: string, ca: string): Promise<void> {
     refused.status?.message ?? "",
     /spec\.resources\.requests\.cpu: Invalid resource format "500mm"/,
   );
-}
-
-/** A Service without a selector whose endpoint is the host's `port` on the bridge address, named as the sample
- * executor config's l1_chain.rpc_url says. */
-function chainService(port: number): string {
-  return JSON.stringify({
-    apiVersion: "v1",
-    kind: "List",
-    items: [
-      {
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name: "anvil", namespace: SAMPLES },
-        spec: { ports: [{ name: "rpc", port: 8545, protocol: "TCP" }] },
-      },
-      {
-        apiVersion: "discovery.k8s.io/v1",
-        kind: "EndpointSlice",
-        metadata: {
-          name: "anvil-host",
-          namespace: SAMPLES,
-          labels: { "kubernetes.io/service-name": "anvil" },
-        },
-        addressType: "IPv4",
-        ports: [{ name: "rpc", port, protocol: "TCP" }],
-        endpoints: [{ addresses: [NODE_ADDRESS] }],
-      },
-    ],
-  });
-}
-
-/** `kubectl port-forward` to `target`'s `port` on a free local port, as a user reaches the executor. */
-async function portForward(
-  ns: string,
-  target: string,
-  port: number,
-): Promise<{ port: number; close(): void }> {
-  const child = spawn(
-    join(dir, "cluster", "kubectl"),
-    ["-n", ns, "port-forward", "--address=127.0.0.1", target, `:${port}`],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  const local = await new Promise<number>((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(output);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout.on("data", seen);
-    child.stderr.on("data", seen);
-    child.on("exit", (code) => reject(new Error(`kubectl port-forward exited ${code}: ${output}`)));
-  });
-  return { port: local, close: () => child.kill() };
 }
 
 describe("make deploy-local", { timeout: 40 * 60_000 }, () => {
@@ -446,63 +384,6 @@ describe("make deploy-local", { timeout: 40 * 60_000 }, () => {
       answered.apiserver > 5 && answered.pods > 5,
       `reviews kept flowing (${JSON.stringify(answered)})`,
     );
-  });
-
-  it("make deploy-samples: the executor creates its Performer, the controller runs it, a task goes executor → performer", async (t) => {
-    // The sample config's L1 chain is anvil.my-avs-project.svc.cluster.local:8545: here a local EVM on the host,
-    // on the node's bridge address, behind a Service without a selector, as a user points it at a node of theirs.
-    // The earlier checks' Performers ask 500m CPU each, which the 2-CPU node needs for the sample's.
-    await kubectl(["delete", "namespace", "deploy-test", "--wait=true"]);
-    const chain = await startTestChain({ hostname: NODE_ADDRESS });
-    t.after(() => chain.stop());
-    t.after(async () => {
-      const logs = await kubectl(["-n", SAMPLES, "logs", "deployment/my-avs-executor", "--tail=40"]).catch(
-        (e: Error) => e.message,
-      );
-      process.stdout.write(`# the executor's last log lines:\n${logs.replace(/^/gm, "#   ")}\n`);
-    });
-    await chain.addAvs(AVS, OPERATOR_ADDRESS);
-    await kubectl(["create", "namespace", SAMPLES]);
-    // The Secret the sample's comment tells the user to create (a published development key).
-    await kubectl([
-      "-n",
-      SAMPLES,
-      "create",
-      "secret",
-      "generic",
-      "my-avs-operator-key",
-      `--from-literal=ecdsa.key=${OPERATOR_KEY}`,
-    ]);
-    await kubectl(["apply", "-f", "-"], chainService(chain.evm.port));
-    await timed("deploy-samples-local to a Ready executor", async () => {
-      await make("deploy-samples-local");
-      await kubectl(["-n", SAMPLES, "rollout", "status", "deployment/my-avs-executor", "--timeout=300s"]);
-    });
-    const performers = await json<{ items: { metadata: { name: string } }[] }>([
-      "-n",
-      SAMPLES,
-      "get",
-      "performers",
-    ]);
-    const created = performers.items.map((p) => p.metadata.name).filter((n) => n.startsWith("my-avs-"));
-    assert.equal(
-      created.length,
-      1,
-      `the executor created one Performer (${performers.items.map((p) => p.metadata.name)})`,
-    );
-    const pod = await json<Pod>(["-n", SAMPLES, "get", "pod", `performer-${created[0]}`]);
-    assert.ok(ready(pod), `the controller runs Pod performer-${created[0]}, Ready`);
-
-    const forward = await portForward(SAMPLES, "deployment/my-avs-executor", 9000);
-    t.after(() => forward.close());
-    const client = executorClient(`127.0.0.1:${forward.port}`);
-    t.after(() => client.close());
-    const payload = Buffer.from("a task from the host");
-    const task = await chain.task(AVS, OPERATOR_ADDRESS, payload);
-    const result = await client.submitTask(task, new Date(Date.now() + 30_000));
-    // The sample performer answers sha256(payload); the aggregator's checks accept the signed result.
-    assert.deepEqual(Buffer.from(result.output), createHash("sha256").update(payload).digest());
-    await chain.checkResult(task, result, OPERATOR_ADDRESS);
   });
 
   it("make undeploy-local removes the project and cert-manager", async () => {

@@ -14,6 +14,18 @@ export interface FakeCollection {
   expireContinue?: boolean;
 }
 
+/** A kubeconfig for a plain-HTTP stand-in apiserver on loopback `port`, authenticating with `token`. */
+export function loopbackKubeConfig(port: number, token: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: "tester", token }],
+    contexts: [{ name: "fake", cluster: "fake", user: "tester" }],
+    currentContext: "fake",
+  });
+  return kubeConfig;
+}
+
 export class FakeApiserver {
   readonly requests: URL[] = [];
   /** By path (without the query). */
@@ -26,18 +38,7 @@ export class FakeApiserver {
   async start(): Promise<void> {
     this.#server.listen(0, "127.0.0.1");
     await once(this.#server, "listening");
-    this.kubeConfig.loadFromOptions({
-      clusters: [
-        {
-          name: "fake",
-          server: `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`,
-          skipTLSVerify: true,
-        },
-      ],
-      users: [{ name: "tester", token: "token" }],
-      contexts: [{ name: "fake", cluster: "fake", user: "tester" }],
-      currentContext: "fake",
-    });
+    this.kubeConfig = loopbackKubeConfig((this.#server.address() as AddressInfo).port, "token");
   }
 
   /** Sends a watch event to every open watch on `path`. */

@@ -1,6 +1,7 @@
 // A recording fake of the DockerEngine: `calls` lists every Engine API request in order ("create <name>",
 // "start <id>", …); `containers` and `networks` are what the engine holds after them. A test makes one request
-// fail (`failNext`), or a container exit (`exit`), as a real engine would.
+// fail (`failNext`), not answer until its signal aborts (`hangNext`), or a container exit (`exit`), as a real
+// engine would.
 import type { ContainerCreateOptions } from "dockerode";
 import type { ContainerInfo, DockerEngine } from "../../src/executor/docker-engine.ts";
 
@@ -23,6 +24,7 @@ export class FakeDockerEngine implements DockerEngine {
   /** What the container's process prints before it exits, when `exitOnStart` says it does. */
   exitOnStart: { code: number; logs: string } | undefined;
   private failures = new Map<Request, string>();
+  private hangs = new Set<Request>();
   private created = 0;
 
   constructor(init: { images?: string[]; networks?: string[] } = {}) {
@@ -33,6 +35,11 @@ export class FakeDockerEngine implements DockerEngine {
   /** The next request of this kind fails with the engine's `message`. */
   failNext(request: Request, message: string): void {
     this.failures.set(request, message);
+  }
+
+  /** The next request of this kind gets no answer until its signal aborts, then fails as an aborted request. */
+  hangNext(request: Request): void {
+    this.hangs.add(request);
   }
 
   /** The container's process ends, as `docker kill` would end it. */
@@ -54,8 +61,20 @@ export class FakeDockerEngine implements DockerEngine {
     throw new Error(failure);
   }
 
-  async ensureImage(reference: string): Promise<void> {
+  private async answer(kind: Request, signal: AbortSignal | undefined): Promise<void> {
+    if (!this.hangs.delete(kind)) return;
+    if (!signal) throw new Error(`${kind} was asked without a signal, so nothing can cancel it`);
+    await new Promise<void>((_, reject) => {
+      const abort = () =>
+        reject(Object.assign(new Error("The operation was aborted"), { name: "AbortError" }));
+      if (signal.aborted) abort();
+      else signal.addEventListener("abort", abort, { once: true });
+    });
+  }
+
+  async ensureImage(reference: string, signal?: AbortSignal): Promise<void> {
     this.request("ensureImage", reference);
+    await this.answer("ensureImage", signal);
     if (!this.images.has(reference)) {
       throw new Error(`image "${reference}" is not in the engine and could not be pulled: not found`);
     }
@@ -68,8 +87,9 @@ export class FakeDockerEngine implements DockerEngine {
     return true;
   }
 
-  async createContainer(options: ContainerCreateOptions): Promise<string> {
+  async createContainer(options: ContainerCreateOptions, signal?: AbortSignal): Promise<string> {
     this.request("create", options.name!);
+    await this.answer("create", signal);
     this.created += 1;
     const id = `c${this.created}`;
     const network = options.HostConfig?.NetworkMode;

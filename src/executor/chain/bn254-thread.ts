@@ -76,6 +76,7 @@ export class Bn254Thread {
     });
   }
 
+  /** A result's two BN254 signatures (see signBn254Result), made on the worker thread. */
   sign(secretKey: bigint, digest: Uint8Array, auth: Omit<AuthFields, "resultSignature">) {
     return this.#call<{ resultSignature: Uint8Array; authSignature: Uint8Array }>({
       kind: "sign",
@@ -90,6 +91,7 @@ export class Bn254Thread {
     return this.#call<boolean>({ kind: "verify", signature, digest, publicKey });
   }
 
+  /** Ends the worker thread. */
   async close(): Promise<void> {
     await this.#worker?.terminate();
   }

@@ -40,6 +40,7 @@ export class CertificateDigests {
     return this.#domainSeparator !== undefined;
   }
 
+  /** What the last self-test found, for /ready. */
   get selfTestResult(): string {
     return this.#selfTest;
   }

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { errorLogFields } from "../../kube/api-errors.ts";
 import { decryptBn254Keystore } from "./bls-keystore.ts";
 import { CertificateDigests } from "./certificate-digests.ts";
 import { ChainClient } from "./chain-client.ts";
@@ -102,7 +103,7 @@ export async function startChainBacking(input: ChainBackingInput, log: Logger): 
       );
     } catch (error) {
       log.warn(
-        { rpcUrl: client.rpcUrl, err: (error as Error).message },
+        { rpcUrl: client.rpcUrl, ...errorLogFields(error) },
         "certificate digest self-test could not run; digests are asked of the chain until it does",
       );
     }
@@ -112,7 +113,7 @@ export async function startChainBacking(input: ChainBackingInput, log: Logger): 
     await selfTest();
   } catch (error) {
     log.warn(
-      { rpcUrl: client.rpcUrl, err: (error as Error).message },
+      { rpcUrl: client.rpcUrl, ...errorLogFields(error) },
       "the L1 chain does not answer; not ready until it does",
     );
   }

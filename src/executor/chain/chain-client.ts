@@ -32,6 +32,7 @@ export interface ChainClientOptions {
 
 /** Why a chain read failed: `unreachable` when the RPC did not answer (try later), otherwise the call itself failed. */
 export class ChainCallError extends Error {
+  /** True when the RPC did not answer, so that the task is refused as unavailable rather than as wrong. */
   readonly unreachable: boolean;
   constructor(message: string, unreachable: boolean, cause?: unknown) {
     super(message, { cause });
@@ -71,8 +72,11 @@ export interface ReadOptions {
 /** Reads the EigenLayer contracts on L1 with timeouts, retries and errors that name the call, and tracks
  * whether the RPC answers. */
 export class ChainClient {
+  /** The L1 JSON-RPC endpoint, named in errors and /ready. */
   readonly rpcUrl: string;
+  /** The L1 chain's id, named when a contract has no address on it. */
   readonly chainId: number;
+  /** The EigenLayer contracts' addresses on this chain, overrides applied. */
   readonly contracts: CoreContracts;
   readonly #client: PublicClient;
   readonly #retries: number;
@@ -101,10 +105,12 @@ export class ChainClient {
     return this.#reachable;
   }
 
+  /** Why the RPC last failed to answer, for /ready while it is unreachable. */
   get lastError(): string {
     return this.#lastError;
   }
 
+  /** A contract's address; throws naming the contract when none is known for this chain. */
   address(name: ContractName): `0x${string}` {
     const address = this.contracts[name];
     if (!address) {
@@ -127,6 +133,8 @@ export class ChainClient {
     }
   }
 
+  /** Calls a view or pure function of a contract, with timeout, retries while unreachable, and an error
+   * naming the call. */
   async read<
     const abi extends Abi,
     name extends ContractFunctionName<abi, "pure" | "view">,

@@ -33,6 +33,7 @@ type Hex = `0x${string}`;
 /** The chain's answers task admission needs, with block-pinned ones kept so that a task's checks ask each
  * once. */
 export class ChainFacts {
+  /** The L1 client the facts are read through. */
   readonly client: ChainClient;
   readonly #cache = new Map<string, Promise<unknown>>();
 
@@ -65,6 +66,7 @@ export class ChainFacts {
     return { name, address: this.client.address(name), abi };
   }
 
+  /** The AVS's registrar contract at a block, from AllocationManager. */
   avsRegistrar(avs: string, blockNumber: bigint, signal?: AbortSignal): Promise<Hex> {
     return this.#pinned(`registrar/${avs}`, blockNumber, () =>
       this.client.read(
@@ -79,6 +81,7 @@ export class ChainFacts {
     );
   }
 
+  /** The curve of an AVS's operator set at a block, from KeyRegistrar. */
   curveType(
     avs: string,
     operatorSetId: number,
@@ -170,42 +173,27 @@ export class ChainFacts {
     });
   }
 
+  /** TaskMailbox's message hash of a task's output, asked of the chain. */
   messageHash(taskHash: Uint8Array, output: Uint8Array, signal?: AbortSignal): Promise<Hex> {
-    return this.client.read(
-      this.#contract("TaskMailbox", taskMailboxAbi),
-      "getMessageHash",
-      [toHex(taskHash), toHex(output)],
-      { signal },
-    );
+    const mailbox = this.#contract("TaskMailbox", taskMailboxAbi);
+    return this.client.read(mailbox, "getMessageHash", [toHex(taskHash), toHex(output)], { signal });
   }
 
-  ecdsaCertificateDigestBytes(
-    referenceTimestamp: number,
-    messageHash: Uint8Array,
-    signal?: AbortSignal,
-  ): Promise<Hex> {
-    return this.client.read(
-      this.#contract("ECDSACertificateVerifier", ecdsaCertificateVerifierAbi),
-      "calculateCertificateDigestBytes",
-      [referenceTimestamp, toHex(messageHash)],
-      { signal },
-    );
+  /** The ECDSA verifier's certificate digest bytes for a message hash, asked of the chain. */
+  ecdsaCertificateDigestBytes(referenceTimestamp: number, messageHash: Uint8Array, signal?: AbortSignal) {
+    const verifier = this.#contract("ECDSACertificateVerifier", ecdsaCertificateVerifierAbi);
+    const args = [referenceTimestamp, toHex(messageHash)] as const;
+    return this.client.read(verifier, "calculateCertificateDigestBytes", args, { signal });
   }
 
+  /** The ECDSA verifier's version, part of its EIP-712 domain. */
   ecdsaVerifierVersion(signal?: AbortSignal): Promise<string> {
-    return this.client.read(
-      this.#contract("ECDSACertificateVerifier", ecdsaCertificateVerifierAbi),
-      "version",
-      [],
-      { signal },
-    );
+    const verifier = this.#contract("ECDSACertificateVerifier", ecdsaCertificateVerifierAbi);
+    return this.client.read(verifier, "version", [], { signal });
   }
 
-  bn254CertificateDigest(
-    referenceTimestamp: number,
-    messageHash: Uint8Array,
-    signal?: AbortSignal,
-  ): Promise<Hex> {
+  /** The BN254 verifier's certificate digest for a message hash, asked of the chain. */
+  bn254CertificateDigest(referenceTimestamp: number, messageHash: Uint8Array, signal?: AbortSignal) {
     return this.client.read(
       this.#contract("BN254CertificateVerifier", bn254CertificateVerifierAbi),
       "calculateCertificateDigest",

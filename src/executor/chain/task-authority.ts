@@ -73,6 +73,7 @@ export class ChainTaskAuthority {
     return this.#bn254.close();
   }
 
+  /** The operator this executor signs for, as configured. */
   get operatorAddress(): string {
     return this.#o.operatorAddress;
   }
@@ -174,6 +175,7 @@ export class ChainTaskAuthority {
     }
   }
 
+  /** Remembers a task as answered, so that it is never signed again. */
   markProcessed(taskId: string): void {
     this.#o.store.markProcessed(taskId);
   }

@@ -28,7 +28,7 @@ const DEFAULT_MAX_ENTRIES = 1_000_000;
 /** Task ids are case-insensitive hex; one spelling per task. */
 const keyOf = (taskId: string) => taskId.toLowerCase();
 
-/** A task store in memory (storage.type memory): a restart forgets the answered ids. */
+/** A task store in memory (storage.type memory, the default): a restart forgets the answered ids. */
 export function memoryTaskStore(limits: TaskStoreLimits = {}): TaskStore {
   const retentionMs = limits.retentionMs ?? DEFAULT_RETENTION_MS;
   const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;

@@ -5,8 +5,9 @@ import { test } from "node:test";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { reconcileMetrics } from "../../../controllers/controller-metrics.ts";
-import { CONTROLLER_NAME, work } from "../../../controllers/manager.ts";
+import { CONTROLLER_NAME, keepingWhatTheCacheKeeps, work } from "../../../controllers/manager.ts";
 import { type Reconcile, RequeueError } from "../../../controllers/performer.ts";
+import type { PerformerCluster } from "../../../controllers/performer-cluster.ts";
 import { WorkQueue } from "../../../src/kube/workqueue.ts";
 
 /** Runs one worker over the keys, each reconciled by `outcomes[key]`, then shuts the queue down. */
@@ -107,4 +108,27 @@ test("a reconcile past its timeout has its signal aborted, and fails naming the 
   assert.equal(ids("ns/slow").size, 1);
   assert.equal(ids("ns/fast").size, 1);
   assert.notDeepEqual([...ids("ns/slow")], [...ids("ns/fast")]);
+});
+
+test("the cluster whose answers are reduced as the caches reduce them passes each write's signal on", async () => {
+  const heard: string[] = [];
+  const signal = new AbortController().signal;
+  const answer = async (call: string, given: AbortSignal) => {
+    heard.push(`${call} ${given === signal ? "with" : "without"} the signal`);
+    return { metadata: { name: "performer-a", namespace: "ns", uid: "u" } };
+  };
+  const writes: Pick<PerformerCluster, "createPod" | "createService" | "patchService"> = {
+    createPod: (_pod, given) => answer("createPod", given),
+    createService: (_service, given) => answer("createService", given),
+    patchService: (_existing, _desired, given) => answer("patchService", given),
+  };
+  const cluster = keepingWhatTheCacheKeeps(writes as PerformerCluster);
+  await cluster.createPod({}, signal);
+  await cluster.createService({}, signal);
+  await cluster.patchService({}, {}, signal);
+  assert.deepEqual(heard, [
+    "createPod with the signal",
+    "createService with the signal",
+    "patchService with the signal",
+  ]);
 });

@@ -288,6 +288,20 @@ describe("performerPod", () => {
       assert.notEqual(hash(changed), base);
     }
   });
+
+  test("the spec hash remembered for a spec object follows the Performer's name (the Pod's labels)", () => {
+    const hash = (p: Performer) => performerPod(p).metadata?.annotations?.[ANNOTATION_SPEC_HASH];
+    const one = performer({}, "one");
+    const other = performer({}, "other");
+    const expected = [hash(one), hash(other)];
+    assert.notEqual(expected[0], expected[1]);
+    // Two Performers holding the very same spec object, asked in turn: each gets its own hash every time.
+    const shared = { ...one.spec };
+    for (let round = 0; round < 2; round++) {
+      assert.equal(hash({ ...one, spec: shared }), expected[0]);
+      assert.equal(hash({ ...other, spec: shared }), expected[1]);
+    }
+  });
 });
 
 describe("podReplacement", () => {

@@ -51,6 +51,12 @@ function world(
   let uid = 0;
   /** The uid the apiserver holds for the Performer's name (what performerUid reads). */
   const stored: { uid?: string } = {};
+  const live = new AbortController().signal;
+  /** Calls made without the reconcile's signal, which could then outlive it. */
+  const unsignalled: string[] = [];
+  const heard = (call: string, signal: AbortSignal | undefined) => {
+    if (signal !== live) unsignalled.push(call);
+  };
   const cluster: PerformerCluster = {
     async createService(service) {
       writes.push("createService");
@@ -69,15 +75,18 @@ function world(
       written.pod = { ...pod, metadata: { ...pod.metadata, uid: `pod-${++uid}` } };
       return written.pod;
     },
-    async deletePod(pod) {
+    async deletePod(pod, signal) {
+      heard("deletePod", signal);
       writes.push(`deletePod ${pod.metadata?.uid}`);
       written.pod = undefined;
     },
-    async deleteService(service) {
+    async deleteService(service, signal) {
+      heard("deleteService", signal);
       writes.push(`deleteService ${service.metadata?.uid}`);
       written.service = undefined;
     },
-    async performerUid() {
+    async performerUid(_namespace, _name, signal) {
+      heard("performerUid", signal);
       writes.push("performerUid");
       return stored.uid;
     },
@@ -115,8 +124,8 @@ function world(
     writes.length = 0;
     events.length = 0;
   };
-  const live = new AbortController().signal;
   return {
+    unsignalled,
     cache,
     written,
     writes,
@@ -315,6 +324,7 @@ test("children the garbage collector missed for a recreated namesake are removed
     "deletePod old-pod",
     "deleteService old-svc",
   ]);
+  assert.deepEqual(w.unsignalled, [], "the removals are cancelled with the reconcile");
   // Their deletion events bring the next pass, which creates this Performer's own.
   w.catchUp();
   w.clear();
@@ -349,6 +359,7 @@ test("children of a Performer gone from the cache: after the grace, removed once
   clock.now += GC_GRACE_MS;
   assert.deepEqual(await w.reconcile(KEY), {});
   assert.deepEqual(w.writes, ["performerUid", "deletePod old-pod", "deleteService old-svc"]);
+  assert.deepEqual(w.unsignalled, [], "the lookup and the removals are cancelled with the reconcile");
 });
 
 test("a Pod the apiserver refuses (422) becomes a condition quoting it", async () => {

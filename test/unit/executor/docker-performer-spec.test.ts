@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
+import type Docker from "dockerode";
 import type { ContainerInspectInfo } from "dockerode";
-import { containerInfo, demuxLogs } from "../../../src/executor/docker-engine.ts";
+import { containerInfo, demuxLogs, dockerEngine } from "../../../src/executor/docker-engine.ts";
 import {
   configuredEnv,
   containerLimits,
@@ -130,5 +131,20 @@ describe("docker-mode performer containers", () => {
     };
     assert.equal(demuxLogs(Buffer.concat([frame(1, "out\n"), frame(2, "err\n")])), "out\nerr\n");
     assert.equal(demuxLogs(Buffer.from("plain tty output\n")), "plain tty output\n");
+  });
+
+  it("hand the caller's signal to the Engine API request, and no abortSignal option without one", async () => {
+    const options: Record<string, unknown>[] = [];
+    const engine = dockerEngine({
+      createContainer: async (given: Record<string, unknown>) => {
+        options.push(given);
+        return { id: "c1" };
+      },
+    } as unknown as Docker);
+    const { signal } = new AbortController();
+    assert.equal(await engine.createContainer({ name: "p", Image: "img" }, signal), "c1");
+    await engine.createContainer({ name: "p", Image: "img" });
+    assert.equal(options[0]?.abortSignal, signal);
+    assert.deepEqual(options[1], { name: "p", Image: "img" });
   });
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { dockerPerformerManager } from "../../../src/executor/docker-performers.ts";
@@ -123,6 +124,7 @@ function managed(
     network?: string;
     serving?: (endpoint: string) => boolean;
     watchMs?: number;
+    log?: typeof log;
   } = {},
 ) {
   const registry = new PerformerRegistry();
@@ -134,7 +136,7 @@ function managed(
       ...(options.network ? { performerNetworkName: options.network } : {}),
     },
     engine: () => engine,
-    log,
+    log: options.log ?? log,
     healthStatus: async (endpoint) =>
       (options.serving ?? (() => true))(endpoint) ? "SERVING" : "NOT_SERVING",
     watchIntervalMs: options.watchMs ?? 60_000,
@@ -199,6 +201,37 @@ describe("docker-mode performer containers on an engine", () => {
     assert.equal(engine.containers.size, 0);
     assert.equal(engine.networks.size, 0);
     assert.deepEqual(registry.list(), []);
+  });
+
+  it("a removal that fails after a failed start is logged with the engine's error and its stack", async () => {
+    const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+    engine.failNext("start", "error setting rlimits for ready process: operation not permitted");
+    engine.failNext("remove", "removal of container c1 is already in progress");
+    const lines: string[] = [];
+    const destination = new Writable({
+      write: (chunk, _encoding, done) => done(void lines.push(String(chunk))),
+    });
+    const { manager } = managed(engine, { log: createLogger("test", { level: "error", destination }) });
+    await assert.rejects(manager.start(), /error setting rlimits/);
+    const failed = lines.map((l) => JSON.parse(l)).find((r) => r.msg.startsWith("removing a container"));
+    assert.match(failed?.container ?? "", /^avs-performer-/);
+    assert.equal(failed?.err?.message, "removal of container c1 is already in progress");
+    assert.match(failed?.err?.stack ?? "", /\n\s+at /);
+  });
+
+  it("abortDeployments ends a start the engine does not answer, and leaves nothing behind", async () => {
+    for (const request of ["ensureImage", "create"] as const) {
+      const engine = new FakeDockerEngine({ images: [`${IMAGE}:v1`] });
+      engine.hangNext(request);
+      const { registry, manager } = managed(engine);
+      const started = manager.start();
+      await until(`${request} asked`, () => engine.calls.some((c) => c.startsWith(request)));
+      manager.abortDeployments();
+      await assert.rejects(started, /aborted/, request);
+      await manager.shutdown();
+      assert.equal(engine.containers.size, 0, request);
+      assert.deepEqual(registry.list(), [], request);
+    }
   });
 
   it("removes the AVSs already started when a later one fails, and leaves a network it found", async () => {

@@ -61,4 +61,16 @@ describe("checkPerformers", () => {
     assert.equal(route!.health.status, "Running");
     assert.equal(route!.health.applicationHealthy, true);
   });
+
+  it("keeps why a check failed, and forgets it once the performer answers SERVING", async () => {
+    const down = routeAnswering("d", "unreachable");
+    const registry = registryOf(down, routeAnswering("n", "NOT_SERVING"));
+    await checkPerformers(registry, { intervalMs: 1, timeoutMs: 1_000, reportsStatus: true });
+    const problems = Object.fromEntries(registry.list().map((r) => [r.performerId, r.health.problem]));
+    assert.match(problems.d ?? "", /No connection established/);
+    assert.equal(problems.n, "grpc.health.v1 answered NOT_SERVING");
+    down.connection.healthCheck = async () => ({ status: "SERVING" });
+    await checkPerformers(registry, { intervalMs: 1, timeoutMs: 1_000, reportsStatus: true });
+    assert.equal(down.health.problem, undefined);
+  });
 });

@@ -9,18 +9,19 @@ import { undocumentedExports } from "../../../scripts/check-doc-comments.ts";
 const root = join(import.meta.dirname, "..", "..", "..");
 const fixture = "test/fixtures/doc-comments/exports.ts";
 
-test("lists each undocumented export with its line, and no documented one, member or re-export", () => {
+test("lists each undocumented export and public class member with its line; not a documented one, a private, overriding or unexported member, an interface field or a re-export", () => {
   const found = undocumentedExports(fixture, readFileSync(join(root, fixture), "utf8"));
   assert.deepEqual(
     found.map((u) => `${u.line} ${u.name}`),
     [
       "10 undocumentedFunction",
-      "17 UndocumentedClass",
-      "24 UndocumentedInterface",
-      "31 UndocumentedType",
-      "37 undocumentedConst",
-      "40 lineCommented",
-      "43 emptyDocComment",
+      "14 DocumentedClass.undocumentedMember",
+      "32 UndocumentedClass",
+      "39 UndocumentedInterface",
+      "46 UndocumentedType",
+      "52 undocumentedConst",
+      "55 lineCommented",
+      "58 emptyDocComment",
     ],
   );
   assert.ok(found.every((u) => u.file === fixture));
