@@ -3,6 +3,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { localWebhookConfigurations } from "../../webhooks/registrations.ts";
 import type { ControlPlane } from "./controlplane.ts";
@@ -23,12 +24,27 @@ export async function kubectlAt(cp: ControlPlane, args: string[], input?: string
 /** The Performer CRD from config/crd, once the apiserver serves it. */
 export async function installCrd(cp: ControlPlane): Promise<void> {
   await kubectlAt(cp, ["apply", "--server-side", "--force-conflicts", "-k", join(root, "config", "crd")]);
-  await kubectlAt(cp, [
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/performers.hourglass.eigenlayer.io",
-  ]);
+  await waitEstablished((args) => kubectlAt(cp, args), ["performers.hourglass.eigenlayer.io"]);
+}
+
+/**
+ * Waits until each CRD is Established. `kubectl wait --for=condition=Established` fails at once ("accessor error:
+ * <nil>") when it reads a CRD before the apiserver has written any condition, as happens right after an apply on a
+ * busy machine; reading the condition until it says True does not.
+ */
+export async function waitEstablished(
+  kubectl: (args: string[]) => Promise<string>,
+  crds: string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const jsonpath = '-o=jsonpath={.status.conditions[?(@.type=="Established")].status}';
+  for (const crd of crds) {
+    while ((await kubectl(["get", "crd", crd, jsonpath])).trim() !== "True") {
+      if (Date.now() > deadline) throw new Error(`CRD ${crd} not Established within ${timeoutMs / 1000} s`);
+      await sleep(200);
+    }
+  }
 }
 
 export async function installProject(cp: ControlPlane, webhookBaseUrl: string): Promise<void> {

@@ -3,6 +3,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { certManagerCrdDir } from "../controlplane/binaries.ts";
+import { waitEstablished } from "../controlplane/install.ts";
 import { kubectl } from "./cluster.ts";
 
 export async function installCertManagerCrds(): Promise<void> {
@@ -10,15 +11,10 @@ export async function installCertManagerCrds(): Promise<void> {
   const run = async (args: string[]) => {
     const result = await kubectl(args);
     if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
+    return result.stdout;
   };
   for (const file of readdirSync(crds).filter((f) => f.endsWith(".yaml"))) {
     await run(["apply", "--server-side", "-f", join(crds, file)]);
   }
-  await run([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/certificates.cert-manager.io",
-    "crd/issuers.cert-manager.io",
-  ]);
+  await waitEstablished(run, ["certificates.cert-manager.io", "issuers.cert-manager.io"]);
 }
