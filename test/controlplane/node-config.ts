@@ -210,19 +210,105 @@ conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeou
 `;
 }
 
-/** cluster.local only: no forward plugin, so a name outside the cluster is REFUSED rather than asked upstream. */
-export function corefile(kubeconfig: string, ports: { health: number; ready: number }): string {
+/** cluster.local only: no forward plugin, so a name outside the cluster is REFUSED rather than asked upstream. CoreDNS
+ * runs in the node's network namespace (hostNetwork) and reads the cluster as its ServiceAccount, in-cluster. */
+export function corefile(ports: { health: number; ready: number }): string {
   return `cluster.local:53 {
     bind ${NODE.ip}
     errors
+    log
     health 127.0.0.1:${ports.health}
     ready 127.0.0.1:${ports.ready}
     kubernetes cluster.local {
-        kubeconfig ${kubeconfig}
         ttl 5
     }
 }
 `;
+}
+
+const COREDNS_LABELS = { "k8s-app": "kube-dns" };
+
+/**
+ * CoreDNS as a cluster runs it: deployment/coredns in kube-system (the troubleshooting guide reads its log and
+ * restarts it there), its Corefile in ConfigMap coredns, ServiceAccount coredns with the read access of kubeadm's
+ * system:coredns. It listens on the node IP, the kubelet's clusterDNS, so Pods and the host's cluster-name lookups
+ * reach it alike. A restart stops the old Pod before the new one binds the address.
+ */
+export function corednsManifests(image: string, ports: { health: number; ready: number }): string {
+  const meta = (name: string, namespaced = true) => ({
+    name,
+    ...(namespaced ? { namespace: "kube-system" } : {}),
+    labels: COREDNS_LABELS,
+  });
+  const items = [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("coredns") },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: meta("system:coredns", false),
+      rules: [
+        {
+          apiGroups: [""],
+          resources: ["endpoints", "services", "pods", "namespaces"],
+          verbs: ["list", "watch"],
+        },
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: meta("system:coredns", false),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:coredns" },
+      subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }],
+    },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta("coredns"), data: { Corefile: corefile(ports) } },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta("coredns"),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: COREDNS_LABELS },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+        template: {
+          metadata: { labels: COREDNS_LABELS },
+          spec: {
+            serviceAccountName: "coredns",
+            hostNetwork: true,
+            dnsPolicy: "Default",
+            priorityClassName: "system-cluster-critical",
+            terminationGracePeriodSeconds: 5,
+            containers: [
+              {
+                name: "coredns",
+                image,
+                imagePullPolicy: "Never",
+                args: ["-conf", "/etc/coredns/Corefile"],
+                readinessProbe: {
+                  httpGet: { host: "127.0.0.1", path: "/ready", port: ports.ready },
+                  periodSeconds: 2,
+                },
+                livenessProbe: {
+                  httpGet: { host: "127.0.0.1", path: "/health", port: ports.health },
+                  periodSeconds: 10,
+                },
+                resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+                },
+                volumeMounts: [{ name: "config", mountPath: "/etc/coredns", readOnly: true }],
+              },
+            ],
+            volumes: [{ name: "config", configMap: { name: "coredns" } }],
+          },
+        },
+      },
+    },
+  ];
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 2);
 }
 
 /** For the kubelet's resolvConf and for processes on the host that must resolve cluster names. */

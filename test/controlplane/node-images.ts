@@ -4,8 +4,8 @@
 // packages only, the same sources, user 1000:1000, the same entrypoint); and cert-manager's three binaries.
 import { execFile } from "node:child_process";
 import { statSync } from "node:fs";
-import { chmod, cp, mkdir, writeFile } from "node:fs/promises";
-import { basename, join, relative } from "node:path";
+import { chmod, cp, mkdir, symlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { binaries } from "./binaries.ts";
 import { copyInto, ensureImage, filesUnder, type ImageArchive, type ImageSpec, root } from "./image-build.ts";
@@ -17,6 +17,8 @@ export type { ImageArchive } from "./image-build.ts";
 export const PERFORMER_IMAGE = "docker.io/library/hourglass-example-performer:dev";
 /** config/manager and config/executor name `hourglass-k8s:dev`, which containerd stores under this name. */
 export const OPERATOR_IMAGE = "docker.io/library/hourglass-k8s:dev";
+/** Debian's busybox-static. */
+const BUSYBOX = "/bin/busybox";
 export const CERT_MANAGER_COMMANDS = ["controller", "cainjector", "webhook"] as const;
 
 /** The shared libraries a dynamically linked binary loads, as ldd resolves them on this machine. */
@@ -85,10 +87,11 @@ async function nodeProgramImage(ref: string, sources: string[], config: string[]
   };
 }
 
-/** examples/performer/Dockerfile's image. */
-function performerImage(): Promise<ImageSpec> {
+/** examples/performer/Dockerfile's image, with busybox's wget as /usr/local/bin/wget as the Dockerfile has it (the
+ * guide's `kubectl exec -it performer-pod-name -- wget -qO- http://localhost:8090/health`). */
+async function performerImage(): Promise<ImageSpec> {
   const sources = ["package.json", "package-lock.json", "proto", "src", join("examples", "performer")];
-  return nodeProgramImage(PERFORMER_IMAGE, sources, [
+  const spec = await nodeProgramImage(PERFORMER_IMAGE, sources, [
     "--entrypoint",
     '["/usr/local/bin/node","examples/performer/main.ts"]',
     "--port",
@@ -96,6 +99,14 @@ function performerImage(): Promise<ImageSpec> {
     "--port",
     "8090",
   ]);
+  return {
+    ...spec,
+    inputs: [...spec.inputs, BUSYBOX],
+    async stage(rootfs) {
+      await spec.stage(rootfs);
+      await copyInto(rootfs, BUSYBOX, "/usr/local/bin/wget");
+    },
+  };
 }
 
 /** The Dockerfile's image: `node src/cli/operator.ts` by default, `node src/cli/executor.ts run ...` as well. */
@@ -134,10 +145,56 @@ export function certManagerImage(binDir: string): Promise<ImageArchive> {
   });
 }
 
-/** The sandbox image first, then the sample performer's. */
-export async function ensureNodeImages(): Promise<{ sandbox: ImageArchive; images: ImageArchive[] }> {
+/** CoreDNS (build.sh's, static), run by the node as deployment/coredns in kube-system. */
+function corednsImage(): ImageSpec {
+  const coredns = binaries().coredns;
+  return {
+    ref: `localhost/hourglass/coredns:${basename(dirname(coredns))}`,
+    inputs: [coredns],
+    config: ["--entrypoint", '["/coredns"]'],
+    stage: (rootfs) => copyInto(rootfs, coredns, "/coredns"),
+  };
+}
+
+/** Debian's busybox-static (node-packages.sh), every applet a link to it as in the busybox image: the guide's
+ * debug image (`kubectl run test-dns --image=busybox:1.35 ... nslookup`), tagged with its own version. */
+async function busyboxImage(): Promise<ImageSpec> {
+  const { stdout: version } = await run(BUSYBOX, ["--help"]).catch((e: { stdout: string }) => e);
+  const [, major, minor] = /BusyBox v(\d+)\.(\d+)/.exec(version) ?? [];
+  if (!major)
+    throw new Error(`${BUSYBOX} printed no version: run \`bash test/controlplane/node-packages.sh\``);
+  const { stdout: list } = await run(BUSYBOX, ["--list-full"]);
+  return {
+    ref: `docker.io/library/busybox:${major}.${minor}`,
+    inputs: [BUSYBOX],
+    config: ["--cmd", '["sh"]', "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+    async stage(rootfs) {
+      await copyInto(rootfs, BUSYBOX, "/bin/busybox");
+      for (const applet of list.split("\n").filter((a) => a && a !== "bin/busybox")) {
+        await mkdir(join(rootfs, dirname(applet)), { recursive: true });
+        await symlink("/bin/busybox", join(rootfs, applet));
+      }
+      await mkdir(join(rootfs, "tmp"));
+      await chmod(join(rootfs, "tmp"), 0o1777);
+    },
+  };
+}
+
+/** The sandbox image first, then CoreDNS, the sample performer and the guide's debug image. */
+export async function ensureNodeImages(): Promise<{
+  sandbox: ImageArchive;
+  coredns: ImageArchive;
+  images: ImageArchive[];
+}> {
   const sandbox = await ensureImage(pauseImage());
-  return { sandbox, images: [sandbox, await ensureImage(await performerImage())] };
+  const coredns = await ensureImage(corednsImage());
+  const images = [
+    sandbox,
+    coredns,
+    await ensureImage(await performerImage()),
+    await ensureImage(await busyboxImage()),
+  ];
+  return { sandbox, coredns, images };
 }
 
 /** `make image`: the operator/executor image and the sample performer's. */

@@ -14,7 +14,7 @@ import { type ControlPlane, freePort, get, kubeconfig, startProcess, waitFor } f
 import {
   cniConflist,
   containerdConfig,
-  corefile,
+  corednsManifests,
   kubeletConfig,
   kubeProxyConfig,
   NODE,
@@ -198,6 +198,7 @@ function checkPrerequisites(): void {
     "/usr/lib/cni/bridge": "containernetworking-plugins",
     "/usr/bin/buildah": "buildah",
     "/usr/sbin/nft": "nftables",
+    "/bin/busybox": "busybox-static",
   };
   const missing = Object.entries(needed)
     .filter(([path]) => !existsSync(path))
@@ -221,7 +222,7 @@ export async function startNode(cp: ControlPlane, options: NodeOptions): Promise
     const stale = await readRecord();
     if (stale) await teardownHost(stale, nodePaths(stale.dir).containerdSocket);
     await options.onLocked?.();
-    const { sandbox, images } = await ensureNodeImages();
+    const { sandbox, coredns, images } = await ensureNodeImages();
     record = emptyRecord(dir);
     record.created = missingFixedPaths();
     await writeRecord(record);
@@ -232,7 +233,7 @@ export async function startNode(cp: ControlPlane, options: NodeOptions): Promise
       cp,
       p,
       record,
-      sandbox.ref,
+      { sandbox: sandbox.ref, coredns: coredns.ref },
       images.map((i) => i.archive),
       options.signal,
     );
@@ -261,7 +262,7 @@ async function launchNode(
   cp: ControlPlane,
   p: NodePaths,
   record: NodeRecord,
-  sandboxImage: string,
+  refs: { sandbox: string; coredns: string },
   archives: string[],
   signal?: AbortSignal,
 ): Promise<void> {
@@ -288,7 +289,7 @@ async function launchNode(
   const certs = await nodeCerts(cp, p);
   const kubeletKubeconfig = join(p.dir, "kubelet.kubeconfig");
   await writeFiles({
-    [join(p.dir, "containerd", "config.toml")]: containerdConfig(p, sandboxImage),
+    [join(p.dir, "containerd", "config.toml")]: containerdConfig(p, refs.sandbox),
     [join(p.registryHostsDir, "_default", "hosts.toml")]: registryHosts(),
     [join(p.cniConfDir, "10-hourglass.conflist")]: cniConflist(p),
     [join(p.dir, "kubelet.yaml")]: kubeletConfig(
@@ -301,7 +302,6 @@ async function launchNode(
       healthz: proxyHealthz,
       metrics: proxyMetrics,
     }),
-    [join(p.dir, "Corefile")]: corefile(cp.kubeconfigPath, { health: dnsHealth, ready: dnsReady }),
     [p.resolvConf]: resolvConf(),
   });
   await mkdir(p.ipamDir, { recursive: true });
@@ -347,7 +347,6 @@ async function launchNode(
   );
   await importArchives(cp, p, archives);
 
-  await started("coredns", cp.binaries.coredns, ["-conf", join(p.dir, "Corefile")]);
   await started("kube-scheduler", cp.binaries.kubeScheduler, [
     `--kubeconfig=${cp.kubeconfigPath}`,
     `--authentication-kubeconfig=${cp.kubeconfigPath}`,
@@ -365,8 +364,9 @@ async function launchNode(
     "--leader-elect=false",
     // The node lifecycle controller takes the not-ready taint off a Ready Node (nothing is scheduled before),
     // the root-CA publisher makes the kube-root-ca.crt ConfigMap that ServiceAccount token volumes need; the
-    // Deployment and ReplicaSet controllers run what `make deploy` installs.
-    "--controllers=node-lifecycle-controller,root-ca-certificate-publisher-controller,pod-garbage-collector-controller,ttl-controller,taint-eviction-controller,deployment-controller,replicaset-controller",
+    // Deployment and ReplicaSet controllers run what `make deploy` installs; the ResourceQuota controller counts
+    // what a namespace's Pods use, which the quota admission then holds new Pods to.
+    "--controllers=node-lifecycle-controller,root-ca-certificate-publisher-controller,pod-garbage-collector-controller,ttl-controller,taint-eviction-controller,deployment-controller,replicaset-controller,resourcequota-controller",
   ]);
   await started("kube-proxy", cp.binaries.kubeProxy, [`--config=${join(p.dir, "kube-proxy.yaml")}`], {
     ...process.env,
@@ -386,7 +386,6 @@ async function launchNode(
     PATH: path,
   });
 
-  await until("CoreDNS", async () => (await fetch(`http://127.0.0.1:${dnsReady}/ready`)).ok);
   await until("kube-proxy", async () => (await fetch(`http://127.0.0.1:${proxyHealthz}/healthz`)).ok);
   await until(`Node ${NODE.name} Ready and schedulable`, async () => {
     const node = await get(`${cp.server}/api/v1/nodes/${NODE.name}`, cp.pki);
@@ -398,6 +397,18 @@ async function launchNode(
     const ready = parsed.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
     return Boolean(ready) && (parsed.spec?.taints ?? []).length === 0;
   });
+  // CoreDNS is the node's first Pod; its ports on the host's loopback are in its Corefile, so they are this run's.
+  await kubectlApply(cp, corednsManifests(refs.coredns, { health: dnsHealth, ready: dnsReady }));
+  await until(
+    "CoreDNS (deployment/coredns in kube-system)",
+    async () => (await fetch(`http://127.0.0.1:${dnsReady}/ready`).catch(() => undefined))?.ok === true,
+  );
+}
+
+async function kubectlApply(cp: ControlPlane, manifest: string): Promise<void> {
+  const child = run(cp.binaries.kubectl, [`--kubeconfig=${cp.kubeconfigPath}`, "apply", "-f", "-"]);
+  child.child.stdin!.end(manifest);
+  await child;
 }
 
 /** Pods first, while the kubelet still runs, so that it stops their containers and CNI DEL frees their veths. */
@@ -409,6 +420,16 @@ async function deletePods(cp: ControlPlane, record: NodeRecord): Promise<void> {
     record.processes = rest;
     await writeRecord(record);
   }
+  // The node's own Deployment goes with it, so that no Pod of it waits for the next node in the cluster.
+  await kubectl(cp, [
+    "delete",
+    "deployment",
+    "coredns",
+    "-n",
+    "kube-system",
+    "--ignore-not-found",
+    "--wait=false",
+  ]).catch(() => {});
   if (!record.processes.kubelet || !isRunning(record.processes.kubelet)) return;
   await kubectl(cp, [
     "delete",

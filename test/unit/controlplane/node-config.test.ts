@@ -8,6 +8,7 @@ import {
   bridgeForwardRules,
   cniConflist,
   containerdConfig,
+  corednsManifests,
   corefile,
   kubeletConfig,
   kubeProxyConfig,
@@ -52,7 +53,7 @@ describe("local node configuration", () => {
   });
 
   it("DNS: cluster.local only, no forwarding; Pods and host processes ask the node's CoreDNS", () => {
-    const dns = corefile("/kc", { health: 1, ready: 2 });
+    const dns = corefile({ health: 1, ready: 2 });
     assert.doesNotMatch(dns, /forward|proxy/);
     assert.match(dns, /^cluster\.local:53 \{/);
     assert.equal(dns.match(/^\S+:53 \{/gm)?.length, 1, "one zone");
@@ -62,6 +63,25 @@ describe("local node configuration", () => {
     );
     assert.deepEqual(kubelet.clusterDNS, [NODE.ip]);
     assert.equal(kubelet.resolvConf, paths.resolvConf);
+  });
+
+  it("CoreDNS: deployment/coredns in kube-system with its Corefile in a ConfigMap, on the node's network, restarted old-first", () => {
+    const list = JSON.parse(corednsManifests("localhost/hourglass/coredns:v1", { health: 1, ready: 2 }));
+    const byKind = Object.fromEntries(list.items.map((i: { kind: string }) => [i.kind, i]));
+    const deployment = byKind.Deployment;
+    assert.deepEqual([deployment.metadata.name, deployment.metadata.namespace], ["coredns", "kube-system"]);
+    const pod = deployment.spec.template.spec;
+    assert.equal(pod.hostNetwork, true);
+    assert.equal(pod.dnsPolicy, "Default", "CoreDNS does not ask itself");
+    assert.equal(
+      deployment.spec.strategy.rollingUpdate.maxSurge,
+      0,
+      "two cannot bind the node IP's port 53 at once",
+    );
+    assert.equal(byKind.ConfigMap.data.Corefile, corefile({ health: 1, ready: 2 }));
+    assert.equal(pod.containers[0].readinessProbe.httpGet.port, 2);
+    assert.equal(byKind.ClusterRoleBinding.subjects[0].name, pod.serviceAccountName);
+    assert.doesNotMatch(byKind.ConfigMap.data.Corefile, /kubeconfig/, "in-cluster, as its ServiceAccount");
   });
 
   it("kubelet: its API authenticated and authorized through the apiserver; no iptables chains, no sysctl writes", () => {
