@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { after, before, describe, type TestContext, test } from "node:test";
 import { promisify } from "node:util";
 import { CoreV1Api, CustomObjectsApi, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
-import type { Finding } from "../../src/doctor/finding.ts";
 import { type OperatorProcess, startOperator } from "../controlplane/operator-process.ts";
 import { kubectl, serviceAccountKubeconfig, testCluster, useNamespace } from "../support/cluster.ts";
+import { doctor, has } from "../support/doctor-cli.ts";
 import { eventually } from "../support/eventually.ts";
 import {
   imagePullFailingStatus,
@@ -23,7 +23,6 @@ import {
 } from "../support/kubelet.ts";
 
 const root = join(import.meta.dirname, "..", "..");
-const node = join(root, "node_modules", ".bin", "node");
 const cluster = testCluster();
 const kc = cluster.kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
@@ -31,38 +30,10 @@ const custom = kc.makeApiClient(CustomObjectsApi);
 const GROUP = { group: "hourglass.eigenlayer.io", version: "v1alpha1", plural: "performers" };
 const AVS = "0x1234567890abcdef1234567890abcdef12345678";
 
-interface DoctorRun {
-  code: number;
-  findings: Finding[];
-  stdout: string;
-  stderr: string;
-}
-
-async function doctor(args: string[], kubeconfig = cluster.kubeconfigPath): Promise<DoctorRun> {
-  return new Promise((resolve) => {
-    execFile(
-      node,
-      [join(root, "src", "cli", "hourglass.ts"), "doctor", `--kubeconfig=${kubeconfig}`, ...args],
-      { maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => {
-        const code = error ? Number(error.code) : 0;
-        const findings = args.includes("json") && stdout ? (JSON.parse(stdout).findings as Finding[]) : [];
-        resolve({ code, findings, stdout, stderr });
-      },
-    );
-  });
-}
-
 async function ok(args: string[], input?: string): Promise<string> {
   const result = await kubectl(args, { input });
   assert.equal(result.code, 0, `kubectl ${args.join(" ")}: ${result.stderr}`);
   return result.stdout;
-}
-
-function has(run: DoctorRun, pattern: RegExp, fix?: RegExp): Finding {
-  const found = run.findings.find((f) => pattern.test(f.problem) && (!fix || fix.test(f.fix)));
-  assert.ok(found, `no finding ${pattern}${fix ? ` with fix ${fix}` : ""} in:\n${run.stdout}\n${run.stderr}`);
-  return found;
 }
 
 async function createPerformer(namespace: string, name: string): Promise<void> {

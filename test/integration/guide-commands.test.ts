@@ -4,6 +4,8 @@
 // verbatim through bash with this cluster's kubectl first on PATH, and has its output checked, or says why it
 // cannot run on this machine. Pods the local control plane has no controller or kubelet for are written as
 // they would be (test/support/kubelet.ts), so that the guide's label selectors have something to match.
+// Commands that need a kubelet (Pod logs, exec, port-forward, DNS from a Pod, CoreDNS) are marked realNode: they
+// run in guide-node.test.ts, on the real node.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -29,6 +31,7 @@ import {
   startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
+import { runs, sh } from "../support/guide-shell.ts";
 import { runningReadyStatus, standInNode, writePodStatus } from "../support/kubelet.ts";
 import { pprofTop } from "../support/pprof.ts";
 import { startTestChain, type TestChain } from "../support/test-chain.ts";
@@ -39,41 +42,6 @@ const kc = cluster.kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const NS = "my-avs-project";
 const NODE = "guide-node";
-
-interface Shell {
-  code: number;
-  out: string;
-}
-
-/** A guide command, verbatim, through bash: this cluster's kubectl first on PATH, KUBECONFIG set. */
-async function sh(command: string, cwd = root): Promise<Shell> {
-  return new Promise((resolve) => {
-    execFile(
-      "bash",
-      ["-o", "pipefail", "-c", command],
-      {
-        cwd,
-        maxBuffer: 64 << 20,
-        env: {
-          ...process.env,
-          KUBECONFIG: cluster.kubeconfigPath,
-          PATH: `${cluster.binDir}:${process.env.PATH}`,
-        },
-      },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
-          out: `${stdout}${stderr}`,
-        }),
-    );
-  });
-}
-
-async function runs(command: string, cwd?: string): Promise<string> {
-  const result = await sh(command, cwd);
-  assert.equal(result.code, 0, `${command}\n${result.out}`);
-  return result.out;
-}
 
 async function ok(args: string[], input?: string): Promise<string> {
   const result = await kubectl(args, { input });
@@ -169,9 +137,12 @@ after(async () => {
   await kubectl(["apply", "-f", join(root, "config", "executor", "rbac.yaml")]);
 });
 
-type Entry = { command: string; check: () => Promise<void> } | { command: string; notApplicable: string };
-
-const NO_KUBELET = "no kubelet serves Pod logs, exec or port-forward on the local control plane";
+/** A command runs here (`check`), runs on the real node (`realNode`: guide-node.test.ts has a test named by it),
+ * or cannot run on this machine (`notApplicable`, saying why). */
+type Entry =
+  | { command: string; check: () => Promise<void> }
+  | { command: string; realNode: true }
+  | { command: string; notApplicable: string };
 const NO_DOCKER = "docker mode on a Docker engine; the development machines have none";
 const NO_METRICS_SERVER = "needs metrics-server (metrics.k8s.io), which the local control plane does not run";
 
@@ -180,8 +151,8 @@ const sampleConfig = () => join(configFile, "..", "sample-config.yaml");
 /** The guide's commands, in its order. */
 const GUIDE: Record<string, Entry[]> = {
   "Common Diagnostic Commands": [
-    { command: "kubectl logs -n my-avs-project deployment/my-avs-executor", notApplicable: NO_KUBELET },
-    { command: "kubectl logs -n hourglass-system deployment/hourglass-operator", notApplicable: NO_KUBELET },
+    { command: "kubectl logs -n my-avs-project deployment/my-avs-executor", realNode: true },
+    { command: "kubectl logs -n hourglass-system deployment/hourglass-operator", realNode: true },
     {
       command: "kubectl get performers -n my-avs-project -o yaml",
       check: async () => {
@@ -341,7 +312,7 @@ const GUIDE: Record<string, Entry[]> = {
     {
       command:
         "kubectl run test-dns --image=busybox:1.35 --rm -i --restart=Never -- nslookup performer-my-performer.my-avs-project.svc.cluster.local",
-      notApplicable: `${NO_KUBELET}; nor CoreDNS (the name it looks up is in the performer's status, checked above)`,
+      realNode: true,
     },
     {
       command: "kubectl get endpoints -n my-avs-project",
@@ -363,7 +334,7 @@ const GUIDE: Record<string, Entry[]> = {
     },
     {
       command: "kubectl logs -n kube-system deployment/coredns",
-      notApplicable: "no CoreDNS on the local control plane",
+      realNode: true,
     },
     {
       command: `kubectl patch service incorrect-service-name -n my-avs-project -p '{"metadata":{"name":"performer-my-performer"}}'`,
@@ -389,7 +360,7 @@ const GUIDE: Record<string, Entry[]> = {
     },
     {
       command: "kubectl rollout restart deployment/coredns -n kube-system",
-      notApplicable: "no CoreDNS on the local control plane",
+      realNode: true,
     },
   ],
   "Performer Health Check Failures": [
@@ -403,7 +374,7 @@ const GUIDE: Record<string, Entry[]> = {
     {
       command:
         "kubectl exec -it performer-pod-name -n my-avs-project -- wget -qO- http://localhost:8090/health",
-      notApplicable: NO_KUBELET,
+      realNode: true,
     },
     {
       command: `kubectl patch deployment my-avs-executor -n my-avs-project -p '{"spec":{"template":{"spec":{"containers":[{"name":"executor","readinessProbe":{"initialDelaySeconds":30,"periodSeconds":10}}]}}}}'`,
@@ -570,7 +541,8 @@ EOF`);
     },
     {
       command: "kubectl exec -it my-avs-executor -- ping aggregator.example.com",
-      notApplicable: `${NO_KUBELET}; and no packet may leave this machine`,
+      notApplicable:
+        "no packet may leave this machine (aggregator.example.com is outside it); the executor's image has no ping",
     },
     {
       command: "kubectl scale deployment my-avs-executor -n my-avs-project --replicas=5",
@@ -604,7 +576,7 @@ EOF`);
     },
     {
       command: "kubectl port-forward deployment/my-avs-executor 8080:8080 -n my-avs-project",
-      notApplicable: NO_KUBELET,
+      realNode: true,
     },
     {
       command: "curl http://localhost:8080/metrics",
@@ -666,7 +638,7 @@ EOF`);
     "kubectl logs -n my-avs-project deployment/my-avs-executor -f",
     "kubectl logs -n my-avs-project deployment/my-avs-executor --all-containers=true",
     "kubectl logs -n my-avs-project deployment/my-avs-executor --since=1h > executor-logs.txt",
-  ].map((command): Entry => ({ command, notApplicable: NO_KUBELET })),
+  ].map((command): Entry => ({ command, realNode: true })),
   "Performance Profiling": [
     {
       command: `kubectl patch deployment my-avs-executor -n my-avs-project -p '{"spec":{"template":{"spec":{"containers":[{"name":"executor","env":[{"name":"ENABLE_PROFILING","value":"true"}]}]}}}}'`,
@@ -679,7 +651,7 @@ EOF`);
     },
     {
       command: "kubectl port-forward deployment/my-avs-executor 6060:6060 -n my-avs-project",
-      notApplicable: NO_KUBELET,
+      realNode: true,
     },
     {
       command: "go tool pprof http://localhost:6060/debug/pprof/profile",
@@ -719,8 +691,8 @@ EOF`);
         );
       },
     },
-    { command: "kubectl logs -n hourglass-system deployment/hourglass-operator", notApplicable: NO_KUBELET },
-    { command: "kubectl logs -n my-avs-project deployment/my-avs-executor", notApplicable: NO_KUBELET },
+    { command: "kubectl logs -n hourglass-system deployment/hourglass-operator", realNode: true },
+    { command: "kubectl logs -n my-avs-project deployment/my-avs-executor", realNode: true },
     {
       command: "kubectl get all -n my-avs-project",
       check: async () => {
@@ -748,7 +720,7 @@ EOF`);
     },
     {
       command: "kubectl cluster-info dump --output-directory=./hourglass-diagnostics",
-      notApplicable: `it collects every Pod's logs, and ${NO_KUBELET}; hourglass doctor --bundle gathers the same here (doctor test)`,
+      realNode: true,
     },
   ],
   "gRPC health (DESIGN: grpcurl … grpc.health.v1.Health/Check)": [
@@ -775,3 +747,17 @@ for (const [section, entries] of Object.entries(GUIDE)) {
     }
   });
 }
+
+test("each command marked for the real node has its test in guide-node.test.ts, named by the command", async () => {
+  const onNode = (await readFile(join(import.meta.dirname, "guide-node.test.ts"), "utf8")).replace(
+    /\(\s+"/g,
+    '("',
+  );
+  const marked = Object.values(GUIDE)
+    .flat()
+    .filter((e) => "realNode" in e)
+    .map((e) => e.command);
+  assert.ok(marked.length >= 10, `${marked.length} commands marked`);
+  const missing = marked.filter((command) => !onNode.includes(`it(${JSON.stringify(command)},`));
+  assert.deepEqual(missing, []);
+});
