@@ -16,6 +16,7 @@ import { type LocalNode, nodePaths, startNode } from "../controlplane/node.ts";
 import { NODE } from "../controlplane/node-config.ts";
 import { type OperatorProcess, startOperator } from "../controlplane/operator-process.ts";
 import { testCluster, useNamespace } from "../support/cluster.ts";
+import { type DoctorRun, doctor, has } from "../support/doctor-cli.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient } from "../support/grpc-clients.ts";
 import {
@@ -101,6 +102,13 @@ async function containerStatus(namespace: string, name: string) {
   return found?.status?.containerStatuses?.[0];
 }
 
+/** `hourglass doctor` on the namespace: what it says of the Performer's Pod, with the kubelet's own status. */
+async function doctorOn(namespace: string): Promise<DoctorRun> {
+  const run = await doctor(["--namespace", namespace, "--output", "json"]);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  return run;
+}
+
 describe("Performers on a real node", { concurrency: false }, () => {
   let node: LocalNode;
   let operator: OperatorProcess;
@@ -166,6 +174,12 @@ describe("Performers on a real node", { concurrency: false }, () => {
     // containerd's hosts configuration sent the pull to the closed loopback port, not to a registry's name.
     assert.match(image.message, /127\.0\.0\.1:1/);
     assert.equal(failed.status?.phase, "Pending");
+    const finding = has(
+      await doctorOn(ns),
+      /^(ErrImagePull|ImagePullBackOff): cannot pull image hourglass-not-imported:1: .*127\.0\.0\.1:1/,
+      /check the image name .*registry access.*imagePullSecrets/,
+    );
+    assert.equal(finding.object, `pod/performer-missing -n ${ns}`);
   });
 
   it("a container that exits: the kubelet restarts it, and the Performer says with which exit code", async (t) => {
@@ -215,6 +229,11 @@ describe("Performers on a real node", { concurrency: false }, () => {
     assert.equal(scheduled.reason, "Unschedulable");
     assert.match(scheduled.message, /0\/\d+ nodes are available: .*\d+ Insufficient cpu/);
     assert.equal(pending.status?.phase, "Pending");
+    has(
+      await doctorOn(ns),
+      /^Insufficient resources: 0\/\d+ nodes are available: .*\d+ Insufficient cpu/,
+      /scale up the cluster or reduce the Performer's spec\.resources\.requests/,
+    );
   });
 
   it("a readiness probe that keeps failing → phase Unhealthy", async (t) => {
@@ -240,6 +259,39 @@ describe("Performers on a real node", { concurrency: false }, () => {
     );
     assert.equal(condition(unhealthy, "Ready")?.reason, "ReadinessProbeFailed");
     assert.equal((await pod(ns, "unhealthy")).status?.phase, "Running");
+    // The probe's own words come from the kubelet's Unhealthy Event.
+    has(
+      await doctorOn(ns),
+      /^container performer is running but failing its readiness probe: Readiness probe failed: HTTP probe failed with statuscode: \d+/,
+      /fix the health endpoint/,
+    );
+  });
+
+  it("a ResourceQuota used up: the quota admission refuses the next Pod, and the doctor names the quota", async (t) => {
+    const ns = await useNamespace(t, "node");
+    await core.createNamespacedResourceQuota({
+      namespace: ns,
+      body: { metadata: { name: "pods" }, spec: { hard: { pods: "1" } } },
+    });
+    await createPerformer(ns, "first", samplePerformer());
+    await performerWhere(ns, "first", "Running", (p) => p.status?.phase === "Running");
+    await createPerformer(ns, "second", samplePerformer());
+    // Counted by the ResourceQuota controller, not written by the test.
+    const run = await eventually(
+      "the quota counted and the doctor naming it",
+      async () => {
+        const r = await doctor(["--namespace", ns, "--output", "json"]);
+        return r.findings.some((f) => /^Resource quota exceeded/.test(f.problem)) ? r : undefined;
+      },
+      POD_WAIT,
+    );
+    assert.equal(run.code, 1);
+    has(
+      run,
+      /^Resource quota exceeded: pods used 1 of 1; new Pods are refused/,
+      new RegExp(`kubectl describe resourcequota -n ${ns}`),
+    );
+    await assert.rejects(pod(ns, "second"), (e) => isNotFound(e));
   });
 
   it("the executor routes through the Service's DNS name; a killed container is restarted and the executor recovers", async (t) => {
