@@ -49,6 +49,19 @@ export async function withDeadline<T>(
   parent?: AbortSignal,
 ): Promise<T> {
   const { signal, clear } = deadline(what, timeoutMs, parent);
+  try {
+    return await abortable(call(signal), signal);
+  } finally {
+    clear();
+  }
+}
+
+/**
+ * `work`, or a rejection with `signal`'s reason as soon as it aborts: for work that cannot be cancelled itself
+ * (a request in a shared JSON-RPC batch), so that its caller is released while the work runs out on its own.
+ */
+export async function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason);
@@ -56,9 +69,8 @@ export async function withDeadline<T>(
     else signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([call(signal), aborted]);
+    return await Promise.race([work, aborted]);
   } finally {
-    clear();
     signal.removeEventListener("abort", onAbort);
   }
 }

@@ -93,15 +93,18 @@ export async function startChainBacking(input: ChainBackingInput, log: Logger): 
       ...(bn254 !== undefined ? { bn254 } : {}),
     },
   });
+  // Stopping cancels the probes and self-tests still waiting on the RPC.
+  const stopping = new AbortController();
   const selfTest = async () => {
     try {
-      const local = await digests.selfTest();
+      const local = await digests.selfTest(stopping.signal);
       (local ? log.info : log.warn).call(
         log,
         { rpcUrl: client.rpcUrl },
         `certificate digests: ${digests.selfTestResult}`,
       );
     } catch (error) {
+      if (stopping.signal.aborted) return;
       log.warn(
         { rpcUrl: client.rpcUrl, ...errorLogFields(error) },
         "certificate digest self-test could not run; digests are asked of the chain until it does",
@@ -109,7 +112,7 @@ export async function startChainBacking(input: ChainBackingInput, log: Logger): 
     }
   };
   try {
-    await client.checkChain();
+    await client.checkChain(stopping.signal);
     await selfTest();
   } catch (error) {
     log.warn(
@@ -132,6 +135,7 @@ export async function startChainBacking(input: ChainBackingInput, log: Logger): 
       digests: digests.local ? "local" : "chain",
     }),
     async stop() {
+      stopping.abort();
       stopWatching();
       await authority.close();
       store.close();

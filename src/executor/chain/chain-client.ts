@@ -16,6 +16,7 @@ import {
   TimeoutError,
 } from "viem";
 import { exponentialDelayMs, jittered } from "../../kube/backoff.ts";
+import { abortable } from "../../kube/deadline.ts";
 import type { ContractName, CoreContracts } from "./contract-addresses.ts";
 
 /** Which L1 RPC and contracts a ChainClient reads, and how long and how often it tries. */
@@ -168,10 +169,13 @@ export class ChainClient {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       try {
-        const result = await request();
+        // viem takes no signal per request (they share a batch): the caller is released, the request times out.
+        const result = await abortable(request(), signal);
         this.#reachable = true;
         return result;
       } catch (error) {
+        // The caller gave up: that says nothing of the RPC.
+        if (signal?.aborted && error === signal.reason) throw error;
         if (!isUnreachable(error)) {
           this.#reachable = true;
           throw new ChainCallError(
