@@ -55,19 +55,24 @@ const isReady = (p: PodJson) =>
   !p.metadata.deletionTimestamp &&
   p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
 
-/** The executor's Pod once Running (it is not Ready here: no L1 chain answers in this cluster), optionally only
- * one whose executor container has env `name`. */
+/** The executor's Pod once Running and its executor has said it serves (it is not Ready here: no L1 chain answers
+ * in this cluster; Running alone comes before the log line), optionally only one whose executor container has env
+ * `name`. */
 function runningExecutor(withEnv?: string): Promise<PodJson> {
   return eventually(
-    `a Running my-avs-executor Pod${withEnv ? ` with ${withEnv}` : ""}`,
-    async () =>
-      (await podsOf(NS, "app=hourglass-executor")).find(
+    `a Running my-avs-executor Pod${withEnv ? ` with ${withEnv}` : ""}, serving`,
+    async () => {
+      const pod = (await podsOf(NS, "app=hourglass-executor")).find(
         (p) =>
           !p.metadata.deletionTimestamp &&
           p.status.phase === "Running" &&
           (!withEnv ||
             p.spec.containers.find((c) => c.name === "executor")?.env?.some((e) => e.name === withEnv)),
-      ),
+      );
+      if (!pod) return undefined;
+      const log = await kubectl(["logs", "-n", NS, `pod/${pod.metadata.name}`, "-c", "executor"]);
+      return /"msg":"executor serving"/.test(log.stdout) ? pod : undefined;
+    },
     WAIT,
   );
 }
