@@ -128,6 +128,23 @@ before(async () => {
 });
 
 after(async () => {
+  // The Deployments' stand-in Pods go with their stand-in node: they carry the Deployments' labels, so a later
+  // test's `kubectl logs deployment/…` on the same cluster would pick one and ask a node that is not there.
+  for (const [namespace, deployment] of [
+    ["hourglass-system", "hourglass-operator"],
+    [NS, "my-avs-executor"],
+  ] as const) {
+    await kubectl([
+      "delete",
+      "pod",
+      `${deployment}-guide`,
+      "-n",
+      namespace,
+      "--ignore-not-found",
+      "--grace-period=0",
+      "--force",
+    ]);
+  }
   await deleteNode?.();
   await executor?.stop();
   await performer?.stop();
