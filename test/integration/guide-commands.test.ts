@@ -128,16 +128,23 @@ before(async () => {
 });
 
 after(async () => {
-  // The Deployments' stand-in Pods go with their stand-in node: they carry the Deployments' labels, so a later
-  // test's `kubectl logs deployment/…` on the same cluster would pick one and ask a node that is not there.
-  for (const [namespace, deployment] of [
-    ["hourglass-system", "hourglass-operator"],
-    [NS, "my-avs-executor"],
+  await deleteNode?.();
+  await executor?.stop();
+  await performer?.stop();
+  await chain?.stop();
+  await operator?.stop();
+  // The Pods this file stood in for a kubelet (their status written here, on a node that is gone) go too, once no
+  // controller recreates them: they carry the Deployments' and the Performer's labels, so the next test on this
+  // cluster would find them Ready, and `kubectl logs deployment/…` or `kubectl exec` would pick one.
+  for (const [namespace, pod] of [
+    ["hourglass-system", "hourglass-operator-guide"],
+    [NS, "my-avs-executor-guide"],
+    [NS, "performer-my-avs"],
   ] as const) {
     await kubectl([
       "delete",
       "pod",
-      `${deployment}-guide`,
+      pod,
       "-n",
       namespace,
       "--ignore-not-found",
@@ -145,11 +152,6 @@ after(async () => {
       "--force",
     ]);
   }
-  await deleteNode?.();
-  await executor?.stop();
-  await performer?.stop();
-  await chain?.stop();
-  await operator?.stop();
   await kubectl(["apply", "-k", join(root, "config", "rbac")]);
   await kubectl(["apply", "-f", join(root, "config", "executor", "rbac.yaml")]);
 });
