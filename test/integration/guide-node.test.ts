@@ -187,13 +187,14 @@ describe("Common Diagnostic Commands, Information to Gather", () => {
   });
 
   it("kubectl logs -n hourglass-system deployment/hourglass-operator", async () => {
-    // Ready comes before the Lease: the replica left after the scale-down may still be waiting for the one that
-    // went to release it, and only the leader reconciles.
+    // Ready comes before the Lease (the replica left after the scale-down may still be waiting for the one that
+    // went to release it, and only the leader reconciles), and kubectl may pick a replica that is still starting.
     const out = await eventually(
       "the operator's log saying it reconciles",
       async () => {
-        const log = await runs("kubectl logs -n hourglass-system deployment/hourglass-operator");
-        return /"msg":"reconciling Performers"/.test(log) ? log : undefined;
+        // A replica still in ContainerCreating has no log yet: kubectl exits 1 on it, and the next try may pick another.
+        const log = await sh("kubectl logs -n hourglass-system deployment/hourglass-operator");
+        return log.code === 0 && /"msg":"reconciling Performers"/.test(log.out) ? log.out : undefined;
       },
       WAIT,
     );
