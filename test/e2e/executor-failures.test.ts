@@ -5,20 +5,14 @@ import { after, before, describe, it, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import type { TaskResult } from "../../src/grpc/messages.ts";
+import { startDockerModeExecutor } from "../support/docker-mode-executor.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient, type TestExecutorClient } from "../support/grpc-clients.ts";
-import {
-  dockerModeConfig,
-  testAvsAddress,
-  testDir,
-  testOperator,
-  writeExecutorConfig,
-} from "../support/grpc-executor-config.ts";
+import { testAvsAddress } from "../support/grpc-executor-config.ts";
 import {
   type ExecutorProcess,
   type SamplePerformerProcess,
   sha256,
-  startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
 import { type SignedTask, startTestChain, type TestChain } from "../support/test-chain.ts";
@@ -47,18 +41,15 @@ async function setUp(
     env?: NodeJS.ProcessEnv;
   },
 ): Promise<Setup> {
-  const dir = await testDir("executor-failures");
-  const operator = await testOperator(dir);
   const avs = testAvsAddress();
-  await chain.addAvs(avs, operator.address);
   const performer = await startSamplePerformer({ delayMs: options.delayMs });
-  const config = dockerModeConfig(
-    chain.l1Chain,
-    operator,
+  const { delayMs: _, ...executorOptions } = options;
+  const { operator, executor } = await startDockerModeExecutor(
+    "executor-failures",
+    chain,
     [{ address: avs, name: "avs", endpoint: performer.address }],
-    options.performerConfig,
+    executorOptions,
   );
-  const executor = await startExecutorProcess(await writeExecutorConfig(dir, config), options);
   const client = executorClient(executor.grpcAddress);
   const setup = { avs, operatorAddress: operator.address, performer, executor, client };
   t.after(async () => {

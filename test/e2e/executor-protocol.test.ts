@@ -15,20 +15,14 @@ import {
   PROTO_ROOT,
 } from "../../src/grpc/protos.ts";
 import { freePort } from "../controlplane/controlplane.ts";
+import { startDockerModeExecutor } from "../support/docker-mode-executor.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient, listServicesByReflection, unary } from "../support/grpc-clients.ts";
-import {
-  dockerModeConfig,
-  testAvsAddress,
-  testDir,
-  testOperator,
-  writeExecutorConfig,
-} from "../support/grpc-executor-config.ts";
+import { testAvsAddress } from "../support/grpc-executor-config.ts";
 import {
   type ExecutorProcess,
   type SamplePerformerProcess,
   sha256,
-  startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
 import { startTestChain, type TestChain } from "../support/test-chain.ts";
@@ -52,17 +46,19 @@ describe("the Hourglass v1.0.0-rc.5 protocol", () => {
   let executor: ExecutorProcess;
 
   before(async () => {
-    const dir = await testDir("executor-protocol");
-    const operator = await testOperator(dir);
-    operatorAddress = operator.address;
     chain = await startTestChain();
-    await chain.addAvs(avs, operatorAddress);
     performer = await startSamplePerformer();
-    const config = dockerModeConfig(chain.l1Chain, operator, [
-      { address: avs, name: "avs", endpoint: performer.address },
-      { address: otherAvs, name: "other", endpoint: performer.address },
-    ]);
-    executor = await startExecutorProcess(await writeExecutorConfig(dir, config));
+    const started = await startDockerModeExecutor(
+      "executor-protocol",
+      chain,
+      [
+        { address: avs, name: "avs", endpoint: performer.address },
+        { address: otherAvs, name: "other", endpoint: performer.address },
+      ],
+      { register: [avs] },
+    );
+    operatorAddress = started.operator.address;
+    executor = started.executor;
   });
 
   after(async () => {
@@ -179,19 +175,18 @@ describe("the Hourglass v1.0.0-rc.5 protocol", () => {
 });
 
 it("serves ExecutorManagementService on its own port when --management-port names another", async (t) => {
-  const dir = await testDir("executor-management-port");
   const chain = await startTestChain();
   t.after(() => chain.stop());
   const performer = await startSamplePerformer();
   t.after(() => performer.stop());
   const avs = testAvsAddress();
-  const config = dockerModeConfig(chain.l1Chain, await testOperator(dir), [
-    { address: avs, name: "avs", endpoint: performer.address },
-  ]);
   const managementPort = await freePort();
-  const executor = await startExecutorProcess(await writeExecutorConfig(dir, config), {
-    args: [`--management-port=${managementPort}`],
-  });
+  const { executor } = await startDockerModeExecutor(
+    "executor-management-port",
+    chain,
+    [{ address: avs, name: "avs", endpoint: performer.address }],
+    { register: [], args: [`--management-port=${managementPort}`] },
+  );
   t.after(() => executor.stop());
   assert.equal(executor.ports.management, managementPort);
   const managementAddress = `127.0.0.1:${managementPort}`;

@@ -6,20 +6,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Finding } from "../../src/doctor/finding.ts";
 import { kubectl, testCluster } from "../support/cluster.ts";
+import { startDockerModeExecutor } from "../support/docker-mode-executor.ts";
 import { doctor } from "../support/doctor-cli.ts";
 import { eventually } from "../support/eventually.ts";
 import { executorClient } from "../support/grpc-clients.ts";
-import {
-  dockerModeConfig,
-  testAvsAddress,
-  testDir,
-  testOperator,
-  writeExecutorConfig,
-} from "../support/grpc-executor-config.ts";
+import { testAvsAddress } from "../support/grpc-executor-config.ts";
 import {
   type ExecutorProcess,
   type SamplePerformerProcess,
-  startExecutorProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
 import { standInNode, writePodStatus } from "../support/kubelet.ts";
@@ -77,20 +71,17 @@ const readyWhere = (what: string, check: (r: Ready) => boolean) =>
 
 before(async () => {
   chain = await startTestChain();
-  const dir = await testDir("executor-ready");
-  const operator = await testOperator(dir);
-  operatorAddress = operator.address;
   avs = testAvsAddress();
-  await chain.addAvs(avs, operator.address);
   performer = await startSamplePerformer({ delayMs: 3_000 });
   // Tasks may take a minute: the drain below waits for a slow one.
-  const config = dockerModeConfig(
-    chain.l1Chain,
-    operator,
+  const started = await startDockerModeExecutor(
+    "executor-ready",
+    chain,
     [{ address: avs, name: "my-avs", endpoint: performer.address }],
-    { connection_timeout: "60s" },
+    { performerConfig: { connection_timeout: "60s" } },
   );
-  executor = await startExecutorProcess(await writeExecutorConfig(dir, config));
+  operatorAddress = started.operator.address;
+  executor = started.executor;
   await executor.waitForLog((l) => l.msg === "performers ready");
 
   // The executor's Pod as the Deployment's would be: the guide's label, its health port, its IP reachable here.

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it, test } from "node:test";
 import { status } from "@grpc/grpc-js";
+import { startDockerModeExecutor } from "../support/docker-mode-executor.ts";
 import { executorClient, grpcHealthStatus, listServicesByReflection } from "../support/grpc-clients.ts";
 import {
   dockerModeConfig,
@@ -16,7 +17,6 @@ import {
   type ExecutorProcess,
   type SamplePerformerProcess,
   sha256,
-  startExecutorProcess,
   startNodeProcess,
   startSamplePerformer,
 } from "../support/grpc-processes.ts";
@@ -32,20 +32,19 @@ describe("hourglass-executor run (docker mode)", () => {
   let executor: ExecutorProcess;
 
   before(async () => {
-    const dir = await testDir("executor-e2e");
-    const operator = await testOperator(dir);
-    operatorAddress = operator.address;
     chain = await startTestChain();
-    await chain.addAvs(avsA, operatorAddress);
-    await chain.addAvs(avsB, operatorAddress);
     performers = await Promise.all([startSamplePerformer(), startSamplePerformer()]);
-    const config = dockerModeConfig(chain.l1Chain, operator, [
-      { address: avsA, name: "avs-a", endpoint: performers[0]!.address },
-      { address: avsB, name: "avs-b", endpoint: performers[1]!.address },
-    ]);
-    executor = await startExecutorProcess(await writeExecutorConfig(dir, config), {
-      env: { ENABLE_PROFILING: "true" },
-    });
+    const started = await startDockerModeExecutor(
+      "executor-e2e",
+      chain,
+      [
+        { address: avsA, name: "avs-a", endpoint: performers[0]!.address },
+        { address: avsB, name: "avs-b", endpoint: performers[1]!.address },
+      ],
+      { env: { ENABLE_PROFILING: "true" } },
+    );
+    operatorAddress = started.operator.address;
+    executor = started.executor;
   });
 
   after(async () => {
