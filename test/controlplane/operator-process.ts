@@ -30,11 +30,16 @@ export interface OperatorOptions {
   extraArgs?: string[];
   /** Leave the process running after this one exits (its own process group; stop it by its PID). */
   detached?: boolean;
+  /** Node's own flags, before the script (the benchmarks pass the deployed OPERATOR_NODE_FLAGS). */
+  nodeFlags?: readonly string[];
+  /** Added to its environment (LOG_LEVEL is debug unless set here or in this process's environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startOperator(options: OperatorOptions): Promise<OperatorProcess> {
   const metricsPort = await freePort();
   const args = [
+    ...(options.nodeFlags ?? []),
     join(root, "src", "cli", "operator.ts"),
     `--kubeconfig=${options.kubeconfigPath}`,
     "--metrics-host=127.0.0.1",
@@ -55,6 +60,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     logFile: options.logFile,
     readyUrl: `http://127.0.0.1:${metricsPort}/readyz`,
     detached: options.detached,
+    ...(options.env ? { env: options.env } : {}),
   });
   return { ...started, metricsPort };
 }
