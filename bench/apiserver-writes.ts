@@ -3,16 +3,13 @@
 // controller manager writes (endpointslices, service accounts, ...) stays out.
 import { get } from "../test/controlplane/controlplane.ts";
 import type { Pki } from "../test/controlplane/pki.ts";
+import { labelsOf } from "./prometheus-text.ts";
 
 const WRITE_VERBS = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"]);
 const CONTROLLER_RESOURCES = new Set(["pods", "services", "performers", "events"]);
 
 /** "VERB resource[/subresource]" → requests so far. */
 export type WriteCounts = Map<string, number>;
-
-function labelsOf(text: string): Record<string, string> {
-  return Object.fromEntries([...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-}
 
 export function writeCounts(metricsText: string): WriteCounts {
   const counts: WriteCounts = new Map();

@@ -7,7 +7,8 @@ export interface HistogramTotals {
   count: number;
 }
 
-function labelsOf(text: string): Record<string, string> {
+/** The labels of one series, from the text between its braces. */
+export function labelsOf(text: string): Record<string, string> {
   return Object.fromEntries([...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
 }
 
