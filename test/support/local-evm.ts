@@ -1,4 +1,5 @@
-// A local EVM for the tests: Hardhat 3's node (EDR) as a child process on 127.0.0.1, no forking, telemetry off.
+// A local EVM for the tests: Hardhat 3's node (EDR) as a child process on 127.0.0.1 (or another local address, such
+// as the local node's bridge for Pods to reach), no forking, telemetry off.
 // It binds port 0 and says which port it got, so that runs of several worktrees at once never meet. It can be
 // stopped and started again on the same port (a chain that goes away and comes back); its state does not survive
 // that, so callers install their contracts again. `make dev` runs one too, with a log file instead of pipes, so
@@ -39,8 +40,8 @@ async function answersChainId(rpcUrl: string): Promise<boolean> {
   }
 }
 
-/** The node's line once it listens: "Started HTTP and WebSocket JSON-RPC server at http://127.0.0.1:N/". */
-const STARTED = /JSON-RPC server at http:\/\/127\.0\.0\.1:(\d+)\//;
+/** The node's line once it listens: "Started HTTP and WebSocket JSON-RPC server at http://HOST:N/". */
+const STARTED = /JSON-RPC server at http:\/\/[^/:]+:(\d+)\//;
 
 interface NodeChild {
   child: ChildProcess;
@@ -54,10 +55,12 @@ export interface LocalEvmOptions {
   logFile?: string;
   /** 0 (the default) lets the node pick a free port. */
   port?: number;
+  /** The address it listens on: 127.0.0.1 unless told (an address of this machine). */
+  hostname?: string;
 }
 
-function spawnNode(port: number, logFile?: string): NodeChild {
-  const args = [CLI, "--config", CONFIG, "node", "--hostname", "127.0.0.1", "--port", String(port)];
+function spawnNode(hostname: string, port: number, logFile?: string): NodeChild {
+  const args = [CLI, "--config", CONFIG, "node", "--hostname", hostname, "--port", String(port)];
   const env = { ...process.env, HARDHAT_DISABLE_TELEMETRY: "true", NO_COLOR: "1" };
   if (logFile) {
     const log = openSync(logFile, "a");
@@ -82,11 +85,14 @@ function spawnNode(port: number, logFile?: string): NodeChild {
   return { child, output: () => text, port: () => listening };
 }
 
-async function waitUntilServing(node: NodeChild): Promise<{ port: number; rpcUrl: string }> {
+async function waitUntilServing(
+  node: NodeChild,
+  hostname: string,
+): Promise<{ port: number; rpcUrl: string }> {
   const deadline = Date.now() + START_DEADLINE_MS;
   for (;;) {
     const port = node.port();
-    const rpcUrl = `http://127.0.0.1:${port}`;
+    const rpcUrl = `http://${hostname}:${port}`;
     if (port > 0 && (await answersChainId(rpcUrl))) return { port, rpcUrl };
     const { child } = node;
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -110,10 +116,11 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startLocalEvm(options: LocalEvmOptions = {}): Promise<LocalEvm> {
   if (options.logFile && !options.port) throw new Error("startLocalEvm: a log file needs a port");
-  let current = spawnNode(options.port ?? 0, options.logFile);
+  const hostname = options.hostname ?? "127.0.0.1";
+  let current = spawnNode(hostname, options.port ?? 0, options.logFile);
   const start = async () => {
     try {
-      return await waitUntilServing(current);
+      return await waitUntilServing(current, hostname);
     } catch (error) {
       await stopChild(current.child);
       throw error;
@@ -129,7 +136,7 @@ export async function startLocalEvm(options: LocalEvmOptions = {}): Promise<Loca
     stop: () => stopChild(current.child),
     async restart() {
       await stopChild(current.child);
-      current = spawnNode(port, options.logFile);
+      current = spawnNode(hostname, port, options.logFile);
       await start();
     },
   };

@@ -24,8 +24,10 @@ export interface TestChain {
 
 export type SignedTask = ReturnType<typeof signEcdsaTask>;
 
-export async function startTestChain(): Promise<TestChain> {
-  const evm = await startLocalEvm();
+/** `hostname`: the address the chain listens on (127.0.0.1 unless told; the local node's bridge address for an
+ * executor in a Pod). */
+export async function startTestChain(options: { hostname?: string } = {}): Promise<TestChain> {
+  const evm = await startLocalEvm({ hostname: options.hostname });
   let world: ChainWorld;
   try {
     world = await installChainWorld(evm.rpcUrl);
