@@ -6,12 +6,14 @@
 // holds it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export const NODE_LOCK = "/run/lock/hourglass-node.lock";
-const HOLDER = "/run/lock/hourglass-node.holder";
+/** Who holds the lock (empty when nobody does), for whoever waits. */
+export const NODE_LOCK_HOLDER = "/run/lock/hourglass-node.holder";
+const HOLDER = NODE_LOCK_HOLDER;
 
 export interface NodeLock {
   /** The flock process, leader of its process group: what `--down` of a detached node stops. */
@@ -98,6 +100,8 @@ export function releaseDetachedLock(pid: number): void {
     }
   })();
   if (argv[0] !== "flock" || !argv.includes(NODE_LOCK)) return;
+  // Still ours: the record goes first, so that it never names a holder that is gone (nor the next one's is lost).
+  writeFileSync(HOLDER, "");
   try {
     process.kill(-pid, "SIGTERM");
   } catch {
