@@ -14,7 +14,7 @@ CERT_MANAGER_VERSION ?= $(shell sed -n 's/^CERT_MANAGER_VERSION=//p' test/contro
 .PHONY: help install check lint typecheck doc-comments format test test-unit test-coverage test-integration test-e2e manifests \
 	test-deploy grpcurl pprof controlplane controlplane-up controlplane-down dev dev-up dev-down bench bench-scale soak \
 	docker-build kind-create kind-load cert-manager-check deploy undeploy deploy-samples \
-	image image-load cluster-up cluster-down cert-manager-local deploy-local deploy-samples-local undeploy-local
+	image image-load cluster-up cluster-down cert-manager-build cert-manager-local deploy-local deploy-samples-local undeploy-local
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -45,14 +45,16 @@ manifests: install ## regenerate config/crd and config/webhook/manifests.yaml fr
 COVERAGE_FLOOR := --test-coverage-lines=88 --test-coverage-branches=91 --test-coverage-functions=87
 COVERAGE_OF := --test-coverage-include='src/**' --test-coverage-include='controllers/**' --test-coverage-include='webhooks/**'
 
-test: test-coverage test-integration test-e2e ## all tests (builds the local control plane on first use); make test-deploy runs apart
+# One tier after another (the node tiers take the machine's node lock in turn); test-deploy, the slowest, last.
+test: test-coverage test-integration test-e2e test-deploy ## all tests (builds the local cluster, cert-manager and the images on first use)
 test-unit: install pprof
 	$(NODE) --test $(TEST_FLAGS) 'test/unit/**/*.test.ts'
 test-coverage: install pprof ## the unit tests, failing when their coverage of src/, controllers/, webhooks/ is below the floor
 	$(NODE) --test $(TEST_FLAGS) --experimental-test-coverage $(COVERAGE_OF) $(COVERAGE_FLOOR) 'test/unit/**/*.test.ts'
 test-integration: install controlplane grpcurl pprof
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/integration/**/*.test.ts'
-test-deploy: install controlplane ## make deploy-local on a cluster of its own: failover, certificate renewal, undeploy
+# The builds come first, so that none of them runs while the test's cluster holds the node.
+test-deploy: install controlplane cert-manager-build image ## make deploy-local and deploy-samples-local on a cluster of its own: failover, certificate renewal, a task, undeploy, cluster-down
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 'test/deploy/**/*.test.ts'
 test-e2e: install controlplane pprof
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-global-setup=test/integration/global-setup.ts 'test/e2e/**/*.test.ts'
@@ -120,6 +122,8 @@ cluster-up: install controlplane ## start the local cluster (control plane + nod
 	$(NODE) scripts/cluster.ts up
 cluster-down: install ## stop the local cluster; nothing of it stays on the host
 	$(NODE) scripts/cluster.ts down
+cert-manager-build: ## build (once, cached by version) cert-manager's controller, cainjector and webhook from its Go module
+	bash test/controlplane/build-cert-manager.sh >/dev/null
 cert-manager-local: install ## build cert-manager from its Go module (cached) and run it in the local cluster
 	$(NODE) scripts/cert-manager-local.ts
 deploy-local: image-load cert-manager-local ## make deploy, into the local cluster

@@ -26,7 +26,7 @@ import {
   writeExecutorConfig,
 } from "../support/grpc-executor-config.ts";
 import { startExecutorProcess } from "../support/grpc-processes.ts";
-import { hostSnapshot, leftovers, nodeLinks } from "../support/host-snapshot.ts";
+import { hostSnapshot, leftovers, NOTHING_LEFT, nodeLinks } from "../support/host-snapshot.ts";
 import { startTestChain } from "../support/test-chain.ts";
 
 const run = promisify(execFile);
@@ -383,14 +383,6 @@ describe("Performers on a real node", { concurrency: false }, () => {
     await node.stop({ keepLock: true });
     const found = leftovers(baseline, await hostSnapshot(links));
     await node.releaseLock();
-    assert.deepEqual(found, {
-      processes: [],
-      mounts: [],
-      links: [],
-      routes: [],
-      netns: [],
-      nftTables: [],
-      cgroups: [],
-    });
+    assert.deepEqual(found, NOTHING_LEFT);
   });
 });

@@ -118,3 +118,14 @@ export function leftovers(before: HostSnapshot, after: HostSnapshot): HostSnapsh
     cgroups: added(before.cgroups, after.cgroups),
   };
 }
+
+/** What `leftovers` finds when the node left nothing behind. */
+export const NOTHING_LEFT: HostSnapshot = {
+  processes: [],
+  mounts: [],
+  links: [],
+  routes: [],
+  netns: [],
+  nftTables: [],
+  cgroups: [],
+};
