@@ -29,6 +29,7 @@ import { monitorPerformerHealth } from "./performer-health-monitor.ts";
 import { avsKey, PerformerRegistry } from "./performer-registry.ts";
 import { readinessReport } from "./readiness-report.ts";
 import type { ResultSigner } from "./result-signer.ts";
+import { secp256k1 } from "./secp256k1.ts";
 import type { ExecutorSettings } from "./settings.ts";
 import { TaskRouter } from "./task-router.ts";
 
@@ -187,6 +188,12 @@ export async function startExecutor(parts: ExecutorParts): Promise<RunningExecut
     metrics: metricsServer.port,
     ...(profiling ? { profiling: profiling.port } : {}),
   };
+  if (secp256k1.fallbackReason) {
+    log.warn(
+      { reason: secp256k1.fallbackReason },
+      "secp256k1's native binding did not load; signing and recovering with its WebAssembly build, several times slower per task",
+    );
+  }
   log.info({ ports, deploymentMode: settings.deploymentMode, operator: signer.address }, "executor serving");
 
   let stopMonitor = async () => {};

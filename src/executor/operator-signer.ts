@@ -2,11 +2,11 @@
 // Ethereum-style as r || s || v (65 bytes, v = recovery id 0 or 1), so that the signer's address can be
 // recovered from (output, signature) alone and compared with the operator's registered address.
 //
-// Signing runs on the executor's event loop for every task, so both steps use WebAssembly builds
-// (libsecp256k1, and a compiled Keccak): several times faster than pure JavaScript, and Node's OpenSSL has
+// Signing runs on the executor's event loop for every task, so both steps are compiled code (libsecp256k1, see
+// secp256k1.ts, and a WebAssembly Keccak): several times faster than pure JavaScript, and Node's OpenSSL has
 // neither Keccak-256 nor recoverable signatures. Signatures are deterministic (RFC 6979).
 import { createKeccak } from "hash-wasm";
-import * as secp256k1 from "tiny-secp256k1";
+import { secp256k1 } from "./secp256k1.ts";
 
 // One hasher, used synchronously from init to digest, so that calls cannot interleave.
 const keccak = await createKeccak(256);
@@ -32,7 +32,7 @@ export function parsePrivateKeyHex(text: string): Uint8Array {
     throw new Error("expected a secp256k1 private key: 64 hex digits, optionally prefixed with 0x");
   }
   const key = Buffer.from(hex, "hex");
-  if (!secp256k1.isPrivate(key)) {
+  if (!secp256k1.isPrivateKey(key)) {
     throw new Error("not a valid secp256k1 private key (zero, or not below the curve order)");
   }
   return key;
@@ -46,17 +46,15 @@ export function addressOfPublicKey(uncompressed: Uint8Array): string {
 
 /** The Ethereum address (lowercase) of a secp256k1 private key; throws when it is not one. */
 export function addressOfPrivateKey(privateKey: Uint8Array): string {
-  const publicKey = secp256k1.pointFromScalar(privateKey, false);
+  const publicKey = secp256k1.publicKeyOf(privateKey);
   if (!publicKey) throw new Error("not a valid secp256k1 private key");
   return addressOfPublicKey(publicKey);
 }
 
 /** A 65-byte r ‖ s ‖ v signature (v 0 or 1) over keccak256(output), as recoverSigner checks it. */
 export function signOutput(output: Uint8Array, privateKey: Uint8Array): Buffer {
-  const { signature, recoveryId } = secp256k1.signRecoverable(keccak256(output), privateKey);
   const encoded = Buffer.allocUnsafe(65);
-  encoded.set(signature, 0);
-  encoded[64] = recoveryId;
+  encoded[64] = secp256k1.signRecoverable(keccak256(output), privateKey, encoded.subarray(0, 64));
   return encoded;
 }
 
@@ -66,7 +64,7 @@ export function recoverSigner(output: Uint8Array, signature: Uint8Array): string
     throw new Error(`signature: expected 65 bytes (r || s || v), got ${signature.length}`);
   const v = signature[64]! >= 27 ? signature[64]! - 27 : signature[64]!;
   if (v !== 0 && v !== 1) throw new Error(`signature: v must be 0, 1, 27 or 28, got ${signature[64]}`);
-  const publicKey = secp256k1.recover(keccak256(output), signature.subarray(0, 64), v, false);
+  const publicKey = secp256k1.recover(keccak256(output), signature.subarray(0, 64), v);
   if (!publicKey) throw new Error("signature: no public key recovers from it");
   return addressOfPublicKey(publicKey);
 }
