@@ -237,6 +237,15 @@ function routingChecks(run: RoutingRun): Check[] {
   return [
     atLeast("routing", `${label} tasks/s ratio`, run.throughputRatio, 0.8),
     atMost("routing", `${label} added p50 (ms)`, run.addedP50Ms, 0.3),
+    // The issue's targets: against the bare relay, each side's ratio and difference taken against its own direct
+    // rounds of the same run.
+    atLeast(
+      "routing",
+      `${label} tasks/s ratio to the relay`,
+      run.throughputRatio / run.relay.throughputRatio,
+      0.95,
+    ),
+    atMost("routing", `${label} added p50 over the relay (ms)`, run.addedP50Ms - run.relay.addedP50Ms, 0.1),
     ...(failed > 0 ? [atMost("routing", `${label} failed tasks`, failed, 0)] : []),
   ];
 }
