@@ -27,14 +27,31 @@ function integerOption(name: string, value: string | undefined, fallback: number
   return parsed;
 }
 
+const USAGE = `Usage: node examples/performer/main.ts [flags]
+
+Serves PerformerService and grpc.health.v1.Health on the gRPC port and GET /health on the health port.
+
+Flags (each also from the environment):
+  --grpc-port N     gRPC port (PERFORMER_GRPC_PORT; default 9090; 0 picks a free one)
+  --health-port N   HTTP health port (PERFORMER_HEALTH_PORT; default 8090; 0 picks a free one)
+  --host ADDR       address to bind (PERFORMER_HOST; default 0.0.0.0)
+  --delay-ms N      wait this long before answering each task (PERFORMER_DELAY_MS; default 0)
+  --help            print this and exit
+`;
+
 const { values } = parseArgs({
   options: {
     "grpc-port": { type: "string" },
     "health-port": { type: "string" },
     host: { type: "string" },
     "delay-ms": { type: "string" },
+    help: { type: "boolean" },
   },
 });
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const env = process.env;
 const host = values.host ?? env.PERFORMER_HOST ?? "0.0.0.0";
 const grpcPort = integerOption("grpc-port", values["grpc-port"] ?? env.PERFORMER_GRPC_PORT, 9090);

@@ -4,7 +4,7 @@
 // packages only, the same sources, user 1000:1000, the same entrypoint); and cert-manager's three binaries.
 import { execFile } from "node:child_process";
 import { statSync } from "node:fs";
-import { chmod, cp, mkdir, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, cp, mkdir, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { binaries } from "./binaries.ts";
@@ -51,13 +51,50 @@ async function unprivilegedUser(rootfs: string): Promise<void> {
   await chmod(join(rootfs, "tmp"), 0o1777);
 }
 
-/** An image of the project's Node.js programs: `sources` (relative to the checkout) under /app. */
-async function nodeProgramImage(ref: string, sources: string[], config: string[]): Promise<ImageSpec> {
+/** Where the images keep Node's compile cache (NODE_COMPILE_CACHE): the TypeScript sources as type stripping left
+ * them and V8's code for them, so that a start neither strips types again nor loads the stripper (~17 MiB of
+ * WebAssembly per process; the operator's RSS after loading its modules is ~11 MiB lower and it starts ~0.2 s
+ * sooner). Node keys the entries by its version, the V8 flags and the uid, so the image fills it as 1000 with the
+ * flags the manifests start each program with; another uid or flag set only misses it. */
+const COMPILE_CACHE = "/app/.node-compile-cache";
+
+/** Each program's module graph loaded once (`--help` imports all of it and exits), inside the staged image as
+ * 1000:1000, filling COMPILE_CACHE. */
+async function fillCompileCache(rootfs: string, programs: string[][]): Promise<void> {
+  await mkdir(join(rootfs, COMPILE_CACHE));
+  await chown(join(rootfs, COMPILE_CACHE), 1000, 1000);
+  for (const args of programs) {
+    await run(
+      "/usr/sbin/chroot",
+      ["--userspec=1000:1000", rootfs, "/usr/local/bin/node", ...args, "--help"],
+      {
+        env: {
+          NODE_COMPILE_CACHE: COMPILE_CACHE,
+          NODE_ENV: "production",
+          PATH: "/usr/local/bin:/usr/bin:/bin",
+        },
+      },
+    );
+  }
+  // Node writes its entries 0600 and `buildah copy` gives every file to root: readable by all, they serve 1000.
+  await run("chmod", ["-R", "a+rX", join(rootfs, COMPILE_CACHE)]);
+}
+
+/** An image of the project's Node.js programs: `sources` (relative to the checkout) under /app; `programs`, the
+ * node arguments each program starts with (absolute paths, as /app resolves them). */
+async function nodeProgramImage(
+  ref: string,
+  sources: string[],
+  config: string[],
+  programs: string[][],
+): Promise<ImageSpec> {
   const nodeBinary = join(root, "node_modules", "node", "bin", "node");
   const packages = await runtimePackages();
   return {
     ref,
     inputs: [
+      // How the image is staged decides it too (the compile cache's fill, for one).
+      import.meta.filename,
       join(root, "package-lock.json"),
       nodeBinary,
       ...sources.flatMap((s) =>
@@ -74,6 +111,8 @@ async function nodeProgramImage(ref: string, sources: string[], config: string[]
       "NODE_ENV=production",
       "--env",
       "PATH=/usr/local/bin:/usr/bin:/bin",
+      "--env",
+      `NODE_COMPILE_CACHE=${COMPILE_CACHE}`,
     ],
     async stage(rootfs) {
       await copyInto(rootfs, nodeBinary, "/usr/local/bin/node");
@@ -83,6 +122,7 @@ async function nodeProgramImage(ref: string, sources: string[], config: string[]
       for (const p of packages) {
         await cp(p, join(rootfs, "app", relative(root, p)), { recursive: true, verbatimSymlinks: true });
       }
+      await fillCompileCache(rootfs, programs);
     },
   };
 }
@@ -91,14 +131,19 @@ async function nodeProgramImage(ref: string, sources: string[], config: string[]
  * guide's `kubectl exec -it performer-pod-name -- wget -qO- http://localhost:8090/health`). */
 async function performerImage(): Promise<ImageSpec> {
   const sources = ["package.json", "package-lock.json", "proto", "src", join("examples", "performer")];
-  const spec = await nodeProgramImage(PERFORMER_IMAGE, sources, [
-    "--entrypoint",
-    '["/usr/local/bin/node","examples/performer/main.ts"]',
-    "--port",
-    "9090",
-    "--port",
-    "8090",
-  ]);
+  const spec = await nodeProgramImage(
+    PERFORMER_IMAGE,
+    sources,
+    [
+      "--entrypoint",
+      '["/usr/local/bin/node","examples/performer/main.ts"]',
+      "--port",
+      "9090",
+      "--port",
+      "8090",
+    ],
+    [["/app/examples/performer/main.ts"]],
+  );
   return {
     ...spec,
     inputs: [...spec.inputs, BUSYBOX],
@@ -112,12 +157,12 @@ async function performerImage(): Promise<ImageSpec> {
 /** The Dockerfile's image: `node src/cli/operator.ts` by default, `node src/cli/executor.ts run ...` as well. */
 function operatorImage(): Promise<ImageSpec> {
   const sources = ["package.json", "src", "webhooks", "controllers", "proto"];
-  return nodeProgramImage(OPERATOR_IMAGE, sources, [
-    "--entrypoint",
-    '["node"]',
-    "--cmd",
-    '["--optimize-for-size","src/cli/operator.ts"]',
-  ]);
+  return nodeProgramImage(
+    OPERATOR_IMAGE,
+    sources,
+    ["--entrypoint", '["node"]', "--cmd", '["--optimize-for-size","src/cli/operator.ts"]'],
+    [["--optimize-for-size", "/app/src/cli/operator.ts"], ["/app/src/cli/executor.ts"]],
+  );
 }
 
 function pauseImage(): ImageSpec {
