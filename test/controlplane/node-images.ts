@@ -7,6 +7,7 @@ import { statSync } from "node:fs";
 import { chmod, chown, cp, mkdir, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
+import { OPERATOR_NODE_FLAGS } from "../../src/cli/operator-node-options.ts";
 import { binaries } from "./binaries.ts";
 import { copyInto, ensureImage, filesUnder, type ImageArchive, type ImageSpec, root } from "./image-build.ts";
 
@@ -58,30 +59,35 @@ async function unprivilegedUser(rootfs: string): Promise<void> {
  * flags the manifests start each program with; another uid or flag set only misses it. */
 const COMPILE_CACHE = "/app/.node-compile-cache";
 
-/** Each program's module graph loaded once (`--help` imports all of it and exits), inside the staged image as
- * 1000:1000, filling COMPILE_CACHE. */
+/** The environment the project's images give their processes. */
+const IMAGE_ENV = {
+  NODE_ENV: "production",
+  PATH: "/usr/local/bin:/usr/bin:/bin",
+  NODE_COMPILE_CACHE: COMPILE_CACHE,
+};
+
+/** A program as an image starts it (node's arguments, the script relative to /app, the working directory), run
+ * inside the staged or unpacked file system `rootfs` as 1000:1000 with `env`. */
+export function runInImage(rootfs: string, program: string[], env: NodeJS.ProcessEnv) {
+  const args = program.map((arg) => (arg.endsWith(".ts") ? `/app/${arg}` : arg));
+  return run("/usr/sbin/chroot", ["--userspec=1000:1000", rootfs, "/usr/local/bin/node", ...args], {
+    env,
+    maxBuffer: 64 << 20,
+  });
+}
+
+/** Each program's module graph loaded once (`--help` imports all of it and exits), inside the staged image,
+ * filling COMPILE_CACHE. */
 async function fillCompileCache(rootfs: string, programs: string[][]): Promise<void> {
   await mkdir(join(rootfs, COMPILE_CACHE));
   await chown(join(rootfs, COMPILE_CACHE), 1000, 1000);
-  for (const args of programs) {
-    await run(
-      "/usr/sbin/chroot",
-      ["--userspec=1000:1000", rootfs, "/usr/local/bin/node", ...args, "--help"],
-      {
-        env: {
-          NODE_COMPILE_CACHE: COMPILE_CACHE,
-          NODE_ENV: "production",
-          PATH: "/usr/local/bin:/usr/bin:/bin",
-        },
-      },
-    );
-  }
+  for (const program of programs) await runInImage(rootfs, [...program, "--help"], IMAGE_ENV);
   // Node writes its entries 0600 and `buildah copy` gives every file to root: readable by all, they serve 1000.
   await run("chmod", ["-R", "a+rX", join(rootfs, COMPILE_CACHE)]);
 }
 
 /** An image of the project's Node.js programs: `sources` (relative to the checkout) under /app; `programs`, the
- * node arguments each program starts with (absolute paths, as /app resolves them). */
+ * node arguments each program starts with (the script relative to /app, as the manifests give it). */
 async function nodeProgramImage(
   ref: string,
   sources: string[],
@@ -107,12 +113,7 @@ async function nodeProgramImage(
       "/app",
       "--user",
       "1000:1000",
-      "--env",
-      "NODE_ENV=production",
-      "--env",
-      "PATH=/usr/local/bin:/usr/bin:/bin",
-      "--env",
-      `NODE_COMPILE_CACHE=${COMPILE_CACHE}`,
+      ...Object.entries(IMAGE_ENV).flatMap(([name, value]) => ["--env", `${name}=${value}`]),
     ],
     async stage(rootfs) {
       await copyInto(rootfs, nodeBinary, "/usr/local/bin/node");
@@ -131,18 +132,12 @@ async function nodeProgramImage(
  * guide's `kubectl exec -it performer-pod-name -- wget -qO- http://localhost:8090/health`). */
 async function performerImage(): Promise<ImageSpec> {
   const sources = ["package.json", "package-lock.json", "proto", "src", join("examples", "performer")];
+  const program = ["examples/performer/main.ts"];
   const spec = await nodeProgramImage(
     PERFORMER_IMAGE,
     sources,
-    [
-      "--entrypoint",
-      '["/usr/local/bin/node","examples/performer/main.ts"]',
-      "--port",
-      "9090",
-      "--port",
-      "8090",
-    ],
-    [["/app/examples/performer/main.ts"]],
+    ["--entrypoint", JSON.stringify(["/usr/local/bin/node", ...program]), "--port", "9090", "--port", "8090"],
+    [program],
   );
   return {
     ...spec,
@@ -157,11 +152,12 @@ async function performerImage(): Promise<ImageSpec> {
 /** The Dockerfile's image: `node src/cli/operator.ts` by default, `node src/cli/executor.ts run ...` as well. */
 function operatorImage(): Promise<ImageSpec> {
   const sources = ["package.json", "src", "webhooks", "controllers", "proto"];
+  const operator = [...OPERATOR_NODE_FLAGS, "src/cli/operator.ts"];
   return nodeProgramImage(
     OPERATOR_IMAGE,
     sources,
-    ["--entrypoint", '["node"]', "--cmd", '["--optimize-for-size","src/cli/operator.ts"]'],
-    [["--optimize-for-size", "/app/src/cli/operator.ts"], ["/app/src/cli/executor.ts"]],
+    ["--entrypoint", '["node"]', "--cmd", JSON.stringify(operator)],
+    [operator, ["src/cli/executor.ts"]],
   );
 }
 

@@ -11,7 +11,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
-import { ensureProjectImages, OPERATOR_IMAGE, PERFORMER_IMAGE } from "../controlplane/node-images.ts";
+import {
+  ensureProjectImages,
+  OPERATOR_IMAGE,
+  PERFORMER_IMAGE,
+  runInImage,
+} from "../controlplane/node-images.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
@@ -41,11 +46,13 @@ async function unpack(
   await run("tar", ["-xf", archive, "-C", oci]);
   const blob = async (digest: string) =>
     JSON.parse(await readFile(join(oci, "blobs", ...digest.split(":")), "utf8"));
-  const index = await blob(JSON.parse(await readFile(join(oci, "index.json"), "utf8")).manifests[0].digest);
-  for (const layer of index.layers) {
+  const manifest = await blob(
+    JSON.parse(await readFile(join(oci, "index.json"), "utf8")).manifests[0].digest,
+  );
+  for (const layer of manifest.layers) {
     await run("tar", ["-xf", join(oci, "blobs", ...layer.digest.split(":")), "-C", rootfs]);
   }
-  const config: { config?: { Env?: string[] } } = await blob(index.config.digest);
+  const config: { config?: { Env?: string[] } } = await blob(manifest.config.digest);
   const env = Object.fromEntries(
     (config.config?.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
   );
@@ -84,20 +91,18 @@ describe("the images' compile cache", { timeout: 10 * 60_000 }, () => {
   for (const [what, image, program] of programs) {
     it(`${what}, loads every module from it`, async () => {
       const { rootfs, env } = images.get(image)!;
-      const args = program.map((arg) => (arg.endsWith(".ts") ? `/app/${arg}` : arg));
       // The start's own output: what Node's compile cache did for each module.
-      const { stderr } = await run(
-        "/usr/sbin/chroot",
-        ["--userspec=1000:1000", rootfs, "/usr/local/bin/node", ...args, "--help"],
-        { env: { ...env, NODE_DEBUG_NATIVE: "COMPILE_CACHE" }, maxBuffer: 64 << 20 },
-      );
+      const { stderr } = await runInImage(rootfs, [...program, "--help"], {
+        ...env,
+        NODE_DEBUG_NATIVE: "COMPILE_CACHE",
+      });
       const lines = stderr.split("\n");
       const hits = lines.filter((l) => /for StrippedTypeScript .*success/.test(l));
       const misses = lines.filter((l) => /no transpile cache for StrippedTypeScript/.test(l));
-      assert.deepEqual(misses, [], `${args.join(" ")}: modules stripped at start`);
+      assert.deepEqual(misses, [], `${program.join(" ")}: modules stripped at start`);
       assert.ok(
         hits.length >= 10,
-        `${args.join(" ")}: ${hits.length} modules from the cache:\n${stderr.slice(0, 2000)}`,
+        `${program.join(" ")}: ${hits.length} modules from the cache:\n${stderr.slice(0, 2000)}`,
       );
     });
   }
