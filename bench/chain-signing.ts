@@ -3,11 +3,11 @@
 // Each figure is the p50 over many tasks, after a warm-up; the chain calls go to the node over HTTP on 127.0.0.1.
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { Bn254Thread } from "../src/executor/chain/bn254-thread.ts";
 import { CertificateDigests } from "../src/executor/chain/certificate-digests.ts";
 import { ChainClient } from "../src/executor/chain/chain-client.ts";
 import { ChainFacts } from "../src/executor/chain/chain-facts.ts";
 import { coreContractsFor } from "../src/executor/chain/contract-addresses.ts";
+import { SigningThreads } from "../src/executor/chain/signing-thread.ts";
 import { ChainTaskAuthority } from "../src/executor/chain/task-authority.ts";
 import { memoryTaskStore } from "../src/executor/chain/task-store.ts";
 import type { ChainTaskSubmission } from "../src/executor/chain/task-validation.ts";
@@ -60,7 +60,7 @@ export async function chainSigningBenchmark(tasks: number): Promise<ChainSigning
     if (!(await local.selfTest())) throw new Error(local.selfTestResult);
     const onChain = new CertificateDigests(new ChainFacts(client));
     const keys = { ecdsa: Buffer.from(OPERATOR_KEY.slice(2), "hex"), bn254: OPERATOR_BLS_KEY };
-    const bn254 = new Bn254Thread();
+    const threads = new SigningThreads();
     const authority = (digests: CertificateDigests, facts = new ChainFacts(client)) =>
       new ChainTaskAuthority({
         facts,
@@ -68,7 +68,7 @@ export async function chainSigningBenchmark(tasks: number): Promise<ChainSigning
         store: memoryTaskStore(),
         operatorAddress: OPERATOR_ADDRESS,
         keys,
-        bn254,
+        threads,
       });
     const block = await world.blockNumber();
     const task = (avs: string, sign: (t: Omit<ChainTaskSubmission, "signature">) => ChainTaskSubmission) =>
@@ -111,7 +111,7 @@ export async function chainSigningBenchmark(tasks: number): Promise<ChainSigning
       authority(local, cachedFacts).admit(bn254Tasks[i]!),
     );
 
-    await bn254.close();
+    await threads.close();
     const perSignature = p50Ms.ecdsaSignLocalDigest / 2;
     return {
       p50Ms,

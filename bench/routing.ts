@@ -3,7 +3,7 @@
 // concurrency 1 and 64. The executor is on the chain path, as it always is: every task signed by the AVS's
 // aggregator on a local EVM, admitted (fields, task store, operator set and aggregator key at the task's block,
 // the aggregator's signature), its result signed as Hourglass signs it. All processes are separate and on
-// 127.0.0.1.
+// 127.0.0.1. At concurrency 64 an executor with one signing thread (--signing-threads=1) is measured beside it.
 import { rm } from "node:fs/promises";
 import { executorClient } from "../test/support/grpc-clients.ts";
 import {
@@ -32,8 +32,10 @@ const PAYLOADS = [
 ] as const;
 const CONCURRENCIES = [1, 64] as const;
 const WARM_UP_MS = 2_000;
+/** Where the executor with signing threads is measured too: where tasks wait, so a thread has work to take. */
+const THREADED_AT = 64;
 /** Tasks each load process signs before it starts: more than any round here answers, on this machine. */
-const SIGN_AHEAD = 6_000;
+const SIGN_AHEAD = 12_000;
 
 export interface RoutingRun {
   payload: string;
@@ -49,12 +51,17 @@ export interface RoutingRun {
    * of the same stack as the performer, so on a machine whose cores the load saturates its own CPU per task
    * bounds the throughput ratio.
    */
-  cpuMsPerTask: { executor: number; performerViaExecutor: number; performerDirect: number };
+  cpuMsPerTask: { executor: number; performerViaExecutor: number; performerDirect: number; relay: number };
   /**
    * The same load through bench/grpc-relay.ts (the gRPC hop alone, no executor logic) against direct calls:
    * the best ratio and the least added latency any executor on this gRPC stack could show on this machine.
    */
   relay: { rounds: Round[]; throughputRatio: number; addedP50Ms: number };
+  /**
+   * At concurrency THREADED_AT, the same load through an executor run with --signing-threads=1 against direct
+   * calls: what moving each task's checks and signatures off the event loop buys, or costs, on this machine.
+   */
+  threaded?: { rounds: Round[]; throughputRatio: number; addedP50Ms: number; cpuMsPerTask: number };
 }
 
 export interface RoutingResult {
@@ -73,6 +80,7 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
   const chain = await startTestChain();
   const performer = await startSamplePerformer();
   let executor: Awaited<ReturnType<typeof startExecutorProcess>> | undefined;
+  let threaded: Awaited<ReturnType<typeof startExecutorProcess>> | undefined;
   let relay: TestProcess | undefined;
   let signedDuringLoad = 0;
   try {
@@ -83,10 +91,13 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
     const config = dockerModeConfig(chain.l1Chain, operator, [
       { address: avs, name: "bench", endpoint: performer.address },
     ]);
-    executor = await startExecutorProcess(await writeExecutorConfig(dir, config));
+    const configPath = await writeExecutorConfig(dir, config);
+    executor = await startExecutorProcess(configPath);
+    threaded = await startExecutorProcess(configPath, { args: ["--signing-threads=1"] });
     relay = startNodeProcess(["bench/grpc-relay.ts", `--performer=${performer.address}`]);
     const relayAddress = `127.0.0.1:${(await relay.waitForLog((l) => l.msg === "relay serving")).port}`;
     await firstTaskThrough(executor.grpcAddress, avs, operator.address, block);
+    await firstTaskThrough(threaded.grpcAddress, avs, operator.address, block);
     const load = async (
       target: "executor" | "performer",
       address: string,
@@ -112,6 +123,7 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
     // As in production, where they have long been running: every process on every path warm before measuring.
     for (const payload of PAYLOADS) {
       await load("executor", executor.grpcAddress, payload.bytes, 16, WARM_UP_MS);
+      await load("executor", threaded.grpcAddress, payload.bytes, THREADED_AT, WARM_UP_MS);
       await load("executor", relayAddress, payload.bytes, 16, WARM_UP_MS);
       await load("performer", performer.address, payload.bytes, 16, WARM_UP_MS);
     }
@@ -122,6 +134,8 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
           executor: [] as number[],
           performerViaExecutor: [] as number[],
           performerDirect: [] as number[],
+          relay: [] as number[],
+          threaded: [] as number[],
         };
         const measured = await alternatingRounds(
           rounds,
@@ -143,9 +157,27 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
         );
         const relayRounds = await alternatingRounds(
           rounds,
-          () => load("executor", relayAddress, payload.bytes, concurrency),
+          () =>
+            withCpuPerTask(
+              [relay!.child.pid!],
+              () => load("executor", relayAddress, payload.bytes, concurrency),
+              ([r]) => cpu.relay.push(r!),
+            ),
           () => load("performer", performer.address, payload.bytes, concurrency),
         );
+        const threadedRounds =
+          concurrency === THREADED_AT
+            ? await alternatingRounds(
+                rounds,
+                () =>
+                  withCpuPerTask(
+                    [threaded!.child.pid!],
+                    () => load("executor", threaded!.grpcAddress, payload.bytes, concurrency),
+                    ([t]) => cpu.threaded.push(t!),
+                  ),
+                () => load("performer", performer.address, payload.bytes, concurrency),
+              )
+            : undefined;
         runs.push({
           payload: payload.name,
           concurrency,
@@ -157,10 +189,21 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
             throughputRatio: medianRatio(relayRounds, (s) => s.requestsPerSecond),
             addedP50Ms: median(relayRounds.map((r) => r.subject.p50Ms - r.baseline.p50Ms)),
           },
+          ...(threadedRounds
+            ? {
+                threaded: {
+                  rounds: threadedRounds,
+                  throughputRatio: medianRatio(threadedRounds, (s) => s.requestsPerSecond),
+                  addedP50Ms: median(threadedRounds.map((r) => r.subject.p50Ms - r.baseline.p50Ms)),
+                  cpuMsPerTask: median(cpu.threaded),
+                },
+              }
+            : {}),
           cpuMsPerTask: {
             executor: median(cpu.executor),
             performerViaExecutor: median(cpu.performerViaExecutor),
             performerDirect: median(cpu.performerDirect),
+            relay: median(cpu.relay),
           },
         });
       }
@@ -179,6 +222,7 @@ export async function routingBenchmark(rounds: number, durationMsPerRound: numbe
     };
   } finally {
     await executor?.stop();
+    await threaded?.stop();
     await relay?.stop();
     await performer.stop();
     await chain.stop();
@@ -228,7 +272,10 @@ function routingNote(run: RoutingRun): string {
   const side = (name: string, pick: (r: Round) => LoadStats) =>
     `${name} ${median(run.rounds.map((r) => pick(r).requestsPerSecond)).toFixed(0)} tasks/s, p50 ${Number(median(run.rounds.map((r) => pick(r).p50Ms))).toFixed(2)} ms, p99 ${Number(median(run.rounds.map((r) => pick(r).p99Ms))).toFixed(2)} ms`;
   const cpu = run.cpuMsPerTask;
-  return `${run.payload} c=${run.concurrency} (medians): ${side("executor", (r) => r.subject)}; ${side("direct", (r) => r.baseline)}; CPU per task: executor ${cpu.executor.toFixed(3)} ms, performer ${cpu.performerViaExecutor.toFixed(3)} ms (${cpu.performerDirect.toFixed(3)} ms direct); a bare gRPC relay instead of the executor: tasks/s ratio ${run.relay.throughputRatio.toFixed(3)}, added p50 ${run.relay.addedP50Ms.toFixed(3)} ms`;
+  const threaded = run.threaded
+    ? `; the executor with one signing thread: tasks/s ratio ${run.threaded.throughputRatio.toFixed(3)} (${(run.threaded.throughputRatio / run.relay.throughputRatio).toFixed(3)} of the relay's), added p50 ${run.threaded.addedP50Ms.toFixed(3)} ms, CPU per task ${run.threaded.cpuMsPerTask.toFixed(3)} ms`
+    : "";
+  return `${run.payload} c=${run.concurrency} (medians): ${side("executor", (r) => r.subject)}; ${side("direct", (r) => r.baseline)}; CPU per task: executor ${cpu.executor.toFixed(3)} ms, relay ${cpu.relay.toFixed(3)} ms, performer ${cpu.performerViaExecutor.toFixed(3)} ms (${cpu.performerDirect.toFixed(3)} ms direct); a bare gRPC relay instead of the executor: tasks/s ratio ${run.relay.throughputRatio.toFixed(3)}, added p50 ${run.relay.addedP50Ms.toFixed(3)} ms${threaded}`;
 }
 
 function routingChecks(run: RoutingRun): Check[] {

@@ -16,5 +16,6 @@ export async function chainBackingInputOf(settings: ExecutorSettings): Promise<C
     l1Chain: chain.l1Chain,
     overrideContracts: chain.overrideContracts,
     storage,
+    signingThreads: settings.signingThreads,
   };
 }

@@ -16,9 +16,16 @@ export interface RunFlags {
   profilingPort?: number;
   maxInFlight?: number;
   maxQueued?: number;
+  signingThreads?: number;
 }
 
-const RUN_DEFAULTS = { host: "0.0.0.0", profilingPort: 6060, maxInFlight: 64, maxQueued: 256 } as const;
+const RUN_DEFAULTS = {
+  host: "0.0.0.0",
+  profilingPort: 6060,
+  maxInFlight: 64,
+  maxQueued: 256,
+  signingThreads: 0,
+} as const;
 
 /** NETWORK_TIMEOUT: a Go duration ("45s"), or a bare number of seconds. */
 export function networkTimeoutMs(value: string | undefined): number | undefined {
@@ -67,6 +74,7 @@ export function executorSettings(
       profiling: flags.profilingPort ?? RUN_DEFAULTS.profilingPort,
     },
     profiling: profilingEnabled(env.ENABLE_PROFILING),
+    signingThreads: flags.signingThreads ?? RUN_DEFAULTS.signingThreads,
     performer: {
       servicePattern: pc.servicePattern,
       defaultPort: pc.defaultPort,

@@ -11,10 +11,11 @@ import { secp256k1 } from "./secp256k1.ts";
 // One hasher, used synchronously from init to digest, so that calls cannot interleave.
 const keccak = await createKeccak(256);
 
-/** Ethereum's Keccak-256 of some bytes (not SHA3-256). */
-export function keccak256(data: Uint8Array): Uint8Array {
+/** Ethereum's Keccak-256 (not SHA3-256) of some bytes, given in one or more parts so that callers need not
+ * copy them into one buffer first. */
+export function keccak256(...parts: Uint8Array[]): Uint8Array {
   keccak.init();
-  keccak.update(data);
+  for (const part of parts) keccak.update(part);
   return keccak.digest("binary");
 }
 

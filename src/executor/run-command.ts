@@ -20,11 +20,15 @@ import { loadOperatorSigner } from "./operator-key.ts";
 /** `hourglass-executor run`'s help text, printed with a usage error. */
 export const RUN_USAGE = `Usage: hourglass-executor run --config FILE [--host ADDR] [--grpc-port N] [--management-port N]
        [--health-port N] [--metrics-port N] [--profiling-port N] [--max-in-flight N] [--max-queued N]
+       [--signing-threads N]
 Ports default to the config's grpc_port (9000; 9090 in a camelCase config), health_port (8090), metrics_port (8080)
 and 6060; 0 picks a free port. ExecutorManagementService is served on the gRPC port unless the config's
 management_server_grpc_port or --management-port names another.
 --max-in-flight bounds the tasks one performer is given at once (default 64); up to --max-queued more (default 256)
 wait for a slot until their deadline; beyond that tasks get RESOURCE_EXHAUSTED.
+--signing-threads moves each task's checks and signatures (keccak-256 of payload and output, ECDSA) off the event
+loop onto N threads (default 0, up to 16): give it the cores the executor may use beyond one; each task then waits
+~0.2 ms longer for the hand-off. BN254 work always runs on a thread of its own.
 Environment: LOG_LEVEL, NETWORK_TIMEOUT (executor → performer deadline), ENABLE_PROFILING=true|1 (pprof profiles on 127.0.0.1:6060).`;
 
 /** The command line of `run`; a mistake throws UsageError (printed with RUN_USAGE, exit 2). */
@@ -39,6 +43,7 @@ function parseRunArgs(args: string[]): { configPath: string; flags: RunFlags } {
     "profiling-port": { type: "string" },
     "max-in-flight": { type: "string" },
     "max-queued": { type: "string" },
+    "signing-threads": { type: "string" },
   });
   if (!values.config) throw new UsageError("--config FILE is required");
   const port = (flag: keyof typeof values & `${string}-port`) => {
@@ -49,6 +54,10 @@ function parseRunArgs(args: string[]): { configPath: string; flags: RunFlags } {
     const text = values[flag];
     return text === undefined ? undefined : integerFlag(flag, text, { min }, "a number of tasks");
   };
+  const threads = (text: string | undefined) =>
+    text === undefined
+      ? undefined
+      : integerFlag("signing-threads", text, { min: 0, max: 16 }, "a number of threads");
   const flags: RunFlags = {
     host: values.host,
     grpcPort: port("grpc-port"),
@@ -58,6 +67,7 @@ function parseRunArgs(args: string[]): { configPath: string; flags: RunFlags } {
     profilingPort: port("profiling-port"),
     maxInFlight: count("max-in-flight", 1),
     maxQueued: count("max-queued", 0),
+    signingThreads: threads(values["signing-threads"]),
   };
   return { configPath: values.config, flags };
 }

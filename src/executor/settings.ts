@@ -55,6 +55,8 @@ export interface ExecutorSettings {
   /** Whether management calls must carry an AuthSignature (Hourglass's `authentication.enabled`). */
   authentication: { enabled: boolean };
   profiling: boolean;
+  /** Threads that check and sign tasks beside the event loop (--signing-threads; 0: on it). */
+  signingThreads: number;
   performer: {
     servicePattern: string;
     defaultPort: number;

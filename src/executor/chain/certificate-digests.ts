@@ -56,6 +56,7 @@ export class CertificateDigests {
       const output = randomBytes(length);
       const referenceTimestamp = randomBytes(4).readUInt32BE(0) || 1;
       const messageHash = taskMessageHash(bytes32(taskId), output);
+      const input = { taskId, output, referenceTimestamp };
       const [chainHash, chainEcdsa, chainBn254] = await Promise.all([
         facts.messageHash(bytes32(taskId), output, signal),
         facts.ecdsaCertificateDigestBytes(referenceTimestamp, messageHash, signal),
@@ -66,12 +67,12 @@ export class CertificateDigests {
         [
           "ECDSACertificateVerifier.calculateCertificateDigestBytes",
           fromHex(chainEcdsa),
-          ecdsaCertificateDigestBytes(domainSeparator, referenceTimestamp, messageHash),
+          localDigest("ecdsa", domainSeparator, input),
         ],
         [
           "BN254CertificateVerifier.calculateCertificateDigest",
           fromHex(chainBn254),
-          bn254CertificateDigest(referenceTimestamp, messageHash),
+          localDigest("bn254", domainSeparator, input),
         ],
       ].find(([, chain, local]) => !Buffer.from(chain as Uint8Array).equals(local as Uint8Array));
       if (differs) {
@@ -85,35 +86,33 @@ export class CertificateDigests {
     return true;
   }
 
-  async #messageHash(input: DigestInput, signal?: AbortSignal): Promise<Uint8Array> {
-    return fromHex(await this.#facts.messageHash(bytes32(input.taskId), input.output, signal));
+  /** EigenLayer's domain separator for ECDSA certificates while digests are computed here (see localDigest). */
+  get domainSeparator(): Uint8Array | undefined {
+    return this.#domainSeparator;
   }
 
-  /** The bytes whose keccak256 an ECDSA result signature covers. */
-  async ecdsa(input: DigestInput, signal?: AbortSignal): Promise<Uint8Array> {
-    const domain = this.#domainSeparator;
-    if (domain) {
-      return ecdsaCertificateDigestBytes(
-        domain,
-        input.referenceTimestamp,
-        taskMessageHash(bytes32(input.taskId), input.output),
-      );
-    }
-    const messageHash = await this.#messageHash(input, signal);
+  /** The digest a `curve` result signature covers, asked of the chain (two calls in a row). */
+  async onChain(curve: SignedCurve, input: DigestInput, signal?: AbortSignal): Promise<Uint8Array> {
+    const messageHash = fromHex(await this.#facts.messageHash(bytes32(input.taskId), input.output, signal));
     return fromHex(
-      await this.#facts.ecdsaCertificateDigestBytes(input.referenceTimestamp, messageHash, signal),
+      curve === "ecdsa"
+        ? await this.#facts.ecdsaCertificateDigestBytes(input.referenceTimestamp, messageHash, signal)
+        : await this.#facts.bn254CertificateDigest(input.referenceTimestamp, messageHash, signal),
     );
   }
+}
 
-  /** The 32-byte digest a BN254 result signature covers. */
-  async bn254(input: DigestInput, signal?: AbortSignal): Promise<Uint8Array> {
-    if (this.#domainSeparator) {
-      return bn254CertificateDigest(
-        input.referenceTimestamp,
-        taskMessageHash(bytes32(input.taskId), input.output),
-      );
-    }
-    const messageHash = await this.#messageHash(input, signal);
-    return fromHex(await this.#facts.bn254CertificateDigest(input.referenceTimestamp, messageHash, signal));
-  }
+/** The curves a result is signed with. */
+export type SignedCurve = "ecdsa" | "bn254";
+
+/**
+ * The digest a `curve` result signature covers, by EigenLayer's formulas: for ECDSA the certificate digest
+ * bytes (whose keccak256 is signed), for BN254 the 32-byte digest. Pure, for wherever the signing runs; the
+ * formulas are used once CertificateDigests' self-test has shown the chain agrees.
+ */
+export function localDigest(curve: SignedCurve, domainSeparator: Uint8Array, input: DigestInput): Uint8Array {
+  const messageHash = taskMessageHash(bytes32(input.taskId), input.output);
+  return curve === "ecdsa"
+    ? ecdsaCertificateDigestBytes(domainSeparator, input.referenceTimestamp, messageHash)
+    : bn254CertificateDigest(input.referenceTimestamp, messageHash);
 }

@@ -11,6 +11,7 @@ import { CertificateDigests } from "./certificate-digests.ts";
 import { ChainClient } from "./chain-client.ts";
 import { ChainFacts } from "./chain-facts.ts";
 import { coreContractsFor, type OverrideContracts } from "./contract-addresses.ts";
+import { SigningThreads } from "./signing-thread.ts";
 import { ChainTaskAuthority } from "./task-authority.ts";
 import { memoryTaskStore, sqliteTaskStore, type TaskStore } from "./task-store.ts";
 
@@ -24,6 +25,9 @@ export interface ChainBackingInput {
   overrideContracts?: { taskMailbox?: { contract?: string; chainIds: readonly number[] } };
   /** As Hourglass's: memory, or badger with a directory (here an SQLite file in it). */
   storage?: { type: string; badger?: { dir?: string; inMemory?: boolean } };
+  /** Threads that check and sign tasks beside the event loop (SigningThreads; 0, the default: ECDSA work on
+   * it). */
+  signingThreads?: number;
 }
 
 /** The chain-backed signing once started: what admits and signs tasks, and what /ready reports of the chain. */
@@ -88,6 +92,7 @@ export async function startChainBacking(input: ChainBackingInput, log: Logger): 
     digests,
     store,
     operatorAddress: input.operatorAddress,
+    threads: new SigningThreads(input.signingThreads),
     keys: {
       ...(input.ecdsaPrivateKey ? { ecdsa: input.ecdsaPrivateKey } : {}),
       ...(bn254 !== undefined ? { bn254 } : {}),

@@ -5,21 +5,18 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { isServiceError, statusError } from "../../grpc/status.ts";
 import type { CurveType } from "./abis.ts";
-import { g2ToSolidity } from "./bn254.ts";
-import { Bn254Thread } from "./bn254-thread.ts";
-import type { CertificateDigests } from "./certificate-digests.ts";
+import type { CertificateDigests, SignedCurve } from "./certificate-digests.ts";
 import { ChainCallError } from "./chain-client.ts";
 import { type ChainFacts, NotInOperatorSet, type OperatorSetKey } from "./chain-facts.ts";
-import { type ResultSignatures, requireKey, type SigningKeys, signEcdsaResult } from "./result-signatures.ts";
+import { type ResultSignatures, requireKey, type SigningKeys } from "./result-signatures.ts";
+import { SigningThreads } from "./signing-thread.ts";
 import type { TaskStore } from "./task-store.ts";
 import {
-  type Bn254Verifier,
   blockNumberOf,
   type ChainTaskSubmission,
-  checkAggregatorSignature,
   checkExecutorAddress,
+  checkMessageVersion,
   checkSubmissionFields,
-  submissionMessage,
 } from "./task-validation.ts";
 
 /** The chain facts, digests, task store and keys a ChainTaskAuthority admits and signs with. */
@@ -30,8 +27,8 @@ export interface ChainTaskAuthorityOptions {
   /** The operator this executor signs for (as configured: results carry it in this spelling). */
   operatorAddress: string;
   keys: SigningKeys;
-  /** Where BN254 work runs (default: a worker thread of its own). */
-  bn254?: Bn254Thread;
+  /** Where the signature work runs (default: a pool of its own, without threads for ECDSA work). */
+  threads?: SigningThreads;
 }
 
 /** What admission found out, for signing the result. */
@@ -58,19 +55,16 @@ function chainStatus(error: unknown, check: string): ServiceError {
  * its id. */
 export class ChainTaskAuthority {
   readonly #o: ChainTaskAuthorityOptions;
-  readonly #bn254: Bn254Thread;
-  readonly #verifyBn254: Bn254Verifier;
+  readonly #threads: SigningThreads;
 
   constructor(options: ChainTaskAuthorityOptions) {
     this.#o = options;
-    this.#bn254 = options.bn254 ?? new Bn254Thread();
-    this.#verifyBn254 = (signature, digest, publicKey) =>
-      this.#bn254.verify(signature, digest, g2ToSolidity(publicKey));
+    this.#threads = options.threads ?? new SigningThreads();
   }
 
-  /** Ends the BN254 worker. */
+  /** Ends the signing threads. */
   close(): Promise<void> {
-    return this.#bn254.close();
+    return this.#threads.close();
   }
 
   /** The operator this executor signs for, as configured. */
@@ -91,8 +85,8 @@ export class ChainTaskAuthority {
     }
     const notOurs = checkExecutorAddress(task, operatorAddress);
     if (notOurs) throw notOurs;
-    const message = submissionMessage(task, operatorAddress);
-    if (isServiceError(message)) throw message;
+    const badVersion = checkMessageVersion(task);
+    if (badVersion) throw badVersion;
 
     const block = blockNumberOf(task);
     const at = block ? ` at block ${block}` : "";
@@ -127,13 +121,12 @@ export class ChainTaskAuthority {
     const [ours, theirs] = await Promise.allSettled([operatorKey, aggregatorKey]);
     if (ours.status === "rejected") throw ours.reason;
     if (theirs.status === "rejected") throw theirs.reason;
-    const badSignature = await checkAggregatorSignature(
-      task,
-      message,
-      theirs.value as OperatorSetKey,
-      this.#verifyBn254,
-    );
-    if (badSignature) throw badSignature;
+    const badSignature = await this.#threads
+      .checkAggregatorSignature(task, operatorAddress, theirs.value as OperatorSetKey, signal)
+      .catch((error: unknown) => {
+        throw chainStatus(error, "signature");
+      });
+    if (badSignature) throw statusError(status.PERMISSION_DENIED, badSignature);
     return { curve: (ours.value as OperatorSetKey).curve };
   }
 
@@ -154,6 +147,7 @@ export class ChainTaskAuthority {
         `signing task ${task.task_id}: ${(error as Error).message}`,
       );
     }
+    const curve = admission.curve as SignedCurve;
     const input = { taskId: task.task_id, output, referenceTimestamp: task.reference_timestamp };
     const auth = {
       taskId: task.task_id,
@@ -162,14 +156,11 @@ export class ChainTaskAuthority {
       operatorSetId: task.operator_set_id,
     };
     try {
-      if (admission.curve === "ecdsa")
-        return signEcdsaResult(key as Uint8Array, await digests.ecdsa(input, signal), auth);
-      const signed = await this.#bn254.sign(key as bigint, await digests.bn254(input, signal), auth);
-      // Structured clone hands back Uint8Arrays.
-      return {
-        resultSignature: Buffer.from(signed.resultSignature),
-        authSignature: Buffer.from(signed.authSignature),
-      };
+      const domainSeparator = digests.domainSeparator;
+      const digest = domainSeparator
+        ? { local: { ...input, domainSeparator } }
+        : { given: await digests.onChain(curve, input, signal) };
+      return await this.#threads.sign({ curve, key, digest, auth }, signal);
     } catch (error) {
       throw chainStatus(error, `certificate digest of task ${task.task_id}`);
     }

@@ -9,6 +9,8 @@ import { keccak256 } from "../operator-signer.ts";
 export const TASK_MESSAGE_VERSION_V1 = 1;
 
 const utf8 = (text: string) => Buffer.from(text, "utf8");
+/** Zeros that pad a bytes argument to a whole number of 32-byte words. */
+const WORD_PADDING = new Uint8Array(32);
 const ECDSA_CERTIFICATE_TYPEHASH = keccak256(
   utf8("ECDSACertificate(uint32 referenceTimestamp,bytes32 messageHash)"),
 );
@@ -51,12 +53,18 @@ export interface TaskSubmissionMessageFields {
   payload: Uint8Array;
 }
 
+/** Why a task-submission message of `version` cannot be rebuilt; undefined for a version Hourglass defines. */
+export function unsupportedMessageVersion(version: number): string | undefined {
+  return version === TASK_MESSAGE_VERSION_V1
+    ? undefined
+    : `unsupported task submission message version ${version} (supported: 1)`;
+}
+
 /** The 224 bytes the aggregator signs: taskId ‖ avs ‖ executor ‖ operatorSetId ‖ referenceTimestamp ‖
  * blockNumber ‖ keccak256(payload), each a 32-byte word. Throws for a version Hourglass does not define. */
 export function taskSubmissionMessage(fields: TaskSubmissionMessageFields, version: number): Buffer {
-  if (version !== TASK_MESSAGE_VERSION_V1) {
-    throw new Error(`unsupported task submission message version ${version} (supported: 1)`);
-  }
+  const unsupported = unsupportedMessageVersion(version);
+  if (unsupported) throw new Error(unsupported);
   return Buffer.concat([
     bytes32(fields.taskId),
     addressWord(fields.avsAddress),
@@ -91,13 +99,12 @@ export function authSigningBytes(fields: AuthFields): Buffer {
 
 /** TaskMailbox.getMessageHash: keccak256(abi.encode(bytes32 taskHash, bytes result)). */
 export function taskMessageHash(taskHash: Uint8Array, output: Uint8Array): Uint8Array {
-  const padded = Math.ceil(output.length / 32) * 32;
-  const encoded = Buffer.alloc(96 + padded);
-  encoded.set(taskHash, 0);
-  encoded.writeUInt8(0x40, 63); // offset of the bytes argument
-  encoded.writeBigUInt64BE(BigInt(output.length), 88);
-  encoded.set(output, 96);
-  return keccak256(encoded);
+  const head = Buffer.alloc(96);
+  head.set(taskHash, 0);
+  head.writeUInt8(0x40, 63); // offset of the bytes argument
+  head.writeBigUInt64BE(BigInt(output.length), 88);
+  // Hashed in parts: the output (up to megabytes) is not copied.
+  return keccak256(head, output, WORD_PADDING.subarray(0, -output.length & 31));
 }
 
 /** The first character of the verifier's version string, as SemVerMixin._majorVersion takes it. */

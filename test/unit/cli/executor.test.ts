@@ -171,6 +171,10 @@ test("usage errors exit 2, say what is wrong and print the usage", async () => {
       ["run", "--config", "x", "--max-in-flight", "0"],
       /--max-in-flight: "0" is not a number of tasks; give a whole number, 1 or more/,
     ],
+    [
+      ["run", "--config", "x", "--signing-threads", "17"],
+      /--signing-threads: "17" is not a number of threads; give a number from 0 to 16/,
+    ],
     [["run", "--config", "x", "stray"], /stray/],
   ];
   const runs = await Promise.all(cases.map(([args]) => executor(...args)));

@@ -49,6 +49,7 @@ function settingsWith(overrides: {
     ports: { grpc: 0, health: 0, metrics: 0, profiling: 0 },
     authentication: { enabled: false },
     profiling: false,
+    signingThreads: 0,
     performer: {
       // Channels are lazy; nothing dials these in the tests.
       servicePattern: "127.0.0.1:{port}/{namespace}/{name}",
