@@ -28,7 +28,7 @@ management_server_grpc_port or --management-port names another.
 wait for a slot until their deadline; beyond that tasks get RESOURCE_EXHAUSTED.
 --signing-threads moves each task's checks and signatures (keccak-256 of payload and output, ECDSA) off the event
 loop onto N threads (default 0, up to 16): give it the cores the executor may use beyond one; each task then waits
-~0.2 ms longer for the hand-off. BN254 work always runs on a thread of its own.
+a little longer for the hand-off (~0.4 ms one at a time on two cores). BN254 work always runs on a thread of its own.
 Environment: LOG_LEVEL, NETWORK_TIMEOUT (executor → performer deadline), ENABLE_PROFILING=true|1 (pprof profiles on 127.0.0.1:6060).`;
 
 /** The command line of `run`; a mistake throws UsageError (printed with RUN_USAGE, exit 2). */

@@ -52,14 +52,20 @@ function run(job: Job): unknown {
   return signedHere(job);
 }
 
+function answer(id: number, job: Job): Answer {
+  try {
+    return { id, value: run(job) };
+  } catch (error) {
+    return { id, error: (error as Error).message };
+  }
+}
+
+// Jobs come, and answers go, in batches: a message costs tens of microseconds on each side, as much as the
+// work of a small task, so a busy executor's jobs of one event-loop turn travel together.
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  port.on("message", ({ id, job }: { id: number; job: Job }) => {
-    try {
-      port.postMessage({ id, value: run(job) } satisfies Answer);
-    } catch (error) {
-      port.postMessage({ id, error: (error as Error).message } satisfies Answer);
-    }
+  port.on("message", (jobs: { id: number; job: Job }[]) => {
+    port.postMessage(jobs.map(({ id, job }) => answer(id, job)));
   });
 }
 
@@ -84,17 +90,21 @@ interface Pending {
 class SigningWorker {
   #worker: Worker | undefined;
   readonly pending = new Map<number, Pending>();
+  #outbox: { id: number; job: Job }[] = [];
+  #transfer: Transferable[] = [];
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL(import.meta.url));
     worker.unref();
-    worker.on("message", ({ id, value, error }: Answer) => {
-      const pending = this.pending.get(id);
-      this.pending.delete(id);
+    worker.on("message", (answers: Answer[]) => {
+      for (const { id, value, error } of answers) {
+        const pending = this.pending.get(id);
+        this.pending.delete(id);
+        if (error !== undefined) pending?.reject(new Error(error));
+        else pending?.resolve(value);
+      }
       if (this.pending.size === 0) worker.unref();
-      if (error !== undefined) pending?.reject(new Error(error));
-      else pending?.resolve(value);
     });
     worker.on("error", (error) => this.#failAll(error));
     worker.on("exit", (code) => {
@@ -130,8 +140,21 @@ class SigningWorker {
       });
       // Referenced while it works, so that a process waiting for the answer is not let exit.
       worker.ref();
-      worker.postMessage({ id, job }, transfer);
+      if (this.#outbox.length === 0) setImmediate(() => this.#flush());
+      this.#outbox.push({ id, job });
+      this.#transfer.push(...transfer);
     });
+  }
+
+  /** Posts the jobs of this event-loop turn as one message, to the worker running now (one that exited
+   * meanwhile has failed the jobs it had). */
+  #flush(): void {
+    const worker = this.#start();
+    const jobs = this.#outbox;
+    const transfer = this.#transfer;
+    this.#outbox = [];
+    this.#transfer = [];
+    worker.postMessage(jobs, transfer);
   }
 
   async close(): Promise<void> {
@@ -141,9 +164,9 @@ class SigningWorker {
 
 /**
  * A pool of signing threads; each job goes to the thread with the fewest waiting. With none (the default),
- * ECDSA work runs on the calling thread: a few hundred microseconds, less than handing it over costs where no
- * core is spare (the hand-off adds ~0.2 ms to a task and CPU of its own). BN254 work, milliseconds, runs on a
- * thread whatever the count. `close` ends them.
+ * ECDSA work runs on the calling thread: a few hundred microseconds, which a hand-off lengthens (waking a
+ * thread and back twice per task: ~0.4 ms at concurrency 1 on two cores) and which only a spare core repays.
+ * BN254 work, milliseconds, runs on a thread whatever the count. `close` ends them.
  */
 export class SigningThreads {
   readonly #workers: SigningWorker[];
@@ -153,6 +176,11 @@ export class SigningThreads {
   constructor(threads = 0) {
     this.#inline = threads === 0;
     this.#workers = Array.from({ length: Math.max(1, threads) }, () => new SigningWorker());
+  }
+
+  /** Whether `curve` work runs on the calling thread: ECDSA work when there are no threads. */
+  #here(curve: SignedCurve): boolean {
+    return this.#inline && curve === "ecdsa";
   }
 
   #call<T>(job: Job, transfer: Transferable[], signal?: AbortSignal): Promise<T> {
@@ -168,7 +196,7 @@ export class SigningThreads {
     aggregatorKey: OperatorSetKey,
     signal?: AbortSignal,
   ): Promise<string | undefined> {
-    if (this.#inline && aggregatorKey.curve === "ecdsa") {
+    if (this.#here(aggregatorKey.curve)) {
       return Promise.resolve(aggregatorSignatureProblem(task, operatorAddress, aggregatorKey));
     }
     const transfer: Transferable[] = [];
@@ -197,7 +225,7 @@ export class SigningThreads {
 
   /** A result's two signatures (see result-signatures.ts), its digest computed on the thread when local. */
   async sign(request: SignRequest, signal?: AbortSignal): Promise<ResultSignatures> {
-    if (this.#inline && request.curve === "ecdsa") return signedHere(request);
+    if (this.#here(request.curve)) return signedHere(request);
     const transfer: Transferable[] = [];
     const { digest } = request;
     const source: DigestSource =

@@ -76,6 +76,18 @@ for (const [where, pool] of Object.entries(pools)) {
 }
 
 describe("signing threads", () => {
+  it("answer each of many jobs sent in one event-loop turn (one message each way) with its own signatures", async () => {
+    const requests = Array.from({ length: 20 }, (_, i) => ({
+      ...request,
+      digest: { given: toBytes(keccak256(Buffer.from(`digest ${i}`))) },
+    }));
+    const threaded = await Promise.all(requests.map((r) => pools["on two threads"].sign(r)));
+    // RFC 6979 nonces: the same key over the same digest gives the same bytes on any thread.
+    const here = await Promise.all(requests.map((r) => pools["on the event loop"].sign(r)));
+    assert.deepEqual(threaded, here);
+    assert.equal(new Set(threaded.map((s) => s.resultSignature.toString("hex"))).size, 20);
+  });
+
   it("stop waiting when the caller's signal aborts, with an AbortError giving its reason", async () => {
     const pool = new SigningThreads(1);
     try {
