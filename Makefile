@@ -102,10 +102,19 @@ cert-manager-check: ## fail with the install command unless cert-manager serves 
 	  echo "cert-manager is not installed. Install it, then run make deploy again:"; \
 	  echo "  kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/$(CERT_MANAGER_VERSION)/cert-manager.yaml"; \
 	  echo "  kubectl -n cert-manager rollout status deployment/cert-manager-webhook --timeout=180s"; exit 1; }
+# A Performer the webhooks admit, for probing them (never stored).
+WEBHOOK_PROBE := {"apiVersion":"hourglass.eigenlayer.io/v1alpha1","kind":"Performer","metadata":{"name":"webhook-probe","namespace":"default"},"spec":{"avsAddress":"0x1234567890abcdef1234567890abcdef12345678","image":"webhook-probe","version":"0"}}
 deploy: cert-manager-check ## install CRD, RBAC, webhooks, certificates and the operator; wait for the rollout
 	$(KUBECTL) kustomize config/default | sed 's|image: hourglass-k8s:dev|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
 	$(KUBECTL) -n hourglass-system wait --for=condition=Ready certificate/hourglass-serving-cert --timeout=120s
 	$(KUBECTL) -n hourglass-system rollout status deployment/hourglass-operator --timeout=180s
+	@# Ready Pods are not yet a Service the apiserver reaches (its endpoints reach kube-proxy a moment later): wait
+	@# until the webhooks answer a server-side dry run, which is reviewed and never stored.
+	@for i in $$(seq 60); do \
+	  echo '$(WEBHOOK_PROBE)' | $(KUBECTL) apply --dry-run=server -f - >/dev/null 2>&1 && echo "webhooks answering" && exit 0; \
+	  sleep 1; \
+	done; \
+	echo "the webhooks did not answer within 60 s:" >&2; echo '$(WEBHOOK_PROBE)' | $(KUBECTL) apply --dry-run=server -f -; exit 1
 undeploy: ## remove what deploy installed (Performers go with their CRD)
 	$(KUBECTL) kustomize config/default | $(KUBECTL) delete --ignore-not-found -f -
 deploy-samples: ## the example AVS (deployment/my-avs-executor + config) in my-avs-project, and a sample Performer
